@@ -1,0 +1,959 @@
+//! The discrete-event engine: requests arrive, are routed to a variant and an instance, wait,
+//! are served (alone or in batches) and end in exactly one outcome; instances launch, load,
+//! serve, drain and terminate as capacity commands arrive.
+//!
+//! Events are ordered by `(time, sequence)`: FIFO among events at the same microsecond.
+//! `run_until(t)` processes every event with time ≤ t.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+use crate::hist::Histogram;
+use crate::limits;
+use crate::metrics::{Gauges, Recorder, UtilModel};
+use crate::plan::Plan;
+use crate::report::{Activity, Errors, InstanceRecord, Latency, Report, Summary, VariantSummary};
+use crate::rng::{Sampler, Stream};
+use crate::scaling::{Command, ManualSchedule, Scaler, VariantView, View};
+use crate::scenario::Routing;
+use crate::time::{Duration, SimTime, US_PER_SEC, format_timestamp};
+use crate::traffic::Arrivals;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ev {
+    Arrival,
+    /// One request finished service.
+    Done { inst: u32, arrival: SimTime, start: SimTime },
+    /// A batch finished service; its arrival times are in `batches[slot]`.
+    BatchDone { inst: u32, slot: u32, start: SimTime },
+    /// The oldest queued request has waited `maxWait`: dispatch a partial batch.
+    BatchWait { inst: u32 },
+    /// The oldest queued request may have reached the invocation timeout.
+    Expire { inst: u32 },
+    /// An instance finishes a cold-start stage.
+    Stage { inst: u32 },
+    Wake { scaler: u16 },
+}
+
+#[derive(Debug)]
+struct Entry {
+    time: SimTime,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        (self.time, self.seq) == (o.time, o.seq)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    /// Reversed, so the max-heap pops the earliest (time, seq).
+    fn cmp(&self, o: &Self) -> Ordering {
+        (o.time, o.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceState {
+    Provisioning,
+    Loading,
+    InService,
+    Draining,
+    Terminated,
+}
+
+#[derive(Debug)]
+struct Instance {
+    variant: u16,
+    state: InstanceState,
+    launched_at: SimTime,
+    in_service_at: Option<SimTime>,
+    terminated_at: Option<SimTime>,
+    /// Image pull plus model load, drawn at launch.
+    load_us: SimTime,
+    /// Busy workers (a batch occupies one worker).
+    busy: u32,
+    /// Requests in service (a batch counts its size).
+    serving: u32,
+    /// Arrival times of queued requests, oldest first.
+    queue: VecDeque<SimTime>,
+    expire_pending: bool,
+    batch_wait_pending: bool,
+}
+
+impl Instance {
+    fn outstanding(&self) -> u64 {
+        u64::from(self.serving) + self.queue.len() as u64
+    }
+}
+
+#[derive(Debug)]
+struct BatchCfg {
+    max: u32,
+    max_wait_us: SimTime,
+    fixed_us: f64,
+    per_item_us: f64,
+    shape: Sampler,
+}
+
+#[derive(Debug)]
+struct VariantState {
+    name: String,
+    instance_type: String,
+    price_usd_per_hour: f64,
+    capacity_rps: f64,
+    workers: u32,
+    queue_capacity: usize,
+    service: Option<Sampler>,
+    batching: Option<BatchCfg>,
+    overhead: Sampler,
+    provisioning: Sampler,
+    image_pull: Sampler,
+    model_load: Sampler,
+    service_rng: Stream,
+    overhead_rng: Stream,
+    lifecycle_rng: Stream,
+    weight: f64,
+    desired: u32,
+    /// Instances that count toward capacity: provisioning, loading or in service.
+    live: Vec<u32>,
+    /// Instances in service, the routing candidates.
+    in_service: Vec<u32>,
+    pending: u32,
+    draining: u32,
+    busy: u32,
+    outstanding: u64,
+    max_in_service: u32,
+    // Outcome counters.
+    requests: u64,
+    succeeded: u64,
+    errors: Errors,
+}
+
+/// A running simulation. Create it from a `Plan`, advance it with `run_until`, and turn it into a
+/// `Report` with `finish`.
+#[derive(Debug)]
+pub struct Simulation {
+    plan_name: String,
+    seed: u64,
+    start_unix_secs: i64,
+    now: SimTime,
+    end: SimTime,
+    timeout_us: SimTime,
+    publish_delay_us: SimTime,
+    slo_us: Option<SimTime>,
+    routing: Routing,
+    heap: BinaryHeap<Entry>,
+    seq: u64,
+    arrivals: Arrivals,
+    routing_rng: Stream,
+    variants: Vec<VariantState>,
+    instances: Vec<Instance>,
+    batches: Vec<Vec<SimTime>>,
+    free_batches: Vec<u32>,
+    scalers: Vec<Box<dyn Scaler>>,
+    metrics: Recorder,
+    latency: Histogram,
+    model_latency: Histogram,
+    queue_wait: Histogram,
+    within_slo: u64,
+    first_error: Option<SimTime>,
+    max_in_service_total: u32,
+    activities: Vec<Activity>,
+    warnings: Vec<String>,
+    launch_limit_warned: bool,
+    events: u64,
+}
+
+impl Simulation {
+    /// Builds the simulation with the scenario's manual capacity schedule as its only scaler.
+    pub fn new(plan: &Plan) -> Simulation {
+        let manual: Box<dyn Scaler> = Box::new(ManualSchedule::new(plan.changes.clone()));
+        Simulation::with_scalers(plan, vec![manual])
+    }
+
+    pub fn with_scalers(plan: &Plan, scalers: Vec<Box<dyn Scaler>>) -> Simulation {
+        let seed = plan.seed;
+        let variants: Vec<VariantState> = plan
+            .variants
+            .iter()
+            .map(|v| {
+                let p = &v.profile;
+                let batching = p.batching.as_ref().map(|b| BatchCfg {
+                    max: b.max_batch_size.max(1),
+                    max_wait_us: b.max_wait.as_micros(),
+                    fixed_us: b.fixed.as_micros() as f64,
+                    per_item_us: b.per_item.as_micros() as f64,
+                    shape: Sampler::new(b.distribution, 1.0, b.cv.unwrap_or(0.0)),
+                });
+                VariantState {
+                    name: v.name.clone(),
+                    instance_type: v.instance_type.name.to_string(),
+                    price_usd_per_hour: v.price_usd_per_hour,
+                    capacity_rps: p.capacity_rps(),
+                    workers: p.workers.max(1),
+                    queue_capacity: p.queue_capacity as usize,
+                    service: p.service_time.as_ref().map(|s| s.sampler()),
+                    batching,
+                    overhead: p.overhead.sampler(),
+                    provisioning: p.cold_start.provisioning.sampler(),
+                    image_pull: p.cold_start.image_pull.sampler(),
+                    model_load: p.cold_start.model_load.sampler(),
+                    service_rng: Stream::new(seed, &format!("service/{}", v.name)),
+                    overhead_rng: Stream::new(seed, &format!("overhead/{}", v.name)),
+                    lifecycle_rng: Stream::new(seed, &format!("lifecycle/{}", v.name)),
+                    weight: v.weight,
+                    desired: 0,
+                    live: Vec::new(),
+                    in_service: Vec::new(),
+                    pending: 0,
+                    draining: 0,
+                    busy: 0,
+                    outstanding: 0,
+                    max_in_service: 0,
+                    requests: 0,
+                    succeeded: 0,
+                    errors: Errors::default(),
+                }
+            })
+            .collect();
+        let utils = plan
+            .variants
+            .iter()
+            .map(|v| {
+                let u = &v.profile.utilization;
+                UtilModel {
+                    cpu_idle_pct: u.cpu_idle_pct,
+                    cpu_per_busy_worker_pct: u.cpu_per_busy_worker_pct,
+                    gpu_per_busy_worker_pct: u.gpu_per_busy_worker_pct,
+                    memory_base_pct: u.memory_base_pct,
+                    memory_per_request_pct: u.memory_per_request_pct,
+                    price_usd_per_hour: v.price_usd_per_hour,
+                }
+            })
+            .collect();
+        let horizon_secs = plan.duration_us.div_ceil(US_PER_SEC);
+        let mut sim = Simulation {
+            plan_name: plan.scenario.name.clone(),
+            seed,
+            start_unix_secs: plan.start_unix_secs,
+            now: 0,
+            end: plan.duration_us,
+            timeout_us: plan.timeout_us,
+            publish_delay_us: plan.publish_delay_us,
+            slo_us: plan.slo_us,
+            routing: plan.scenario.endpoint.routing,
+            heap: BinaryHeap::with_capacity(1024),
+            seq: 0,
+            arrivals: Arrivals::new(plan.rate.clone(), Stream::new(seed, "arrivals"), horizon_secs),
+            routing_rng: Stream::new(seed, "routing"),
+            variants,
+            instances: Vec::new(),
+            batches: Vec::new(),
+            free_batches: Vec::new(),
+            scalers,
+            metrics: Recorder::new(utils),
+            latency: Histogram::default(),
+            model_latency: Histogram::default(),
+            queue_wait: Histogram::default(),
+            within_slo: 0,
+            first_error: None,
+            max_in_service_total: 0,
+            activities: Vec::new(),
+            warnings: plan.warnings.clone(),
+            launch_limit_warned: false,
+            events: 0,
+        };
+        // The endpoint exists at the start: initial instances are in service from t = 0.
+        for (v, vp) in plan.variants.iter().enumerate() {
+            sim.variant_mut(v).desired = vp.initial_count;
+            for _ in 0..vp.initial_count {
+                if let Some(i) = sim.launch(v) {
+                    sim.make_in_service(i);
+                }
+            }
+            sim.sync_gauges(v);
+        }
+        if let Some(t) = sim.arrivals.next_arrival() {
+            sim.schedule(t, Ev::Arrival);
+        }
+        for k in 0..sim.scalers.len() {
+            if let Some(t) = sim.scalers.get(k).and_then(|s| s.next_wake()) {
+                sim.schedule(t, Ev::Wake { scaler: k as u16 });
+            }
+        }
+        sim
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+    /// Fraction of simulated time done, 0..=1.
+    pub fn progress(&self) -> f64 {
+        if self.end == 0 { 1.0 } else { self.now as f64 / self.end as f64 }
+    }
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+    pub fn is_done(&self) -> bool {
+        self.now >= self.end && self.heap.peek().is_none_or(|e| e.time > self.end)
+    }
+
+    fn schedule(&mut self, time: SimTime, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(Entry { time, seq: self.seq, ev });
+    }
+
+    /// Processes every event with time ≤ `t` (and ≤ the end of the run).
+    pub fn run_until(&mut self, t: SimTime) {
+        let limit = t.min(self.end);
+        while let Some(top) = self.heap.peek() {
+            if top.time > limit {
+                break;
+            }
+            let Some(Entry { time, ev, .. }) = self.heap.pop() else { break };
+            self.now = time;
+            self.metrics.advance_to(time);
+            self.events += 1;
+            self.handle(ev);
+        }
+        self.now = self.now.max(limit);
+    }
+
+    /// Runs to the end and returns the report.
+    pub fn run(mut self) -> Report {
+        self.run_until(self.end);
+        self.finish()
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Arrival => {
+                if let Some(t) = self.arrivals.next_arrival() {
+                    self.schedule(t, Ev::Arrival);
+                }
+                self.arrive();
+            }
+            Ev::Done { inst, arrival, start } => self.done(inst, arrival, start),
+            Ev::BatchDone { inst, slot, start } => self.batch_done(inst, slot, start),
+            Ev::BatchWait { inst } => {
+                if let Some(i) = self.instances.get_mut(inst as usize) {
+                    i.batch_wait_pending = false;
+                }
+                self.dispatch(inst);
+                self.after_instance_change(inst);
+            }
+            Ev::Expire { inst } => {
+                if let Some(i) = self.instances.get_mut(inst as usize) {
+                    i.expire_pending = false;
+                }
+                self.expire(inst);
+                self.dispatch(inst);
+                self.after_instance_change(inst);
+            }
+            Ev::Stage { inst } => self.stage(inst),
+            Ev::Wake { scaler } => self.wake(scaler),
+        }
+    }
+
+    fn variant_mut(&mut self, v: usize) -> &mut VariantState {
+        // Variant indices come from the plan and never go out of range; fall back to the first
+        // variant rather than panic.
+        let n = self.variants.len();
+        let idx = if v < n { v } else { 0 };
+        #[allow(clippy::indexing_slicing)]
+        &mut self.variants[idx]
+    }
+
+    fn inst(&self, i: u32) -> Option<&Instance> {
+        self.instances.get(i as usize)
+    }
+
+    fn record_error_time(&mut self) {
+        if self.first_error.is_none() {
+            self.first_error = Some(self.now);
+        }
+    }
+
+    fn arrive(&mut self) {
+        let v = self.pick_variant();
+        self.metrics.request(v);
+        let now = self.now;
+        let var = self.variant_mut(v);
+        var.requests += 1;
+        let n = var.in_service.len();
+        if n == 0 {
+            var.errors.no_capacity += 1;
+            self.metrics.no_capacity(v);
+            self.record_error_time();
+            return;
+        }
+        let Some(inst) = self.route(v, n) else { return };
+        self.metrics.invocation(v, n as u32);
+        let Some(var) = self.variants.get(v) else { return };
+        let (capacity, batching, workers) = (var.queue_capacity, var.batching.is_some(), var.workers);
+        let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        if !batching && i.busy < workers && i.queue.is_empty() {
+            // Straight into service.
+            self.variant_mut(v).outstanding += 1;
+            self.start_single(inst, now, now);
+        } else if i.queue.len() < capacity {
+            i.queue.push_back(now);
+            let schedule_expiry = !i.expire_pending;
+            i.expire_pending = true;
+            self.variant_mut(v).outstanding += 1;
+            if schedule_expiry {
+                self.schedule(now + self.timeout_us, Ev::Expire { inst });
+            }
+            if batching {
+                self.dispatch(inst);
+            }
+        } else {
+            self.variant_mut(v).errors.service_unavailable += 1;
+            self.metrics.error_5xx(v);
+            self.record_error_time();
+        }
+        self.sync_gauges(v);
+    }
+
+    /// Picks the instance of variant `v` (which has `n` > 0 instances in service).
+    fn route(&mut self, v: usize, n: usize) -> Option<u32> {
+        let offset = if n > 1 { self.routing_rng.below(n) } else { 0 };
+        let in_service = &self.variants.get(v)?.in_service;
+        match self.routing {
+            Routing::Random => in_service.get(offset).copied(),
+            Routing::LeastOutstandingRequests => {
+                // Scan from a random offset so that ties spread evenly.
+                let mut best = None;
+                let mut best_load = u64::MAX;
+                for k in 0..n {
+                    let Some(&inst) = in_service.get((offset + k) % n) else { continue };
+                    let load = self.instances.get(inst as usize).map_or(u64::MAX, Instance::outstanding);
+                    if load < best_load {
+                        best_load = load;
+                        best = Some(inst);
+                        if load == 0 {
+                            break;
+                        }
+                    }
+                }
+                best
+            }
+        }
+    }
+
+    fn pick_variant(&mut self) -> usize {
+        if self.variants.len() == 1 {
+            return 0;
+        }
+        let total: f64 = self.variants.iter().map(|v| v.weight).sum();
+        if total <= 0.0 {
+            return 0;
+        }
+        let mut x = self.routing_rng.uniform() * total;
+        for (k, v) in self.variants.iter().enumerate() {
+            if x < v.weight {
+                return k;
+            }
+            x -= v.weight;
+        }
+        self.variants.iter().rposition(|v| v.weight > 0.0).unwrap_or(0)
+    }
+
+    /// Starts serving one request on a free worker (no batching). The caller has already
+    /// counted it in the variant's outstanding requests.
+    fn start_single(&mut self, inst: u32, arrival: SimTime, now: SimTime) {
+        let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        let v = i.variant as usize;
+        i.busy += 1;
+        i.serving += 1;
+        let var = self.variant_mut(v);
+        var.busy += 1;
+        let s = match &var.service {
+            Some(sampler) => sampler.sample_us(&mut var.service_rng),
+            None => 0,
+        };
+        self.schedule(now + s, Ev::Done { inst, arrival, start: now });
+    }
+
+    /// Moves queued requests into service while workers are free.
+    fn dispatch(&mut self, inst: u32) {
+        let now = self.now;
+        let Some(i) = self.instances.get(inst as usize) else { return };
+        let v = i.variant as usize;
+        if matches!(i.state, InstanceState::Terminated) {
+            return;
+        }
+        let Some(var) = self.variants.get(v) else { return };
+        let workers = var.workers;
+        if let Some(b) = &var.batching {
+            let (max, max_wait) = (b.max as usize, b.max_wait_us);
+            loop {
+                let Some(i) = self.instances.get_mut(inst as usize) else { return };
+                if i.busy >= workers || i.queue.is_empty() {
+                    return;
+                }
+                let oldest = i.queue.front().copied().unwrap_or(now);
+                if i.queue.len() < max && now < oldest + max_wait {
+                    if !i.batch_wait_pending {
+                        i.batch_wait_pending = true;
+                        self.schedule(oldest + max_wait, Ev::BatchWait { inst });
+                    }
+                    return;
+                }
+                let n = i.queue.len().min(max);
+                let slot = match self.free_batches.pop() {
+                    Some(s) => s,
+                    None => {
+                        self.batches.push(Vec::new());
+                        (self.batches.len() - 1) as u32
+                    }
+                };
+                let Some(batch) = self.batches.get_mut(slot as usize) else { return };
+                batch.clear();
+                batch.extend(i.queue.drain(..n));
+                i.busy += 1;
+                i.serving += n as u32;
+                let var = self.variant_mut(v);
+                var.busy += 1;
+                let s = match &var.batching {
+                    Some(b) => b.shape.with_mean(b.fixed_us + b.per_item_us * n as f64).sample_us(&mut var.service_rng),
+                    None => 0,
+                };
+                self.schedule(now + s, Ev::BatchDone { inst, slot, start: now });
+            }
+        } else {
+            loop {
+                let Some(i) = self.instances.get_mut(inst as usize) else { return };
+                if i.busy >= workers {
+                    return;
+                }
+                let Some(arrival) = i.queue.pop_front() else { return };
+                self.start_single(inst, arrival, now);
+            }
+        }
+    }
+
+    /// Drops queued requests that reached the invocation timeout; they end as `ModelError`.
+    fn expire(&mut self, inst: u32) {
+        let now = self.now;
+        let timeout = self.timeout_us;
+        let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        let v = i.variant as usize;
+        let mut dropped = 0u64;
+        while i.queue.front().is_some_and(|&a| a + timeout <= now) {
+            i.queue.pop_front();
+            dropped += 1;
+        }
+        let next = i.queue.front().map(|&a| a + timeout);
+        if let Some(t) = next {
+            i.expire_pending = true;
+            self.schedule(t, Ev::Expire { inst });
+        }
+        if dropped > 0 {
+            let var = self.variant_mut(v);
+            var.errors.model_error += dropped;
+            var.outstanding -= dropped;
+            for _ in 0..dropped {
+                self.metrics.model_error(v);
+            }
+            self.record_error_time();
+        }
+    }
+
+    /// Records the outcome of one served request.
+    fn complete(&mut self, v: usize, arrival: SimTime, start: SimTime) {
+        let now = self.now;
+        let model_us = now - arrival;
+        if model_us > self.timeout_us {
+            self.variant_mut(v).errors.model_error += 1;
+            self.metrics.model_error(v);
+            self.record_error_time();
+            return;
+        }
+        let var = self.variant_mut(v);
+        var.succeeded += 1;
+        let overhead = var.overhead.sample_us(&mut var.overhead_rng);
+        self.metrics.success(v, model_us, overhead);
+        self.model_latency.record(model_us);
+        self.queue_wait.record(start - arrival);
+        let total = model_us + overhead;
+        self.latency.record(total);
+        if self.slo_us.is_some_and(|slo| total <= slo) {
+            self.within_slo += 1;
+        }
+    }
+
+    fn done(&mut self, inst: u32, arrival: SimTime, start: SimTime) {
+        let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        i.busy -= 1;
+        i.serving -= 1;
+        let v = i.variant as usize;
+        let var = self.variant_mut(v);
+        var.busy -= 1;
+        var.outstanding -= 1;
+        self.complete(v, arrival, start);
+        self.dispatch(inst);
+        self.after_instance_change(inst);
+    }
+
+    fn batch_done(&mut self, inst: u32, slot: u32, start: SimTime) {
+        let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        let v = i.variant as usize;
+        let batch = self.batches.get_mut(slot as usize).map(std::mem::take).unwrap_or_default();
+        let n = batch.len() as u32;
+        if let Some(i) = self.instances.get_mut(inst as usize) {
+            i.busy -= 1;
+            i.serving -= n;
+        }
+        let var = self.variant_mut(v);
+        var.busy -= 1;
+        var.outstanding -= u64::from(n);
+        for &arrival in &batch {
+            self.complete(v, arrival, start);
+        }
+        if let Some(b) = self.batches.get_mut(slot as usize) {
+            *b = batch;
+        }
+        self.free_batches.push(slot);
+        self.dispatch(inst);
+        self.after_instance_change(inst);
+    }
+
+    /// After work finished on an instance: a draining instance with nothing left terminates.
+    fn after_instance_change(&mut self, inst: u32) {
+        let Some(i) = self.inst(inst) else { return };
+        let v = i.variant as usize;
+        if i.state == InstanceState::Draining && i.outstanding() == 0 {
+            self.terminate(inst);
+            self.variant_mut(v).draining -= 1;
+        }
+        self.sync_gauges(v);
+    }
+
+    fn launch(&mut self, v: usize) -> Option<u32> {
+        if self.instances.len() >= limits::MAX_LAUNCHES {
+            if !self.launch_limit_warned {
+                self.launch_limit_warned = true;
+                self.warnings.push(format!(
+                    "the run reached the limit of {} instance launches; later launches were refused",
+                    limits::MAX_LAUNCHES
+                ));
+            }
+            return None;
+        }
+        let now = self.now;
+        let var = self.variant_mut(v);
+        let prov = var.provisioning.sample_us(&mut var.lifecycle_rng);
+        let load = var.image_pull.sample_us(&mut var.lifecycle_rng) + var.model_load.sample_us(&mut var.lifecycle_rng);
+        let id = self.instances.len() as u32;
+        self.instances.push(Instance {
+            variant: v as u16,
+            state: InstanceState::Provisioning,
+            launched_at: now,
+            in_service_at: None,
+            terminated_at: None,
+            load_us: load,
+            busy: 0,
+            serving: 0,
+            queue: VecDeque::new(),
+            expire_pending: false,
+            batch_wait_pending: false,
+        });
+        let var = self.variant_mut(v);
+        var.live.push(id);
+        var.pending += 1;
+        // Initial instances are made in service at once by the caller; this event is then stale.
+        self.schedule(now + prov, Ev::Stage { inst: id });
+        Some(id)
+    }
+
+    fn make_in_service(&mut self, inst: u32) {
+        let now = self.now;
+        let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        if !matches!(i.state, InstanceState::Provisioning | InstanceState::Loading) {
+            return;
+        }
+        i.state = InstanceState::InService;
+        i.in_service_at = Some(now);
+        let v = i.variant as usize;
+        let var = self.variant_mut(v);
+        var.pending -= 1;
+        var.in_service.push(inst);
+        var.max_in_service = var.max_in_service.max(var.in_service.len() as u32);
+        let total: u32 = self.variants.iter().map(|v| v.in_service.len() as u32).sum();
+        self.max_in_service_total = self.max_in_service_total.max(total);
+    }
+
+    fn stage(&mut self, inst: u32) {
+        let now = self.now;
+        let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        let v = i.variant as usize;
+        match i.state {
+            InstanceState::Provisioning => {
+                i.state = InstanceState::Loading;
+                let t = now + i.load_us;
+                self.schedule(t, Ev::Stage { inst });
+            }
+            InstanceState::Loading => self.make_in_service(inst),
+            _ => return, // stale: cancelled, or made in service at the start
+        }
+        self.sync_gauges(v);
+    }
+
+    fn terminate(&mut self, inst: u32) {
+        let now = self.now;
+        if let Some(i) = self.instances.get_mut(inst as usize) {
+            i.state = InstanceState::Terminated;
+            i.terminated_at = Some(now);
+        }
+    }
+
+    fn wake(&mut self, k: u16) {
+        let now = self.now;
+        let view = View {
+            now,
+            rows_10s: &self.metrics.rows_10s,
+            rows_60s: &self.metrics.rows_60s,
+            publish_delay_us: self.publish_delay_us,
+            variants: self
+                .variants
+                .iter()
+                .map(|v| VariantView {
+                    desired: v.desired,
+                    pending: v.pending,
+                    in_service: v.in_service.len() as u32,
+                    weight: v.weight,
+                })
+                .collect(),
+        };
+        let Some(scaler) = self.scalers.get_mut(k as usize) else { return };
+        let commands = scaler.wake(now, &view);
+        let next = scaler.next_wake();
+        for c in commands {
+            self.apply(c);
+        }
+        if let Some(t) = next {
+            self.schedule(t.max(now), Ev::Wake { scaler: k });
+        }
+    }
+
+    /// Applies a capacity command at the current time.
+    pub fn apply(&mut self, c: Command) {
+        if c.variant >= self.variants.len() {
+            return;
+        }
+        let v = c.variant;
+        let now = self.now;
+        let var = self.variant_mut(v);
+        let (before, weight_before) = (var.desired, var.weight);
+        if let Some(w) = c.weight {
+            var.weight = w.max(0.0);
+        }
+        if let Some(d) = c.desired {
+            var.desired = d.min(limits::MAX_INSTANCES_PER_VARIANT);
+        }
+        let (after, weight_after) = (var.desired, var.weight);
+        let name = var.name.clone();
+        self.reconcile(v);
+        let mut parts = Vec::new();
+        if after != before {
+            parts.push(format!("desired instances of {name} {before} → {after}"));
+        }
+        if weight_after != weight_before {
+            parts.push(format!("weight of {name} {weight_before} → {weight_after}"));
+        }
+        if parts.is_empty() {
+            parts.push(format!("{name} already at {after} instances and weight {weight_after}"));
+        }
+        let at = Duration(now);
+        self.activities.push(Activity {
+            at_secs: now as f64 / US_PER_SEC as f64,
+            variant: name,
+            desired_before: before,
+            desired_after: after,
+            weight_before,
+            weight_after,
+            description: format!("At {at}: {} ({}).", parts.join(", "), c.cause),
+            cause: c.cause,
+        });
+        self.sync_gauges(v);
+    }
+
+    /// Launches or removes instances until the live count equals the desired count.
+    fn reconcile(&mut self, v: usize) {
+        loop {
+            let var = self.variant_mut(v);
+            let live = var.live.len() as u32;
+            match live.cmp(&var.desired) {
+                Ordering::Equal => return,
+                Ordering::Less => {
+                    if self.launch(v).is_none() {
+                        return;
+                    }
+                }
+                Ordering::Greater => {
+                    if !self.remove_one(v) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scale-in: cancels the newest instance still starting, else drains the in-service instance
+    /// with the fewest outstanding requests (the newest among equals).
+    fn remove_one(&mut self, v: usize) -> bool {
+        let Some(var) = self.variants.get(v) else { return false };
+        let starting = var.live.iter().rev().copied().find(|&i| {
+            self.inst(i).is_some_and(|x| matches!(x.state, InstanceState::Provisioning | InstanceState::Loading))
+        });
+        if let Some(inst) = starting {
+            let var = self.variant_mut(v);
+            var.live.retain(|&i| i != inst);
+            var.pending -= 1;
+            self.terminate(inst);
+            return true;
+        }
+        let victim = var
+            .in_service
+            .iter()
+            .rev()
+            .copied()
+            .min_by_key(|&i| self.inst(i).map_or(u64::MAX, Instance::outstanding));
+        let Some(inst) = victim else { return false };
+        let var = self.variant_mut(v);
+        var.live.retain(|&i| i != inst);
+        var.in_service.retain(|&i| i != inst);
+        var.draining += 1;
+        if let Some(i) = self.instances.get_mut(inst as usize) {
+            i.state = InstanceState::Draining;
+        }
+        self.after_instance_change(inst);
+        true
+    }
+
+    fn sync_gauges(&mut self, v: usize) {
+        let Some(var) = self.variants.get(v) else { return };
+        let in_service = var.in_service.len() as u32;
+        let g = Gauges {
+            desired: var.desired,
+            pending: var.pending,
+            in_service,
+            draining: var.draining,
+            billed: var.pending + in_service + var.draining,
+            busy: var.busy,
+            outstanding: var.outstanding,
+        };
+        self.metrics.set_gauges(v, self.now, g);
+    }
+
+    /// Ends the run: closes the metric periods and builds the report.
+    pub fn finish(mut self) -> Report {
+        let end = self.end;
+        self.now = self.now.max(end);
+        self.metrics.finish(end);
+        let instance_secs = |i: &Instance| {
+            let stop = i.terminated_at.unwrap_or(end).min(end);
+            stop.saturating_sub(i.launched_at) as f64 / US_PER_SEC as f64
+        };
+        let mut variant_summaries = Vec::new();
+        let mut total = Errors::default();
+        let (mut requests, mut succeeded, mut cost, mut inst_hours) = (0u64, 0u64, 0.0f64, 0.0f64);
+        for (k, var) in self.variants.iter().enumerate() {
+            let rows_cost: f64 = self.metrics.rows_60s.iter().filter(|r| r.variant as usize == k).map(|r| r.cost_usd).sum();
+            let hours: f64 = self
+                .instances
+                .iter()
+                .filter(|i| i.variant as usize == k)
+                .map(instance_secs)
+                .sum::<f64>()
+                / 3600.0;
+            let mut e = var.errors.clone();
+            e.total = e.model_error + e.service_unavailable + e.no_capacity;
+            total.model_error += e.model_error;
+            total.service_unavailable += e.service_unavailable;
+            total.no_capacity += e.no_capacity;
+            requests += var.requests;
+            succeeded += var.succeeded;
+            cost += rows_cost;
+            inst_hours += hours;
+            variant_summaries.push(VariantSummary {
+                name: var.name.clone(),
+                instance_type: var.instance_type.clone(),
+                price_usd_per_hour: var.price_usd_per_hour,
+                instance_capacity_rps: var.capacity_rps,
+                requests: var.requests,
+                succeeded: var.succeeded,
+                errors: e,
+                max_in_service_instances: var.max_in_service,
+                instance_hours: hours,
+                cost_usd: rows_cost,
+            });
+        }
+        total.total = total.model_error + total.service_unavailable + total.no_capacity;
+        let in_flight = requests - succeeded - total.total;
+        let duration_secs = end as f64 / US_PER_SEC as f64;
+        let summary = Summary {
+            requests,
+            succeeded,
+            errors: total,
+            in_flight,
+            latency_ms: Latency::from_histogram(&self.latency),
+            model_latency_ms: Latency::from_histogram(&self.model_latency),
+            queue_wait_ms: Latency::from_histogram(&self.queue_wait),
+            max_in_service_instances: self.max_in_service_total,
+            instance_hours: inst_hours,
+            cost_usd: cost,
+            cost_per_hour_usd: if duration_secs > 0.0 { cost / (duration_secs / 3600.0) } else { 0.0 },
+            cost_per_million_usd: (succeeded > 0).then(|| cost / succeeded as f64 * 1e6),
+            slo_latency_ms: self.slo_us.map(|s| s as f64 / 1000.0),
+            slo_attainment: self.slo_us.and_then(|_| (requests > 0).then(|| self.within_slo as f64 / requests as f64)),
+            first_error_secs: self.first_error.map(|t| t as f64 / US_PER_SEC as f64),
+        };
+        let to_secs = |t: SimTime| t as f64 / US_PER_SEC as f64;
+        let instances = self
+            .instances
+            .iter()
+            .map(|i| InstanceRecord {
+                variant: i.variant,
+                launched_secs: to_secs(i.launched_at),
+                in_service_secs: i.in_service_at.map(to_secs),
+                terminated_secs: i.terminated_at.map(to_secs),
+            })
+            .collect();
+        let mut warnings = self.warnings;
+        if in_flight > 0 {
+            warnings.push(format!("{in_flight} requests were still in flight when the run ended"));
+        }
+        Report {
+            scenario: self.plan_name,
+            seed: self.seed,
+            start: format_timestamp(self.start_unix_secs),
+            duration_secs,
+            summary,
+            variants: variant_summaries,
+            series: self.metrics.rows_60s,
+            series_10s: self.metrics.rows_10s,
+            activities: self.activities,
+            instances,
+            warnings,
+            events_processed: self.events,
+        }
+    }
+
+    /// Requests queued or in service right now, over every instance (for invariant checks).
+    pub fn outstanding_now(&self) -> u64 {
+        self.instances.iter().map(Instance::outstanding).sum()
+    }
+}

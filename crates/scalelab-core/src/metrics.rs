@@ -1,0 +1,381 @@
+//! CloudWatch-shaped metrics: per-variant accumulators closed every 10 s (high resolution) and
+//! rolled up every 60 s. Counts are exact; utilizations are time-weighted averages over the
+//! period; latency percentiles come from bounded histograms that are reset each period.
+
+use serde::Serialize;
+
+use crate::hist::Histogram;
+use crate::time::{SimTime, US_PER_SEC};
+
+pub const HIGH_RES_PERIOD_US: SimTime = 10 * US_PER_SEC;
+pub const PERIOD_US: SimTime = 60 * US_PER_SEC;
+
+/// One period of one variant's metrics. `None` is missing data (no instance in service, or no
+/// sample), as CloudWatch leaves a gap.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Row {
+    /// Start of the period, seconds since the start of the run.
+    pub t_secs: f64,
+    pub period_secs: f64,
+    pub variant: u16,
+    /// Requests that reached the variant, whatever became of them.
+    pub requests: u64,
+    /// `Invocations`: requests handed to an instance (refused-for-no-capacity ones are not).
+    pub invocations: u64,
+    /// `InvocationsPerInstance`: each invocation adds 1/N, N = instances in service at its arrival.
+    pub invocations_per_instance: f64,
+    pub succeeded: u64,
+    /// `InvocationModelErrors`: the container did not answer within the invocation timeout.
+    pub model_errors: u64,
+    /// `Invocation5XXErrors`: refused because the instance's queue was full (ServiceUnavailable).
+    pub errors_5xx: u64,
+    /// `Invocation4XXErrors`: refused because the variant had no instance in service
+    /// (ValidationError), also counted in `NoCapacityInvocationFailures`.
+    pub errors_4xx: u64,
+    pub no_capacity_failures: u64,
+    /// `ModelLatency` of succeeded requests, milliseconds (CloudWatch reports microseconds).
+    pub model_latency_avg_ms: Option<f64>,
+    pub model_latency_p50_ms: Option<f64>,
+    pub model_latency_p90_ms: Option<f64>,
+    pub model_latency_p99_ms: Option<f64>,
+    pub model_latency_max_ms: Option<f64>,
+    pub overhead_latency_avg_ms: Option<f64>,
+    /// `ConcurrentRequestsPerModel`: requests in service or queued in the container, time-average
+    /// per instance in service.
+    pub concurrent_requests_per_model: Option<f64>,
+    /// Per-instance averages, summed over cores/devices (0..100 × vCPUs).
+    pub cpu_utilization: Option<f64>,
+    pub gpu_utilization: Option<f64>,
+    pub memory_utilization: Option<f64>,
+    /// Instance counts at the end of the period.
+    pub desired_instances: u32,
+    pub pending_instances: u32,
+    pub in_service_instances: u32,
+    /// Instance cost accrued during the period.
+    pub cost_usd: f64,
+}
+
+/// How utilization follows work, per variant.
+#[derive(Clone, Copy, Debug)]
+pub struct UtilModel {
+    pub cpu_idle_pct: f64,
+    pub cpu_per_busy_worker_pct: f64,
+    pub gpu_per_busy_worker_pct: f64,
+    pub memory_base_pct: f64,
+    pub memory_per_request_pct: f64,
+    pub price_usd_per_hour: f64,
+}
+
+/// Raw sums for one period; rows are derived from them so that roll-ups stay exact.
+#[derive(Clone, Debug, Default)]
+struct Acc {
+    requests: u64,
+    invocations: u64,
+    ipi: f64,
+    succeeded: u64,
+    model_errors: u64,
+    errors_5xx: u64,
+    errors_4xx: u64,
+    overhead_sum_us: u64,
+    /// Integrals over time, in instance·µs (or worker·µs, request·µs).
+    in_service_area: f64,
+    busy_area: f64,
+    outstanding_area: f64,
+    billed_area: f64,
+    latency: Histogram,
+}
+
+impl Acc {
+    fn merge(&mut self, o: &Acc) {
+        self.requests += o.requests;
+        self.invocations += o.invocations;
+        self.ipi += o.ipi;
+        self.succeeded += o.succeeded;
+        self.model_errors += o.model_errors;
+        self.errors_5xx += o.errors_5xx;
+        self.errors_4xx += o.errors_4xx;
+        self.overhead_sum_us += o.overhead_sum_us;
+        self.in_service_area += o.in_service_area;
+        self.busy_area += o.busy_area;
+        self.outstanding_area += o.outstanding_area;
+        self.billed_area += o.billed_area;
+        self.latency.merge(&o.latency);
+    }
+
+    fn clear(&mut self) {
+        let mut latency = std::mem::take(&mut self.latency);
+        latency.clear();
+        *self = Acc { latency, ..Acc::default() };
+    }
+
+    fn row(&self, t: SimTime, len: SimTime, variant: u16, gauges: Gauges, u: &UtilModel) -> Row {
+        let ms = |us: f64| us / 1000.0;
+        let per_instance = |area: f64| (self.in_service_area > 0.0).then(|| area / self.in_service_area);
+        let busy = per_instance(self.busy_area);
+        let outstanding = per_instance(self.outstanding_area);
+        Row {
+            t_secs: t as f64 / US_PER_SEC as f64,
+            period_secs: len as f64 / US_PER_SEC as f64,
+            variant,
+            requests: self.requests,
+            invocations: self.invocations,
+            invocations_per_instance: self.ipi,
+            succeeded: self.succeeded,
+            model_errors: self.model_errors,
+            errors_5xx: self.errors_5xx,
+            errors_4xx: self.errors_4xx,
+            no_capacity_failures: self.errors_4xx,
+            model_latency_avg_ms: self.latency.mean_us().map(ms),
+            model_latency_p50_ms: self.latency.quantile_us(0.5).map(ms),
+            model_latency_p90_ms: self.latency.quantile_us(0.9).map(ms),
+            model_latency_p99_ms: self.latency.quantile_us(0.99).map(ms),
+            model_latency_max_ms: (self.latency.count() > 0).then(|| ms(self.latency.max_us() as f64)),
+            overhead_latency_avg_ms: (self.succeeded > 0)
+                .then(|| ms(self.overhead_sum_us as f64 / self.succeeded as f64)),
+            concurrent_requests_per_model: outstanding,
+            cpu_utilization: busy.map(|b| u.cpu_idle_pct + u.cpu_per_busy_worker_pct * b),
+            gpu_utilization: busy.map(|b| u.gpu_per_busy_worker_pct * b),
+            memory_utilization: outstanding.map(|o| (u.memory_base_pct + u.memory_per_request_pct * o).min(100.0)),
+            desired_instances: gauges.desired,
+            pending_instances: gauges.pending,
+            in_service_instances: gauges.in_service,
+            cost_usd: self.billed_area / (3600.0 * US_PER_SEC as f64) * u.price_usd_per_hour,
+        }
+    }
+}
+
+/// Instantaneous state of a variant, as the engine sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gauges {
+    pub desired: u32,
+    pub pending: u32,
+    pub in_service: u32,
+    /// Instances finishing their last requests before termination.
+    pub draining: u32,
+    /// Instances being billed: pending, in service and draining.
+    pub billed: u32,
+    /// Busy workers over all instances in service.
+    pub busy: u32,
+    /// Requests in service or queued over all instances in service.
+    pub outstanding: u64,
+}
+
+#[derive(Debug)]
+struct VariantMetrics {
+    util: UtilModel,
+    gauges: Gauges,
+    /// Time up to which the integrals have been accumulated.
+    integrated_to: SimTime,
+    acc10: Acc,
+    acc60: Acc,
+}
+
+/// Collects every variant's metrics; closes periods lazily as time advances.
+#[derive(Debug)]
+pub struct Recorder {
+    variants: Vec<VariantMetrics>,
+    /// Start of the open 10 s period.
+    period_start: SimTime,
+    /// Start of the open 60 s period.
+    minute_start: SimTime,
+    pub rows_10s: Vec<Row>,
+    pub rows_60s: Vec<Row>,
+}
+
+impl Recorder {
+    pub fn new(utils: Vec<UtilModel>) -> Recorder {
+        Recorder {
+            variants: utils
+                .into_iter()
+                .map(|util| VariantMetrics {
+                    util,
+                    gauges: Gauges::default(),
+                    integrated_to: 0,
+                    acc10: Acc::default(),
+                    acc60: Acc::default(),
+                })
+                .collect(),
+            period_start: 0,
+            minute_start: 0,
+            rows_10s: Vec::new(),
+            rows_60s: Vec::new(),
+        }
+    }
+
+    /// Closes every period that ends at or before `now`. Call before recording anything at `now`.
+    #[inline]
+    pub fn advance_to(&mut self, now: SimTime) {
+        while now >= self.period_start + HIGH_RES_PERIOD_US {
+            self.close_period(self.period_start + HIGH_RES_PERIOD_US);
+        }
+    }
+
+    fn close_period(&mut self, end: SimTime) {
+        let start = self.period_start;
+        let closes_minute = end - self.minute_start >= PERIOD_US;
+        for (i, v) in self.variants.iter_mut().enumerate() {
+            integrate(v, end);
+            let row = v.acc10.row(start, end - start, i as u16, v.gauges, &v.util);
+            self.rows_10s.push(row);
+            let acc10 = std::mem::take(&mut v.acc10);
+            v.acc60.merge(&acc10);
+            v.acc10 = acc10;
+            v.acc10.clear();
+            if closes_minute {
+                let row = v.acc60.row(self.minute_start, end - self.minute_start, i as u16, v.gauges, &v.util);
+                self.rows_60s.push(row);
+                v.acc60.clear();
+            }
+        }
+        self.period_start = end;
+        if closes_minute {
+            self.minute_start = end;
+        }
+    }
+
+    /// Closes the open periods at the end of the run, even if they are shorter than a period.
+    pub fn finish(&mut self, end: SimTime) {
+        self.advance_to(end);
+        if end > self.period_start {
+            self.close_period_partial(end);
+        }
+    }
+
+    fn close_period_partial(&mut self, end: SimTime) {
+        let start = self.period_start;
+        for (i, v) in self.variants.iter_mut().enumerate() {
+            integrate(v, end);
+            self.rows_10s.push(v.acc10.row(start, end - start, i as u16, v.gauges, &v.util));
+            let acc10 = std::mem::take(&mut v.acc10);
+            v.acc60.merge(&acc10);
+            self.rows_60s.push(v.acc60.row(self.minute_start, end - self.minute_start, i as u16, v.gauges, &v.util));
+        }
+        self.period_start = end;
+        self.minute_start = end;
+    }
+
+    /// Sets a variant's gauges at `now`, integrating the old values up to `now` first.
+    #[inline]
+    pub fn set_gauges(&mut self, variant: usize, now: SimTime, gauges: Gauges) {
+        if let Some(v) = self.variants.get_mut(variant) {
+            integrate(v, now);
+            v.gauges = gauges;
+        }
+    }
+
+    pub fn gauges(&self, variant: usize) -> Gauges {
+        self.variants.get(variant).map(|v| v.gauges).unwrap_or_default()
+    }
+
+    #[inline]
+    fn acc(&mut self, variant: usize) -> Option<&mut Acc> {
+        self.variants.get_mut(variant).map(|v| &mut v.acc10)
+    }
+
+    pub fn request(&mut self, variant: usize) {
+        if let Some(a) = self.acc(variant) {
+            a.requests += 1;
+        }
+    }
+    pub fn invocation(&mut self, variant: usize, in_service: u32) {
+        if let Some(a) = self.acc(variant) {
+            a.invocations += 1;
+            a.ipi += 1.0 / f64::from(in_service.max(1));
+        }
+    }
+    pub fn success(&mut self, variant: usize, model_latency_us: u64, overhead_us: u64) {
+        if let Some(a) = self.acc(variant) {
+            a.succeeded += 1;
+            a.overhead_sum_us += overhead_us;
+            a.latency.record(model_latency_us);
+        }
+    }
+    pub fn model_error(&mut self, variant: usize) {
+        if let Some(a) = self.acc(variant) {
+            a.model_errors += 1;
+        }
+    }
+    pub fn error_5xx(&mut self, variant: usize) {
+        if let Some(a) = self.acc(variant) {
+            a.errors_5xx += 1;
+        }
+    }
+    pub fn no_capacity(&mut self, variant: usize) {
+        if let Some(a) = self.acc(variant) {
+            a.errors_4xx += 1;
+        }
+    }
+}
+
+#[inline]
+fn integrate(v: &mut VariantMetrics, now: SimTime) {
+    if now <= v.integrated_to {
+        return;
+    }
+    let dt = (now - v.integrated_to) as f64;
+    let g = v.gauges;
+    let a = &mut v.acc10;
+    // Draining instances still serve: they count toward per-instance averages.
+    a.in_service_area += f64::from(g.in_service + g.draining) * dt;
+    a.busy_area += f64::from(g.busy) * dt;
+    a.outstanding_area += g.outstanding as f64 * dt;
+    a.billed_area += f64::from(g.billed) * dt;
+    v.integrated_to = now;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn util() -> UtilModel {
+        UtilModel {
+            cpu_idle_pct: 0.0,
+            cpu_per_busy_worker_pct: 100.0,
+            gpu_per_busy_worker_pct: 0.0,
+            memory_base_pct: 10.0,
+            memory_per_request_pct: 1.0,
+            price_usd_per_hour: 3.6,
+        }
+    }
+
+    #[test]
+    fn periods_roll_up_and_utilization_is_time_weighted() {
+        let mut r = Recorder::new(vec![util()]);
+        let g = |in_service, busy, outstanding| Gauges {
+            desired: 2,
+            pending: 0,
+            in_service,
+            draining: 0,
+            billed: in_service,
+            busy,
+            outstanding,
+        };
+        r.set_gauges(0, 0, g(2, 0, 0));
+        // Busy: 1 worker for the first 30 s of the minute, 2 for the rest.
+        r.set_gauges(0, 0, g(2, 1, 1));
+        r.advance_to(30 * US_PER_SEC);
+        r.set_gauges(0, 30 * US_PER_SEC, g(2, 2, 3));
+        for _ in 0..6 {
+            r.invocation(0, 2);
+        }
+        r.advance_to(60 * US_PER_SEC);
+        assert_eq!(r.rows_10s.len(), 6);
+        assert_eq!(r.rows_60s.len(), 1);
+        let m = &r.rows_60s[0];
+        assert_eq!(m.invocations, 6);
+        assert_eq!(m.invocations_per_instance, 3.0);
+        // Average busy workers per instance: (0.5·30 + 1·30)/60 = 0.75 → 75 %.
+        assert!((m.cpu_utilization.unwrap() - 75.0).abs() < 1e-9);
+        // Two instances for one minute at $3.6/h: $0.12.
+        assert!((m.cost_usd - 0.12).abs() < 1e-12);
+        assert!((r.rows_10s[0].cpu_utilization.unwrap() - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_instance_means_missing_data() {
+        let mut r = Recorder::new(vec![util()]);
+        r.advance_to(10 * US_PER_SEC);
+        assert_eq!(r.rows_10s[0].cpu_utilization, None);
+        assert_eq!(r.rows_10s[0].model_latency_p99_ms, None);
+    }
+}

@@ -1,0 +1,361 @@
+//! Semantic validation: checks a parsed scenario, lists every problem at once, and compiles it
+//! into a `Plan` the engine runs.
+
+use crate::catalog::{self, InstanceType};
+use crate::limits;
+use crate::profile::{self, ServingProfile};
+use crate::rng::TimeDist;
+use crate::scenario::{Problem, Problems, Scenario, nearest};
+use crate::time::{Duration, SimTime, US_PER_SEC};
+use crate::traffic::RateFn;
+
+/// A checked scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub start_unix_secs: i64,
+    pub duration_us: SimTime,
+    pub rate: RateFn,
+    pub expected_requests: f64,
+    pub peak_rps: f64,
+    pub variants: Vec<VariantPlan>,
+    /// Manual capacity changes, sorted by time (stable: equal times keep file order).
+    pub changes: Vec<PlannedChange>,
+    pub timeout_us: SimTime,
+    pub publish_delay_us: SimTime,
+    pub slo_us: Option<SimTime>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VariantPlan {
+    pub name: String,
+    pub instance_type: InstanceType,
+    pub price_usd_per_hour: f64,
+    pub profile: ServingProfile,
+    pub initial_count: u32,
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedChange {
+    pub at_us: SimTime,
+    pub variant: usize,
+    pub desired: Option<u32>,
+    pub weight: Option<f64>,
+}
+
+/// Default seed when neither the scenario nor the caller gives one.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// Checks `s` and compiles it. `seed` overrides the scenario's seed.
+pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
+    let mut p: Vec<Problem> = Vec::new();
+    let mut warnings = Vec::new();
+    let seed = seed.or(s.seed).unwrap_or(DEFAULT_SEED);
+
+    let duration_secs = s.duration.as_secs_f64();
+    if s.duration < Duration::from_secs(1) {
+        p.push(Problem::new("duration", "must be at least 1s"));
+    } else if s.duration > Duration::from_secs(limits::MAX_DURATION_SECS) {
+        p.push(Problem::new(
+            "duration",
+            format!("{} is longer than the limit of {}", s.duration, Duration::from_secs(limits::MAX_DURATION_SECS)),
+        ));
+    }
+    let start_unix_secs = match s.start_unix_secs() {
+        Ok(t) => t,
+        Err(e) => {
+            p.push(Problem::new("start", e));
+            0
+        }
+    };
+
+    let mut traffic_problems = Vec::new();
+    s.traffic.check("traffic", &mut traffic_problems);
+    if let crate::traffic::Traffic::Trace { invocations, .. } = &s.traffic
+        && invocations.as_ref().is_some_and(|v| v.len() > limits::MAX_TRACE_POINTS)
+    {
+        traffic_problems.push(("traffic.trace.invocations".into(), format!("more than {} points", limits::MAX_TRACE_POINTS)));
+    }
+    let traffic_ok = traffic_problems.is_empty();
+    p.extend(traffic_problems.into_iter().map(|(path, m)| Problem::new(path, m)));
+
+    let duration_whole_secs = libm::ceil(duration_secs.min(limits::MAX_DURATION_SECS as f64)) as u64;
+    let rate = s.traffic.compile(seed, start_unix_secs, duration_secs);
+    let (expected_requests, peak_rps) =
+        if traffic_ok { rate.expected_and_peak(duration_whole_secs) } else { (0.0, 0.0) };
+    if expected_requests > limits::MAX_EXPECTED_REQUESTS {
+        p.push(Problem::new(
+            "traffic",
+            format!(
+                "about {:.0} requests over {} is more than the limit of {:.0}: shorten the run or lower the rate",
+                expected_requests,
+                s.duration,
+                limits::MAX_EXPECTED_REQUESTS
+            ),
+        ));
+    }
+    if traffic_ok && expected_requests == 0.0 {
+        warnings.push("the traffic sends no requests during the run".to_string());
+    }
+
+    // Endpoint.
+    let e = &s.endpoint;
+    if e.invocation_timeout < Duration::from_millis(1) {
+        p.push(Problem::new("endpoint.invocationTimeout", "must be at least 1ms (SageMaker allows up to 60s)"));
+    }
+    if e.variants.is_empty() {
+        p.push(Problem::new("endpoint.variants", "needs at least one production variant"));
+    }
+    if e.variants.len() > limits::MAX_VARIANTS {
+        p.push(Problem::new("endpoint.variants", format!("at most {} variants", limits::MAX_VARIANTS)));
+    }
+    let mut variants = Vec::new();
+    for (i, v) in e.variants.iter().enumerate() {
+        let path = format!("endpoint.variants[{i}]");
+        if v.name.trim().is_empty() {
+            p.push(Problem::new(format!("{path}.name"), "must not be empty"));
+        }
+        if e.variants.iter().take(i).any(|o| o.name == v.name) {
+            p.push(Problem::new(format!("{path}.name"), format!("\"{}\" is used by another variant", v.name)));
+        }
+        if v.initial_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
+            p.push(Problem::new(
+                format!("{path}.initialInstanceCount"),
+                format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
+            ));
+        }
+        if !(v.initial_variant_weight.is_finite() && v.initial_variant_weight >= 0.0) {
+            p.push(Problem::new(format!("{path}.initialVariantWeight"), "must be a number ≥ 0"));
+        }
+        let itype = catalog::lookup(&v.instance_type);
+        if itype.is_none() {
+            let names: Vec<&str> = catalog::names().collect();
+            let hint = match nearest(&v.instance_type, &names) {
+                Some(n) => format!("did you mean \"{n}\"?"),
+                None => format!("known types: {}", names.join(", ")),
+            };
+            p.push(Problem::new(format!("{path}.instanceType"), format!("unknown instance type \"{}\"; {hint}", v.instance_type)));
+        }
+        if let Some(t) = itype
+            && t.burstable
+        {
+            warnings.push(format!(
+                "{path}: {} is burstable; SageMaker does not auto scale burstable instances",
+                t.name
+            ));
+        }
+        let profile = match (&v.model, &v.profile) {
+            (Some(_), Some(_)) => {
+                p.push(Problem::new(format!("{path}.profile"), "give either `model` or `profile`, not both"));
+                None
+            }
+            (None, None) => {
+                p.push(Problem::new(
+                    path.clone(),
+                    "needs a `model` (a built-in such as \"decision-tree\") or an inline `profile`",
+                ));
+                None
+            }
+            (Some(name), None) => match profile::builtin_model(name) {
+                None => {
+                    let models = profile::builtin_models();
+                    let names: Vec<&str> = models.iter().map(|m| m.name).collect();
+                    let hint = match nearest(name, &names) {
+                        Some(n) => format!("did you mean \"{n}\"?"),
+                        None => format!("built-in models: {}", names.join(", ")),
+                    };
+                    p.push(Problem::new(format!("{path}.model"), format!("unknown model \"{name}\"; {hint}")));
+                    None
+                }
+                Some(m) => match m.profile_for(&v.instance_type) {
+                    Some(pr) => Some(pr.clone()),
+                    None if itype.is_some() => {
+                        p.push(Problem::new(
+                            format!("{path}.instanceType"),
+                            format!(
+                                "the built-in model \"{name}\" has no profile for {}; it has {} (or give an inline `profile`)",
+                                v.instance_type,
+                                m.instance_types().collect::<Vec<_>>().join(", ")
+                            ),
+                        ));
+                        None
+                    }
+                    None => None,
+                },
+            },
+            (None, Some(pr)) => {
+                check_profile(pr, &format!("{path}.profile"), &mut p);
+                Some(pr.clone())
+            }
+        };
+        if let (Some(t), Some(profile)) = (itype, profile) {
+            let price = s.pricing.get(t.name).copied().unwrap_or(t.price_usd_per_hour);
+            variants.push(VariantPlan {
+                name: v.name.clone(),
+                instance_type: *t,
+                price_usd_per_hour: price,
+                profile,
+                initial_count: v.initial_instance_count.min(limits::MAX_INSTANCES_PER_VARIANT),
+                weight: v.initial_variant_weight,
+            });
+        }
+    }
+    if !e.variants.is_empty() && e.variants.iter().all(|v| v.initial_variant_weight == 0.0) {
+        p.push(Problem::new("endpoint.variants", "at least one variant needs an initialVariantWeight above 0"));
+    }
+
+    for (name, price) in &s.pricing {
+        if catalog::lookup(name).is_none() {
+            let names: Vec<&str> = catalog::names().collect();
+            let hint = nearest(name, &names).map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default();
+            p.push(Problem::new(format!("pricing.{name}"), format!("unknown instance type{hint}")));
+        }
+        if !(price.is_finite() && *price >= 0.0) {
+            p.push(Problem::new(format!("pricing.{name}"), "must be a price ≥ 0 in USD per hour"));
+        }
+    }
+
+    if s.capacity_changes.len() > limits::MAX_CAPACITY_CHANGES {
+        p.push(Problem::new("capacityChanges", format!("at most {} changes", limits::MAX_CAPACITY_CHANGES)));
+    }
+    let mut changes = Vec::new();
+    for (i, c) in s.capacity_changes.iter().enumerate() {
+        let path = format!("capacityChanges[{i}]");
+        let variant = e.variants.iter().position(|v| v.name == c.variant);
+        if variant.is_none() {
+            let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
+            let hint = match nearest(&c.variant, &names) {
+                Some(n) => format!("did you mean \"{n}\"?"),
+                None => format!("variants: {}", names.join(", ")),
+            };
+            p.push(Problem::new(format!("{path}.variant"), format!("no variant named \"{}\"; {hint}", c.variant)));
+        }
+        if c.desired_instance_count.is_none() && c.desired_weight.is_none() {
+            p.push(Problem::new(path.clone(), "set desiredInstanceCount, desiredWeight or both"));
+        }
+        if c.desired_instance_count.is_some_and(|n| n > limits::MAX_INSTANCES_PER_VARIANT) {
+            p.push(Problem::new(
+                format!("{path}.desiredInstanceCount"),
+                format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
+            ));
+        }
+        if c.desired_weight.is_some_and(|w| !(w.is_finite() && w >= 0.0)) {
+            p.push(Problem::new(format!("{path}.desiredWeight"), "must be a number ≥ 0"));
+        }
+        match c.at.resolve(start_unix_secs) {
+            Err(m) => p.push(Problem::new(format!("{path}.at"), format!("{} {m}", c.at))),
+            Ok(at) => {
+                if at > s.duration {
+                    warnings.push(format!("{path}: at {} is after the end of the run ({}); ignored", c.at, s.duration));
+                } else if let Some(variant) = variant {
+                    changes.push(PlannedChange {
+                        at_us: at.as_micros(),
+                        variant,
+                        desired: c.desired_instance_count,
+                        weight: c.desired_weight,
+                    });
+                }
+            }
+        }
+    }
+    changes.sort_by_key(|c| c.at_us);
+
+    if let Some(slo) = s.slo_latency
+        && slo == Duration::ZERO
+    {
+        p.push(Problem::new("sloLatency", "must be longer than 0s"));
+    }
+
+    if !p.is_empty() {
+        return Err(Problems(p));
+    }
+    Ok(Plan {
+        scenario: s.clone(),
+        seed,
+        start_unix_secs,
+        duration_us: s.duration.as_micros(),
+        rate,
+        expected_requests,
+        peak_rps,
+        variants,
+        changes,
+        timeout_us: e.invocation_timeout.as_micros(),
+        publish_delay_us: s.metrics.publish_delay.as_micros(),
+        slo_us: s.slo_latency.map(|d| d.as_micros()),
+        warnings,
+    })
+}
+
+fn check_dist(d: &TimeDist, path: &str, allow_zero: bool, p: &mut Vec<Problem>) {
+    if !allow_zero && d.mean == Duration::ZERO {
+        p.push(Problem::new(format!("{path}.mean"), "must be longer than 0s"));
+    }
+    if d.mean > Duration::from_secs(86_400) {
+        p.push(Problem::new(format!("{path}.mean"), "must be at most 1d"));
+    }
+    match (d.distribution, d.cv) {
+        (crate::rng::Family::Lognormal, None) => {
+            p.push(Problem::new(format!("{path}.cv"), "a lognormal needs a coefficient of variation, e.g. \"cv\": 0.5"))
+        }
+        (_, Some(cv)) if !(cv.is_finite() && (0.0..=10.0).contains(&cv)) => {
+            p.push(Problem::new(format!("{path}.cv"), "must be between 0 and 10"))
+        }
+        _ => {}
+    }
+}
+
+fn check_profile(pr: &ServingProfile, path: &str, p: &mut Vec<Problem>) {
+    if pr.workers == 0 || pr.workers > limits::MAX_WORKERS {
+        p.push(Problem::new(format!("{path}.workers"), format!("must be between 1 and {}", limits::MAX_WORKERS)));
+    }
+    if pr.queue_capacity > limits::MAX_QUEUE_CAPACITY {
+        p.push(Problem::new(format!("{path}.queueCapacity"), format!("at most {}", limits::MAX_QUEUE_CAPACITY)));
+    }
+    match (&pr.service_time, &pr.batching) {
+        (None, None) => p.push(Problem::new(format!("{path}.serviceTime"), "missing: give serviceTime (or batching)")),
+        (Some(st), _) => check_dist(st, &format!("{path}.serviceTime"), false, p),
+        _ => {}
+    }
+    if let Some(b) = &pr.batching {
+        if b.max_batch_size == 0 || b.max_batch_size > limits::MAX_BATCH_SIZE {
+            p.push(Problem::new(
+                format!("{path}.batching.maxBatchSize"),
+                format!("must be between 1 and {}", limits::MAX_BATCH_SIZE),
+            ));
+        }
+        if b.fixed == Duration::ZERO && b.per_item == Duration::ZERO {
+            p.push(Problem::new(format!("{path}.batching"), "fixed and perItem cannot both be 0s"));
+        }
+        let d = TimeDist { distribution: b.distribution, mean: b.fixed, cv: b.cv };
+        check_dist(&d, &format!("{path}.batching"), true, p);
+    }
+    check_dist(&pr.overhead, &format!("{path}.overhead"), true, p);
+    for (name, d) in [
+        ("provisioning", &pr.cold_start.provisioning),
+        ("imagePull", &pr.cold_start.image_pull),
+        ("modelLoad", &pr.cold_start.model_load),
+    ] {
+        check_dist(d, &format!("{path}.coldStart.{name}"), true, p);
+    }
+    let u = &pr.utilization;
+    for (name, v) in [
+        ("cpuIdlePct", u.cpu_idle_pct),
+        ("cpuPerBusyWorkerPct", u.cpu_per_busy_worker_pct),
+        ("gpuPerBusyWorkerPct", u.gpu_per_busy_worker_pct),
+        ("memoryBasePct", u.memory_base_pct),
+        ("memoryPerRequestPct", u.memory_per_request_pct),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            p.push(Problem::new(format!("{path}.utilization.{name}"), "must be a percentage ≥ 0"));
+        }
+    }
+}
+
+impl Plan {
+    pub fn duration_secs(&self) -> f64 {
+        self.duration_us as f64 / US_PER_SEC as f64
+    }
+}

@@ -1,0 +1,146 @@
+//! The result of a run: summary, per-variant figures, metric series, activities and warnings.
+//! Every field is derived deterministically from (scenario, seed), so the serialized report is
+//! byte-identical on every target; `Report::hash` fingerprints it.
+
+use serde::Serialize;
+
+use crate::hist::Histogram;
+use crate::metrics::Row;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    /// ISO-8601 wall-clock time of the start of the run.
+    pub start: String,
+    pub duration_secs: f64,
+    pub summary: Summary,
+    pub variants: Vec<VariantSummary>,
+    /// 60-second rows, one per variant per period.
+    pub series: Vec<Row>,
+    /// 10-second (high-resolution) rows.
+    pub series_10s: Vec<Row>,
+    /// Capacity and weight changes, in time order.
+    pub activities: Vec<Activity>,
+    /// Every instance the run launched.
+    pub instances: Vec<InstanceRecord>,
+    pub warnings: Vec<String>,
+    /// Events the engine processed (a measure of work done).
+    pub events_processed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub requests: u64,
+    pub succeeded: u64,
+    pub errors: Errors,
+    /// Requests still queued or in service when the run ended.
+    pub in_flight: u64,
+    /// End-to-end latency of succeeded requests (model plus overhead).
+    pub latency_ms: Latency,
+    pub model_latency_ms: Latency,
+    /// Time succeeded requests waited in the container before service began.
+    pub queue_wait_ms: Latency,
+    pub max_in_service_instances: u32,
+    pub instance_hours: f64,
+    pub cost_usd: f64,
+    pub cost_per_hour_usd: f64,
+    /// `None` when nothing succeeded.
+    pub cost_per_million_usd: Option<f64>,
+    pub slo_latency_ms: Option<f64>,
+    /// Fraction of all requests that succeeded within the SLO.
+    pub slo_attainment: Option<f64>,
+    /// Seconds from the start to the first failed request.
+    pub first_error_secs: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Errors {
+    /// `ModelError`: no answer within the invocation timeout.
+    pub model_error: u64,
+    /// `ServiceUnavailable` (503): the instance's queue was full.
+    pub service_unavailable: u64,
+    /// `ValidationError`: no instance in service to take the request.
+    pub no_capacity: u64,
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Latency {
+    pub fn from_histogram(h: &Histogram) -> Latency {
+        let ms = |us: f64| us / 1000.0;
+        Latency {
+            mean: h.mean_us().map(ms),
+            p50: h.quantile_us(0.5).map(ms),
+            p90: h.quantile_us(0.9).map(ms),
+            p99: h.quantile_us(0.99).map(ms),
+            max: (h.count() > 0).then(|| ms(h.max_us() as f64)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariantSummary {
+    pub name: String,
+    pub instance_type: String,
+    pub price_usd_per_hour: f64,
+    /// Mean service capacity of one instance, requests per second.
+    pub instance_capacity_rps: f64,
+    pub requests: u64,
+    pub succeeded: u64,
+    pub errors: Errors,
+    pub max_in_service_instances: u32,
+    pub instance_hours: f64,
+    pub cost_usd: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Activity {
+    pub at_secs: f64,
+    pub variant: String,
+    pub desired_before: u32,
+    pub desired_after: u32,
+    pub weight_before: f64,
+    pub weight_after: f64,
+    pub cause: String,
+    /// One plain sentence.
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstanceRecord {
+    pub variant: u16,
+    pub launched_secs: f64,
+    /// When it started serving; `None` if it never did.
+    pub in_service_secs: Option<f64>,
+    /// When it stopped being billed; `None` if it was still running at the end.
+    pub terminated_secs: Option<f64>,
+}
+
+impl Report {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// FNV-1a over the serialized report: equal hashes mean byte-identical reports.
+    pub fn hash(&self) -> u64 {
+        fnv1a(self.to_json().as_bytes())
+    }
+}
+
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}

@@ -1,0 +1,305 @@
+//! The scenario file: versioned JSON, parsed strictly. Unknown or misspelled fields are errors
+//! that name the path and suggest the nearest field; semantic checks (see `validate`) list every
+//! problem at once.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::profile::ServingProfile;
+use crate::time::{Duration, TimeSpec};
+use crate::traffic::Traffic;
+
+/// The scenario format version this build writes and reads.
+pub const CURRENT_VERSION: u32 = 1;
+
+/// The default simulated start: Monday 2026-01-05 00:00 UTC.
+pub const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Wall-clock time of the start of the run (ISO-8601), for times of day and weekdays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    pub duration: Duration,
+    /// Default seed; a front end's `--seed` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    pub traffic: Traffic,
+    pub endpoint: Endpoint,
+    /// On-demand changes, like `UpdateEndpointWeightsAndCapacities` calls at given times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_changes: Vec<CapacityChange>,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    /// Price overrides, USD per hour by instance type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pricing: BTreeMap<String, f64>,
+    /// A latency objective for succeeded requests (end to end: model plus overhead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo_latency: Option<Duration>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Endpoint {
+    #[serde(default = "default_endpoint_name")]
+    pub name: String,
+    #[serde(default)]
+    pub routing: Routing,
+    /// How long the container has to answer; later answers are `ModelError`s. SageMaker: 60 s.
+    #[serde(default = "default_timeout")]
+    pub invocation_timeout: Duration,
+    pub variants: Vec<Variant>,
+}
+
+fn default_endpoint_name() -> String {
+    "endpoint".into()
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Routing {
+    #[default]
+    LeastOutstandingRequests,
+    Random,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    pub instance_type: String,
+    pub initial_instance_count: u32,
+    #[serde(default = "one")]
+    pub initial_variant_weight: f64,
+    /// A built-in model (see `scalelab example --list`); its profile for `instanceType` is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// An inline serving profile, instead of `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ServingProfile>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CapacityChange {
+    pub at: TimeSpec,
+    pub variant: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_instance_count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_weight: Option<f64>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Delay before a period's datapoint is visible to alarms (CloudWatch publishing).
+    pub publish_delay: Duration,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig { publish_delay: Duration::from_secs(60) }
+    }
+}
+
+/// One problem with a scenario: where it is and what to do about it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Problem {
+    /// A path like `endpoint.variants[0].instanceType`; empty for the whole document.
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
+    }
+}
+
+/// Everything wrong with a scenario.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+#[error("{}", display_problems(.0))]
+pub struct Problems(pub Vec<Problem>);
+
+fn display_problems(p: &[Problem]) -> String {
+    p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
+}
+
+impl Scenario {
+    /// Parses scenario JSON strictly. Structural errors (syntax, types, unknown fields) stop at
+    /// the first; use `validate` afterwards for the semantic checks, which report every problem.
+    pub fn from_json(text: &str) -> Result<Scenario, Problems> {
+        if text.len() > crate::limits::MAX_INPUT_BYTES {
+            return Err(Problems(vec![Problem::new(
+                "",
+                format!(
+                    "the scenario is {} bytes; the limit is {} bytes (put long traces in `csv` sparingly)",
+                    text.len(),
+                    crate::limits::MAX_INPUT_BYTES
+                ),
+            )]));
+        }
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            Problems(vec![Problem::new(
+                "",
+                format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()),
+            )])
+        })?;
+        Scenario::from_value(value)
+    }
+
+    pub fn from_value(value: serde_json::Value) -> Result<Scenario, Problems> {
+        let one = |path: &str, msg: String| Err(Problems(vec![Problem::new(path, msg)]));
+        let Some(obj) = value.as_object() else {
+            return one("", "a scenario is a JSON object like {\"version\": 1, ...}".into());
+        };
+        match obj.get("version") {
+            None => return one("version", "missing: add \"version\": 1 at the top".into()),
+            Some(v) => match v.as_u64() {
+                Some(n) if n == u64::from(CURRENT_VERSION) => {}
+                Some(n) if n > u64::from(CURRENT_VERSION) => {
+                    return one(
+                        "version",
+                        format!(
+                            "this scenario is version {n}, newer than this Scalelab understands (version {CURRENT_VERSION}); update Scalelab"
+                        ),
+                    );
+                }
+                _ => return one("version", format!("must be {CURRENT_VERSION}, got {v}")),
+            },
+        }
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            Problems(vec![explain_serde_error(path, &e.inner().to_string())])
+        })
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Unix seconds of the simulated start.
+    pub fn start_unix_secs(&self) -> Result<i64, String> {
+        crate::time::parse_timestamp(self.start.as_deref().unwrap_or(DEFAULT_START))
+    }
+}
+
+/// Turns serde's message into one that names the nearest valid field or value.
+fn explain_serde_error(path: String, msg: &str) -> Problem {
+    for (prefix, what) in [("unknown field `", "unknown field"), ("unknown variant `", "unknown value")] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
+            let candidates: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+            let message = match nearest(name, &candidates) {
+                Some(best) => format!("{what} `{name}`, did you mean `{best}`?"),
+                None if candidates.is_empty() => format!("{what} `{name}`; nothing is allowed here"),
+                None => format!("{what} `{name}`; expected one of {}", candidates.join(", ")),
+            };
+            return Problem::new(path, message);
+        }
+    }
+    Problem::new(path, msg.to_string())
+}
+
+/// The candidate closest to `name`, if it is close enough to be a likely typo.
+pub fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase() == lower) {
+        return Some(c);
+    }
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> serde_json::Value {
+        serde_json::json!({
+            "version": 1,
+            "duration": "1h",
+            "traffic": {"constant": {"rps": 10}},
+            "endpoint": {"variants": [{"name": "AllTraffic", "instanceType": "ml.m5.xlarge", "initialInstanceCount": 1, "model": "decision-tree"}]}
+        })
+    }
+
+    fn error_of(v: serde_json::Value) -> String {
+        Scenario::from_value(v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_minimal_scenario_parses_and_round_trips() {
+        let s = Scenario::from_value(minimal()).unwrap();
+        assert_eq!(s.endpoint.variants[0].initial_variant_weight, 1.0);
+        assert_eq!(s.endpoint.invocation_timeout, Duration::from_secs(60));
+        let again = Scenario::from_json(&s.to_json_pretty()).unwrap();
+        assert_eq!(s, again);
+    }
+
+    #[test]
+    fn misspelled_field_names_path_and_suggestion() {
+        let mut v = minimal();
+        let variant = &mut v["endpoint"]["variants"][0];
+        let obj = variant.as_object_mut().unwrap();
+        let t = obj.remove("instanceType").unwrap();
+        obj.insert("instanceTyp".into(), t);
+        assert_eq!(
+            error_of(v),
+            "endpoint.variants[0].instanceTyp: unknown field `instanceTyp`, did you mean `instanceType`?"
+        );
+    }
+
+    #[test]
+    fn wrong_enum_value_suggests() {
+        let mut v = minimal();
+        v["endpoint"]["routing"] = "LEAST_OUTSTANDING_REQUEST".into();
+        let e = error_of(v);
+        assert!(e.starts_with("endpoint.routing: unknown value"), "{e}");
+        assert!(e.contains("did you mean `LEAST_OUTSTANDING_REQUESTS`?"), "{e}");
+    }
+
+    #[test]
+    fn versions_are_checked_first() {
+        let mut v = minimal();
+        v["version"] = 2.into();
+        assert!(error_of(v).contains("newer than this Scalelab understands"));
+        let mut v = minimal();
+        v.as_object_mut().unwrap().remove("version");
+        assert!(error_of(v).starts_with("version: missing"));
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let e = Scenario::from_json("{\n  \"version\": 1,\n  oops\n}").unwrap_err().to_string();
+        assert!(e.contains("line 3 column"), "{e}");
+    }
+}

@@ -236,19 +236,21 @@ impl Recorder {
     /// Closes the open periods at the end of the run, even if they are shorter than a period.
     pub fn finish(&mut self, end: SimTime) {
         self.advance_to(end);
-        if end > self.period_start {
-            self.close_period_partial(end);
-        }
-    }
-
-    fn close_period_partial(&mut self, end: SimTime) {
-        let start = self.period_start;
+        let close_10s = end > self.period_start;
+        let close_60s = end > self.minute_start;
         for (i, v) in self.variants.iter_mut().enumerate() {
             integrate(v, end);
-            self.rows_10s.push(v.acc10.row(start, end - start, i as u16, v.gauges, &v.util));
-            let acc10 = std::mem::take(&mut v.acc10);
-            v.acc60.merge(&acc10);
-            self.rows_60s.push(v.acc60.row(self.minute_start, end - self.minute_start, i as u16, v.gauges, &v.util));
+            if close_10s {
+                let start = self.period_start;
+                self.rows_10s.push(v.acc10.row(start, end - start, i as u16, v.gauges, &v.util));
+                let acc10 = std::mem::take(&mut v.acc10);
+                v.acc60.merge(&acc10);
+            }
+            if close_60s {
+                let start = self.minute_start;
+                self.rows_60s.push(v.acc60.row(start, end - start, i as u16, v.gauges, &v.util));
+                v.acc60.clear();
+            }
         }
         self.period_start = end;
         self.minute_start = end;
@@ -369,6 +371,23 @@ mod tests {
         // Two instances for one minute at $3.6/h: $0.12.
         assert!((m.cost_usd - 0.12).abs() < 1e-12);
         assert!((r.rows_10s[0].cpu_utilization.unwrap() - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_run_ending_mid_minute_emits_the_partial_minute() {
+        for end_secs in [130, 135] {
+            let mut r = Recorder::new(vec![util()]);
+            r.set_gauges(0, 0, Gauges { desired: 1, in_service: 1, billed: 1, ..Gauges::default() });
+            r.advance_to(125 * US_PER_SEC);
+            r.request(0);
+            r.finish(end_secs * US_PER_SEC);
+            assert_eq!(r.rows_60s.len(), 3, "end {end_secs}s");
+            let last = &r.rows_60s[2];
+            assert_eq!((last.t_secs, last.period_secs, last.requests), (120.0, (end_secs - 120) as f64, 1));
+            let cost: f64 = r.rows_60s.iter().map(|x| x.cost_usd).sum();
+            assert!((cost - 3.6 * end_secs as f64 / 3600.0).abs() < 1e-12, "end {end_secs}s: {cost}");
+            assert_eq!(r.rows_10s.iter().map(|x| x.requests).sum::<u64>(), 1);
+        }
     }
 
     #[test]

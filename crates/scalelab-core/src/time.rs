@@ -105,29 +105,30 @@ impl Duration {
         if !total.is_finite() || total > 1e18 {
             return Err(format!("\"{text}\" is too long a duration"));
         }
-        Ok(Duration(total as u64))
+        // Nearest microsecond: "0.57ms" is 570 µs although 0.57 × 1000 < 570 in binary.
+        Ok(Duration((total + 0.5) as u64))
     }
 }
 
 impl fmt::Display for Duration {
+    /// Whole seconds in compound form (`"42m29s"`, `"2h"`), shorter times in milliseconds
+    /// (`"8.4ms"`). The output parses back to the same value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let us = self.0;
-        let units = [
-            (US_PER_DAY, "d"),
-            (US_PER_HOUR, "h"),
-            (US_PER_MIN, "m"),
-            (US_PER_SEC, "s"),
-            (US_PER_MS, "ms"),
-        ];
         if us == 0 {
-            return write!(f, "0s");
+            return f.write_str("0s");
         }
-        for (size, name) in units {
-            if us % size == 0 {
-                return write!(f, "{}{name}", us / size);
+        if us % US_PER_SEC != 0 {
+            return write!(f, "{}ms", us as f64 / US_PER_MS as f64);
+        }
+        let mut rest = us / US_PER_SEC;
+        for (size, name) in [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")] {
+            if rest >= size {
+                write!(f, "{}{name}", rest / size)?;
+                rest %= size;
             }
         }
-        write!(f, "{us}us")
+        Ok(())
     }
 }
 
@@ -260,6 +261,7 @@ mod tests {
             ("2h", 2 * US_PER_HOUR),
             ("1h30m", 90 * US_PER_MIN),
             ("8.4ms", 8_400),
+            ("0.57ms", 570),
             ("1.748min", 104_880_000),
             ("3600s", US_PER_HOUR),
             ("1d", US_PER_DAY),
@@ -281,9 +283,19 @@ mod tests {
     #[test]
     fn displays_in_the_largest_exact_unit() {
         assert_eq!(Duration(2 * US_PER_HOUR).to_string(), "2h");
-        assert_eq!(Duration(90 * US_PER_SEC).to_string(), "90s");
-        assert_eq!(Duration(8_400).to_string(), "8400us");
+        assert_eq!(Duration(90 * US_PER_SEC).to_string(), "1m30s");
+        assert_eq!(Duration(2549 * US_PER_SEC).to_string(), "42m29s");
+        assert_eq!(Duration(8_400).to_string(), "8.4ms");
         assert_eq!(Duration(15 * US_PER_MS).to_string(), "15ms");
+        assert_eq!(Duration(1).to_string(), "0.001ms");
+    }
+
+    #[test]
+    fn display_round_trips_through_parse() {
+        for us in [1, 570, 8_400, 999_999, US_PER_SEC, 2549 * US_PER_SEC, 3 * US_PER_DAY + 7, 123_456_789] {
+            let d = Duration(us);
+            assert_eq!(Duration::parse(&d.to_string()), Ok(d), "{d}");
+        }
     }
 
     #[test]

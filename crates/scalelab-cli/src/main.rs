@@ -1,0 +1,305 @@
+//! `scalelab`: the command-line front end of the simulation core.
+//!
+//! Exit codes: 0 success; 1 the scenario has problems (they are listed on stderr); 2 bad command
+//! line; 3 a file could not be read or written.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use scalelab_core::{Scenario, catalog, examples, plan, profile};
+
+mod output;
+
+#[derive(Parser, Debug)]
+#[command(name = "scalelab", version, about = "Simulate how a SageMaker inference endpoint serves traffic, scales and costs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario and print a summary.
+    Run {
+        /// Scenario JSON file (`-` for standard input). Omit with --example.
+        scenario: Option<PathBuf>,
+        /// Run a built-in scenario instead of a file (see `scalelab example --list`).
+        #[arg(long, conflicts_with = "scenario")]
+        example: Option<String>,
+        /// Seed of the random streams (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write the full report as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write the metric series as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Period of the CSV rows in seconds: 60 (CloudWatch standard); below 60, the 10 s
+        /// high-resolution rows.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(10..=60))]
+        csv_period: u32,
+        /// Print only the report hash (a fingerprint of the whole report).
+        #[arg(long)]
+        hash: bool,
+        /// Print engine figures: events, wall time, events per second, peak memory.
+        #[arg(long)]
+        stats: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario and list every problem at once.
+    Validate {
+        /// Scenario JSON file (`-` for standard input).
+        scenario: PathBuf,
+    },
+    /// Print a built-in scenario, or list them.
+    Example {
+        /// Name of the built-in scenario.
+        name: Option<String>,
+        /// List the built-in scenarios.
+        #[arg(long)]
+        list: bool,
+        /// Make the scenario ten times shorter (phases, steps and the run).
+        #[arg(long)]
+        short: bool,
+    },
+    /// List the instance types and built-in models.
+    Catalog,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Run { scenario, example, seed, json, csv, csv_period, hash, stats, quiet } => {
+            let scenario = match (scenario, example) {
+                (_, Some(name)) => match examples::get(&name) {
+                    Some(s) => s,
+                    None => return Ok(unknown_example(&name)),
+                },
+                (Some(path), None) => match load(&path)? {
+                    Ok(s) => s,
+                    Err(code) => return Ok(code),
+                },
+                (None, None) => {
+                    eprintln!("error: give a scenario file, or --example NAME (see `scalelab example --list`)");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            run(&scenario, seed, json.as_deref(), csv.as_deref(), csv_period, hash, stats, quiet)
+        }
+        Command::Validate { scenario } => {
+            let s = match load(&scenario)? {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            match plan(&s, None) {
+                Ok(p) => {
+                    println!(
+                        "{}: valid ({} expected requests, peak {:.1} requests/s over {})",
+                        scenario.display(),
+                        p.expected_requests.round(),
+                        p.peak_rps,
+                        s.duration
+                    );
+                    for w in &p.warnings {
+                        println!("warning: {w}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => Ok(report_problems(&scenario.display().to_string(), &problems)),
+            }
+        }
+        Command::Example { name, list, short } => {
+            if list || name.is_none() {
+                let mut group = "";
+                for e in examples::EXAMPLES {
+                    if e.group != group {
+                        group = e.group;
+                        println!("{group}:");
+                    }
+                    let description = Scenario::from_json(e.json).map(|s| s.description).unwrap_or_default();
+                    println!("  {:<24} {}", e.name, description);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let name = name.unwrap_or_default();
+            let Some(s) = examples::get(&name) else { return Ok(unknown_example(&name)) };
+            let s = if short { examples::shortened(&s, 10) } else { s };
+            println!("{}", s.to_json_pretty());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog => {
+            println!(
+                "Instance types (on-demand USD/h, {}, as of {}; * = price confirmed by a reference article):",
+                catalog::PRICES_REGION,
+                catalog::PRICES_AS_OF
+            );
+            for t in catalog::CATALOG {
+                let acc = if t.accelerators > 0 {
+                    format!("{} × {} ({} GiB)", t.accelerators, t.accelerator, t.accelerator_memory_gib)
+                } else {
+                    String::new()
+                };
+                let mark = if t.price_source == catalog::PriceSource::ReferenceArticle { "*" } else { " " };
+                println!("  {:<18} {:>3} vCPU {:>6} GiB  ${:>8.3}{mark}  {acc}", t.name, t.vcpus, t.memory_gib, t.price_usd_per_hour);
+            }
+            println!("\nBuilt-in models (use as \"model\" in a variant):");
+            for m in profile::builtin_models() {
+                println!("  {:<14} {}", m.name, m.description);
+                for (t, p) in &m.profiles {
+                    println!("      {:<18} ~{:.1} requests/s per instance", t, p.capacity_rps());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn unknown_example(name: &str) -> ExitCode {
+    let names: Vec<&str> = examples::names().collect();
+    match scalelab_core::scenario::nearest(name, &names) {
+        Some(n) => eprintln!("error: no built-in scenario named \"{name}\"; did you mean \"{n}\"?"),
+        None => eprintln!("error: no built-in scenario named \"{name}\"; see `scalelab example --list`"),
+    }
+    ExitCode::from(2)
+}
+
+fn report_problems(source: &str, problems: &scalelab_core::Problems) -> ExitCode {
+    let n = problems.0.len();
+    eprintln!("{source}: {n} problem{}:", if n == 1 { "" } else { "s" });
+    for p in &problems.0 {
+        eprintln!("  {p}");
+    }
+    ExitCode::from(1)
+}
+
+/// Reads and parses a scenario file. `Ok(Err(code))` means the scenario has problems, which
+/// were printed.
+fn load(path: &Path) -> Result<std::result::Result<Scenario, ExitCode>> {
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).context("reading the scenario from standard input")?;
+        s
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+    };
+    let source = path.display().to_string();
+    let mut value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        // Let the core word the syntax error.
+        Err(_) => {
+            return Ok(Err(match Scenario::from_json(&text) {
+                Err(p) => report_problems(&source, &p),
+                Ok(_) => ExitCode::from(1),
+            }));
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    if let Some(traffic) = value.get_mut("traffic") {
+        inline_csv_files(traffic, base)?;
+    }
+    Ok(Scenario::from_value(value).map_err(|p| report_problems(&source, &p)))
+}
+
+/// Replaces every trace's `csvFile` with the file's text as `csv` (paths relative to the
+/// scenario file).
+fn inline_csv_files(v: &mut serde_json::Value, base: &Path) -> Result<()> {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(file)) = map.get("csvFile").cloned() {
+                let path = base.join(&file);
+                let text = std::fs::read_to_string(&path).with_context(|| format!("reading the trace {}", path.display()))?;
+                map.remove("csvFile");
+                map.insert("csv".into(), serde_json::Value::String(text));
+            }
+            for child in map.values_mut() {
+                inline_csv_files(child, base)?;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for child in items {
+                inline_csv_files(child, base)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    scenario: &Scenario,
+    seed: Option<u64>,
+    json: Option<&Path>,
+    csv: Option<&Path>,
+    csv_period: u32,
+    hash_only: bool,
+    stats: bool,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let plan = match plan(scenario, seed) {
+        Ok(p) => p,
+        Err(problems) => return Ok(report_problems(&scenario.name, &problems)),
+    };
+    let started = Instant::now();
+    let mut sim = scalelab_core::Simulation::new(&plan);
+    let show_bar = !quiet && !hash_only && std::io::stderr().is_terminal() && plan.expected_requests > 2e6;
+    if show_bar {
+        let bar = indicatif::ProgressBar::new(1000);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% ({elapsed}, ~{eta} left)")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let step = (sim.end() / 1000).max(1);
+        while !sim.is_done() {
+            sim.run_until(sim.now().saturating_add(step));
+            bar.set_position((sim.progress() * 1000.0) as u64);
+        }
+        bar.finish_and_clear();
+    } else {
+        sim.run_until(sim.end());
+    }
+    let report = sim.finish();
+    let wall = started.elapsed();
+    if hash_only {
+        println!("{:016x}", report.hash());
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", output::summary_table(&report, &plan));
+    if stats {
+        let secs = wall.as_secs_f64();
+        println!(
+            "engine: {} events in {:.3} s = {:.2} M events/s; {} requests = {:.2} M requests/s; peak memory {}",
+            report.events_processed,
+            secs,
+            report.events_processed as f64 / secs / 1e6,
+            report.summary.requests,
+            report.summary.requests as f64 / secs / 1e6,
+            output::peak_memory().map(|kb| format!("{:.1} MiB", kb as f64 / 1024.0)).unwrap_or_else(|| "unknown".into()),
+        );
+    }
+    if let Some(path) = json {
+        std::fs::write(path, report.to_json()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = csv {
+        let rows = if csv_period == 10 { &report.series_10s } else { &report.series };
+        std::fs::write(path, output::series_csv(&report, rows)).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

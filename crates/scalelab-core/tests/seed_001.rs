@@ -1,0 +1,57 @@
+//! Seed 001, "before": one ml.m4.xlarge serving the decision-tree model under the article's load
+//! test (200 → 600 RPS over the first hour, 600 → 800 over the second), no autoscaling.
+//!
+//! The article: one instance handles 400–425 RPS at under 15 ms; average latency stays under
+//! 10 ms early in the test; past ~28 000 requests per minute (~467 RPS) errors appear and latency
+//! exceeds 300 ms.
+
+use scalelab_core::metrics::Row;
+use scalelab_core::{examples, simulate};
+
+fn minute_rps(r: &Row) -> f64 {
+    r.requests as f64 / r.period_secs
+}
+
+#[test]
+fn below_capacity_latency_is_low_and_nothing_fails() {
+    let s = examples::get("seed-001-before").unwrap();
+    let r = simulate(&s, Some(1)).unwrap();
+    // Minutes whose rate is below 400 RPS, comfortably under one instance's capacity.
+    let calm: Vec<&Row> = r.series.iter().filter(|row| minute_rps(row) < 400.0).collect();
+    assert!(calm.len() >= 25, "the ramp spends about half an hour below 400 RPS, got {}", calm.len());
+    for row in &calm {
+        let p50 = row.model_latency_p50_ms.unwrap();
+        assert!(p50 < 15.0, "minute at {}s ({:.0} RPS): p50 {p50} ms", row.t_secs, minute_rps(row));
+        assert_eq!(row.model_errors + row.errors_5xx + row.errors_4xx, 0, "minute at {}s", row.t_secs);
+    }
+    // The article: average ModelLatency under 10 ms early in the test (at 200–300 RPS).
+    let early = r.series.iter().take(15);
+    for row in early {
+        assert!(row.model_latency_avg_ms.unwrap() < 10.0, "minute at {}s", row.t_secs);
+    }
+}
+
+#[test]
+fn past_capacity_latency_climbs_and_errors_appear_and_the_report_says_when() {
+    let s = examples::get("seed-001-before").unwrap();
+    let r = simulate(&s, Some(1)).unwrap();
+    let first_error = r.summary.first_error_secs.expect("errors must appear once the ramp passes capacity");
+    // The rate at the first error: the ramp is 200 + 400·t/3600 RPS in the first hour. The
+    // instance's mean capacity is ~476 RPS; the article saw errors past ~467 RPS. Allow ±10 %.
+    let rate_at_error = 200.0 + 400.0 * first_error.min(3600.0) / 3600.0;
+    assert!((420.0..=525.0).contains(&rate_at_error), "first error at {first_error}s, rate {rate_at_error}");
+    // Every saturated minute after that has errors and an average latency above 300 ms.
+    let saturated: Vec<&Row> = r.series.iter().filter(|row| minute_rps(row) > 520.0).collect();
+    assert!(saturated.len() >= 60);
+    for row in saturated {
+        assert!(row.errors_5xx > 0, "minute at {}s", row.t_secs);
+        assert!(row.model_latency_avg_ms.unwrap() > 300.0, "minute at {}s: {:?}", row.t_secs, row.model_latency_avg_ms);
+    }
+    assert!(r.summary.errors.service_unavailable > 0);
+    // Throughput is capped by the one instance: successes per second never exceed its capacity
+    // by more than the noise of a minute.
+    let cap = r.variants[0].instance_capacity_rps;
+    for row in &r.series {
+        assert!(row.succeeded as f64 / row.period_secs < cap * 1.03, "minute at {}s", row.t_secs);
+    }
+}

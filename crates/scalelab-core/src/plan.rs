@@ -5,7 +5,7 @@ use crate::catalog::{self, InstanceType};
 use crate::limits;
 use crate::profile::{self, ServingProfile};
 use crate::rng::TimeDist;
-use crate::scenario::{Problem, Problems, Scenario, nearest};
+use crate::scenario::{Problem, Problems, Scenario, fmt_count, nearest};
 use crate::time::{Duration, SimTime, US_PER_SEC};
 use crate::traffic::RateFn;
 
@@ -90,10 +90,10 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         p.push(Problem::new(
             "traffic",
             format!(
-                "about {:.0} requests over {} is more than the limit of {:.0}: shorten the run or lower the rate",
-                expected_requests,
+                "about {} requests over {} is more than the limit of {}: shorten the run or lower the rate",
+                fmt_count(expected_requests),
                 s.duration,
-                limits::MAX_EXPECTED_REQUESTS
+                fmt_count(limits::MAX_EXPECTED_REQUESTS)
             ),
         ));
     }

@@ -163,10 +163,10 @@ impl Scenario {
             )]));
         }
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            Problems(vec![Problem::new(
-                "",
-                format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()),
-            )])
+            // serde_json's message ends with its own "at line L column C"; say it once.
+            let text = e.to_string();
+            let reason = text.split(" at line ").next().unwrap_or(&text);
+            Problems(vec![Problem::new("", format!("not valid JSON at line {} column {}: {reason}", e.line(), e.column()))])
         })?;
         Scenario::from_value(value)
     }
@@ -208,6 +208,18 @@ impl Scenario {
     }
 }
 
+/// Names people bring from elsewhere (the AWS APIs, load-test tools) and what they are called here.
+const ALIASES: &[(&str, &str)] = &[
+    ("VariantName", "name"),
+    ("EndpointName", "name"),
+    ("ModelName", "model"),
+    ("InstanceCount", "initialInstanceCount"),
+    ("DesiredInstanceCount", "desiredInstanceCount"),
+    ("DesiredWeight", "desiredWeight"),
+    ("ramp", "phases"),
+    ("rate", "rps"),
+];
+
 /// Turns serde's message into one that names the nearest valid field or value.
 fn explain_serde_error(path: String, msg: &str) -> Problem {
     for (prefix, what) in [("unknown field `", "unknown field"), ("unknown variant `", "unknown value")] {
@@ -215,6 +227,9 @@ fn explain_serde_error(path: String, msg: &str) -> Problem {
             let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
             let candidates: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
             let message = match nearest(name, &candidates) {
+                Some("phases") if name == "ramp" => {
+                    format!("{what} `{name}`; a ramp is a `phases` entry with `arrivalRate` and `rampTo`")
+                }
                 Some(best) => format!("{what} `{name}`, did you mean `{best}`?"),
                 None if candidates.is_empty() => format!("{what} `{name}`; nothing is allowed here"),
                 None => format!("{what} `{name}`; expected one of {}", candidates.join(", ")),
@@ -222,21 +237,48 @@ fn explain_serde_error(path: String, msg: &str) -> Problem {
             return Problem::new(path, message);
         }
     }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let path = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+        return Problem::new(path, "missing: this field is required");
+    }
     Problem::new(path, msg.to_string())
 }
 
-/// The candidate closest to `name`, if it is close enough to be a likely typo.
+/// The candidate closest to `name`, if it is close enough to be a likely typo (or a known alias,
+/// or a prefix of it).
 pub fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if let Some((_, to)) = ALIASES.iter().find(|(from, _)| *from == name)
+        && let Some(c) = candidates.iter().find(|c| *c == to)
+    {
+        return Some(c);
+    }
     let lower = name.to_ascii_lowercase();
     if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase() == lower) {
         return Some(c);
     }
-    candidates
+    let close = candidates
         .iter()
         .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()), *c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 3))
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    close.or_else(|| {
+        (lower.len() >= 4).then(|| candidates.iter().find(|c| c.to_ascii_lowercase().starts_with(&lower)).copied())?
+    })
+}
+
+/// 3024000000 → "3,024,000,000".
+pub fn fmt_count(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,93 @@
+//! The command line as a user meets it.
+
+use std::process::Command;
+
+fn scalelab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scalelab")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn examples_list_print_and_validate() {
+    let (code, list, _) = scalelab(&["example", "--list"]);
+    assert_eq!(code, 0);
+    for name in scalelab_core::examples::names() {
+        assert!(list.contains(name), "{name} missing from the list");
+    }
+    let dir = std::env::temp_dir().join(format!("scalelab-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, json, _) = scalelab(&["example", "seed-001-before", "--short"]);
+    assert_eq!(code, 0);
+    let path = dir.join("short.json");
+    std::fs::write(&path, &json).unwrap();
+    let (code, out, _) = scalelab(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("valid"));
+    let (code, _, err) = scalelab(&["example", "seed-001-befor"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean \"seed-001-before\""), "{err}");
+}
+
+#[test]
+fn run_writes_a_json_report_and_csv_series_that_agree_with_the_summary() {
+    let dir = std::env::temp_dir().join(format!("scalelab-cli-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, csv) = (dir.join("r.json"), dir.join("s.csv"));
+    let (code, out, err) = scalelab(&[
+        "run",
+        "--example",
+        "seed-004-g4dn-pair",
+        "--seed",
+        "3",
+        "--json",
+        json.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let s = &report["summary"];
+    for key in ["requests", "succeeded", "errors", "latency_ms", "cost_usd"] {
+        assert!(!s[key].is_null(), "summary.{key} missing");
+    }
+    for key in ["p50", "p90", "p99", "mean"] {
+        assert!(s["latency_ms"][key].is_number(), "latency_ms.{key}");
+    }
+    assert!(report["series"].as_array().unwrap().len() == 30);
+    assert!(report["warnings"].is_array());
+    // The printed table shows the same request count, with separators.
+    let requests = s["requests"].as_u64().unwrap();
+    let shown = out.lines().find(|l| l.trim_start().starts_with("requests")).unwrap();
+    assert_eq!(shown.split_whitespace().nth(1).unwrap().replace(',', "").parse::<u64>().unwrap(), requests);
+    // The CSV has a header and one row per minute; its request column sums to the total.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "requests").unwrap();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 30);
+    let total: u64 = rows.iter().map(|r| r.split(',').nth(col).unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(total, requests);
+    // Seed 004: two g4dn.xlarge hold 66 RPS with (almost) no failures.
+    let failed = s["errors"]["total"].as_u64().unwrap() as f64;
+    assert!(failed / (requests as f64) < 0.01, "{failed} of {requests} failed");
+}
+
+#[test]
+fn the_hash_is_stable_for_a_seed_and_changes_with_it() {
+    let run = |seed: &str| scalelab(&["run", "--example", "seed-004-p2-ramp", "--seed", seed, "--hash"]).1;
+    assert_eq!(run("5"), run("5"));
+    assert_ne!(run("5"), run("6"));
+    assert_eq!(run("5").trim().len(), 16);
+}
+
+#[test]
+fn unreadable_files_exit_3() {
+    let (code, _, err) = scalelab(&["run", "/nonexistent/scenario.json"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("reading /nonexistent/scenario.json"), "{err}");
+}

@@ -15,7 +15,11 @@ use scalelab_core::{Scenario, catalog, examples, plan, profile};
 mod output;
 
 #[derive(Parser, Debug)]
-#[command(name = "scalelab", version, about = "Simulate how a SageMaker inference endpoint serves traffic, scales and costs")]
+#[command(
+    name = "scalelab",
+    version,
+    about = "Simulate how a SageMaker inference endpoint serves traffic, scales and costs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -157,7 +161,10 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     String::new()
                 };
                 let mark = if t.price_source == catalog::PriceSource::ReferenceArticle { "*" } else { " " };
-                println!("  {:<18} {:>3} vCPU {:>6} GiB  ${:>8.3}{mark}  {acc}", t.name, t.vcpus, t.memory_gib, t.price_usd_per_hour);
+                println!(
+                    "  {:<18} {:>3} vCPU {:>6} GiB  ${:>8.3}{mark}  {acc}",
+                    t.name, t.vcpus, t.memory_gib, t.price_usd_per_hour
+                );
             }
             println!("\nBuilt-in models (use as \"model\" in a variant):");
             for m in profile::builtin_models() {
@@ -224,7 +231,8 @@ fn inline_csv_files(v: &mut serde_json::Value, base: &Path) -> Result<()> {
         serde_json::Value::Object(map) => {
             if let Some(serde_json::Value::String(file)) = map.get("csvFile").cloned() {
                 let path = base.join(&file);
-                let text = std::fs::read_to_string(&path).with_context(|| format!("reading the trace {}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(&path).with_context(|| format!("reading the trace {}", path.display()))?;
                 map.remove("csvFile");
                 map.insert("csv".into(), serde_json::Value::String(text));
             }
@@ -263,8 +271,10 @@ fn run(
     if show_bar {
         let bar = indicatif::ProgressBar::new(1000);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% ({elapsed}, ~{eta} left)")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} simulating [{bar:40}] {percent}% ({elapsed}, ~{eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let step = (sim.end() / 1000).max(1);
         while !sim.is_done() {
@@ -283,15 +293,14 @@ fn run(
     }
     print!("{}", output::summary_table(&report, &plan));
     if stats {
-        let secs = wall.as_secs_f64();
+        let secs = wall.as_secs_f64().max(1e-9);
+        let peak = output::peak_memory().map(|kb| kb.to_string()).unwrap_or_else(|| "unknown".into());
         println!(
-            "engine: {} events in {:.3} s = {:.2} M events/s; {} requests = {:.2} M requests/s; peak memory {}",
+            "engine: events={} wall_s={secs:.3} events_per_s={:.0} requests={} requests_per_s={:.0} peak_memory_kib={peak}",
             report.events_processed,
-            secs,
-            report.events_processed as f64 / secs / 1e6,
+            report.events_processed as f64 / secs,
             report.summary.requests,
-            report.summary.requests as f64 / secs / 1e6,
-            output::peak_memory().map(|kb| format!("{:.1} MiB", kb as f64 / 1024.0)).unwrap_or_else(|| "unknown".into()),
+            report.summary.requests as f64 / secs,
         );
     }
     if let Some(path) = json {
@@ -299,7 +308,8 @@ fn run(
     }
     if let Some(path) = csv {
         let rows = if csv_period == 10 { &report.series_10s } else { &report.series };
-        std::fs::write(path, output::series_csv(&report, rows)).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, output::series_csv(&report, rows))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

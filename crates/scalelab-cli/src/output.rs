@@ -9,15 +9,7 @@ use scalelab_core::time::Duration;
 
 /// 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    scalelab_core::scenario::fmt_count(n as f64)
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -76,7 +68,12 @@ pub fn summary_table(r: &Report, plan: &Plan) -> String {
             let _ = writeln!(o, "  first error       none");
         }
     }
-    let _ = writeln!(o, "  max in service    {} instance{}", s.max_in_service_instances, if s.max_in_service_instances == 1 { "" } else { "s" });
+    let _ = writeln!(
+        o,
+        "  max in service    {} instance{}",
+        s.max_in_service_instances,
+        if s.max_in_service_instances == 1 { "" } else { "s" }
+    );
     let _ = writeln!(o, "  instance-hours    {:.2}", s.instance_hours);
     let per_million = s.cost_per_million_usd.map(|c| format!(", ${c:.2} per 1M inferences")).unwrap_or_default();
     let _ = writeln!(o, "  cost              ${:.2}  (${:.3}/h{per_million})", s.cost_usd, s.cost_per_hour_usd);

@@ -1,5 +1,7 @@
 //! The command line as a user meets it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::process::Command;
 
 fn scalelab(args: &[&str]) -> (i32, String, String) {

@@ -23,16 +23,32 @@ use crate::traffic::Arrivals;
 enum Ev {
     Arrival,
     /// One request finished service.
-    Done { inst: u32, arrival: SimTime, start: SimTime },
+    Done {
+        inst: u32,
+        arrival: SimTime,
+        start: SimTime,
+    },
     /// A batch finished service; its arrival times are in `batches[slot]`.
-    BatchDone { inst: u32, slot: u32, start: SimTime },
+    BatchDone {
+        inst: u32,
+        slot: u32,
+        start: SimTime,
+    },
     /// The oldest queued request has waited `maxWait`: dispatch a partial batch.
-    BatchWait { inst: u32 },
+    BatchWait {
+        inst: u32,
+    },
     /// The oldest queued request may have reached the invocation timeout.
-    Expire { inst: u32 },
+    Expire {
+        inst: u32,
+    },
     /// An instance finishes a cold-start stage.
-    Stage { inst: u32 },
-    Wake { scaler: u16 },
+    Stage {
+        inst: u32,
+    },
+    Wake {
+        scaler: u16,
+    },
 }
 
 #[derive(Debug)]
@@ -825,12 +841,8 @@ impl Simulation {
             self.terminate(inst);
             return true;
         }
-        let victim = var
-            .in_service
-            .iter()
-            .rev()
-            .copied()
-            .min_by_key(|&i| self.inst(i).map_or(u64::MAX, Instance::outstanding));
+        let victim =
+            var.in_service.iter().rev().copied().min_by_key(|&i| self.inst(i).map_or(u64::MAX, Instance::outstanding));
         let Some(inst) = victim else { return false };
         let var = self.variant_mut(v);
         var.live.retain(|&i| i != inst);
@@ -871,14 +883,10 @@ impl Simulation {
         let mut total = Errors::default();
         let (mut requests, mut succeeded, mut cost, mut inst_hours) = (0u64, 0u64, 0.0f64, 0.0f64);
         for (k, var) in self.variants.iter().enumerate() {
-            let rows_cost: f64 = self.metrics.rows_60s.iter().filter(|r| r.variant as usize == k).map(|r| r.cost_usd).sum();
-            let hours: f64 = self
-                .instances
-                .iter()
-                .filter(|i| i.variant as usize == k)
-                .map(instance_secs)
-                .sum::<f64>()
-                / 3600.0;
+            let rows_cost: f64 =
+                self.metrics.rows_60s.iter().filter(|r| r.variant as usize == k).map(|r| r.cost_usd).sum();
+            let hours: f64 =
+                self.instances.iter().filter(|i| i.variant as usize == k).map(instance_secs).sum::<f64>() / 3600.0;
             let mut e = var.errors.clone();
             e.total = e.model_error + e.service_unavailable + e.no_capacity;
             total.model_error += e.model_error;

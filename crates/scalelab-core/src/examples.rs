@@ -13,13 +13,33 @@ pub struct Example {
 
 /// Every built-in scenario, in display order.
 pub const EXAMPLES: &[Example] = &[
-    Example { name: "seed-001-before", group: "Load test (seed 001)", json: include_str!("../scenarios/seed-001-before.json") },
-    Example { name: "seed-001-on-demand", group: "Load test (seed 001)", json: include_str!("../scenarios/seed-001-on-demand.json") },
-    Example { name: "seed-004-p2-ramp", group: "Rightsizing (seed 004)", json: include_str!("../scenarios/seed-004-p2-ramp.json") },
-    Example { name: "seed-004-g4dn-pair", group: "Rightsizing (seed 004)", json: include_str!("../scenarios/seed-004-g4dn-pair.json") },
+    Example {
+        name: "seed-001-before",
+        group: "Load test (seed 001)",
+        json: include_str!("../scenarios/seed-001-before.json"),
+    },
+    Example {
+        name: "seed-001-on-demand",
+        group: "Load test (seed 001)",
+        json: include_str!("../scenarios/seed-001-on-demand.json"),
+    },
+    Example {
+        name: "seed-004-p2-ramp",
+        group: "Rightsizing (seed 004)",
+        json: include_str!("../scenarios/seed-004-p2-ramp.json"),
+    },
+    Example {
+        name: "seed-004-g4dn-pair",
+        group: "Rightsizing (seed 004)",
+        json: include_str!("../scenarios/seed-004-g4dn-pair.json"),
+    },
     Example { name: "ab-test-variants", group: "Endpoints", json: include_str!("../scenarios/ab-test-variants.json") },
     Example { name: "spiky-diurnal", group: "Traffic shapes", json: include_str!("../scenarios/spiky-diurnal.json") },
-    Example { name: "llama-8b-business-day", group: "Generative AI", json: include_str!("../scenarios/llama-8b-business-day.json") },
+    Example {
+        name: "llama-8b-business-day",
+        group: "Generative AI",
+        json: include_str!("../scenarios/llama-8b-business-day.json"),
+    },
 ];
 
 /// The built-in scenario called `name`, parsed.

@@ -77,7 +77,8 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
     if let crate::traffic::Traffic::Trace { invocations, .. } = &s.traffic
         && invocations.as_ref().is_some_and(|v| v.len() > limits::MAX_TRACE_POINTS)
     {
-        traffic_problems.push(("traffic.trace.invocations".into(), format!("more than {} points", limits::MAX_TRACE_POINTS)));
+        traffic_problems
+            .push(("traffic.trace.invocations".into(), format!("more than {} points", limits::MAX_TRACE_POINTS)));
     }
     let traffic_ok = traffic_problems.is_empty();
     p.extend(traffic_problems.into_iter().map(|(path, m)| Problem::new(path, m)));
@@ -137,15 +138,16 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
                 Some(n) => format!("did you mean \"{n}\"?"),
                 None => format!("known types: {}", names.join(", ")),
             };
-            p.push(Problem::new(format!("{path}.instanceType"), format!("unknown instance type \"{}\"; {hint}", v.instance_type)));
+            p.push(Problem::new(
+                format!("{path}.instanceType"),
+                format!("unknown instance type \"{}\"; {hint}", v.instance_type),
+            ));
         }
         if let Some(t) = itype
             && t.burstable
         {
-            warnings.push(format!(
-                "{path}: {} is burstable; SageMaker does not auto scale burstable instances",
-                t.name
-            ));
+            warnings
+                .push(format!("{path}: {} is burstable; SageMaker does not auto scale burstable instances", t.name));
         }
         let profile = match (&v.model, &v.profile) {
             (Some(_), Some(_)) => {

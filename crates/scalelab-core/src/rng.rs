@@ -124,12 +124,7 @@ impl Sampler {
     /// The same shape scaled to another mean (used for batch latency `a + b·n`).
     pub fn with_mean(&self, mean_us: f64) -> Sampler {
         let sigma2 = self.sigma * self.sigma;
-        Sampler {
-            family: self.family,
-            mean_us,
-            mu: libm::log(mean_us.max(1e-9)) - sigma2 / 2.0,
-            sigma: self.sigma,
-        }
+        Sampler { family: self.family, mean_us, mu: libm::log(mean_us.max(1e-9)) - sigma2 / 2.0, sigma: self.sigma }
     }
 
     pub fn mean_us(&self) -> f64 {

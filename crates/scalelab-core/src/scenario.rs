@@ -166,7 +166,10 @@ impl Scenario {
             // serde_json's message ends with its own "at line L column C"; say it once.
             let text = e.to_string();
             let reason = text.split(" at line ").next().unwrap_or(&text);
-            Problems(vec![Problem::new("", format!("not valid JSON at line {} column {}: {reason}", e.line(), e.column()))])
+            Problems(vec![Problem::new(
+                "",
+                format!("not valid JSON at line {} column {}: {reason}", e.line(), e.column()),
+            )])
         })?;
         Scenario::from_value(value)
     }
@@ -273,7 +276,7 @@ pub fn fmt_count(n: f64) -> String {
     let digits = format!("{:.0}", n.max(0.0));
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

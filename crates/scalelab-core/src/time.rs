@@ -64,21 +64,14 @@ impl Duration {
         let mut total: f64 = 0.0;
         let mut rest = s;
         while !rest.is_empty() {
-            let num_len = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .unwrap_or(rest.len());
+            let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
             let (num, after) = rest.split_at(num_len);
             if num.is_empty() {
-                return Err(format!(
-                    "\"{text}\" is not a duration: expected a number before \"{after}\""
-                ));
+                return Err(format!("\"{text}\" is not a duration: expected a number before \"{after}\""));
             }
-            let value: f64 = num
-                .parse()
-                .map_err(|_| format!("\"{text}\" is not a duration: \"{num}\" is not a number"))?;
-            let unit_len = after
-                .find(|c: char| c.is_ascii_digit() || c == '.')
-                .unwrap_or(after.len());
+            let value: f64 =
+                num.parse().map_err(|_| format!("\"{text}\" is not a duration: \"{num}\" is not a number"))?;
+            let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
             let (unit, next) = after.split_at(unit_len);
             let scale = match unit.trim() {
                 "us" | "µs" => 1.0,
@@ -89,14 +82,10 @@ impl Duration {
                 "d" | "day" | "days" => US_PER_DAY as f64,
                 "w" | "week" | "weeks" => 7.0 * US_PER_DAY as f64,
                 "" => {
-                    return Err(format!(
-                        "\"{text}\" has no unit: write it like \"{num}s\", \"{num}ms\" or \"{num}m\""
-                    ));
+                    return Err(format!("\"{text}\" has no unit: write it like \"{num}s\", \"{num}ms\" or \"{num}m\""));
                 }
                 other => {
-                    return Err(format!(
-                        "\"{text}\": unknown time unit \"{other}\" (use ms, s, m, h, d or w)"
-                    ));
+                    return Err(format!("\"{text}\": unknown time unit \"{other}\" (use ms, s, m, h, d or w)"));
                 }
             };
             total += value * scale;
@@ -118,7 +107,7 @@ impl fmt::Display for Duration {
         if us == 0 {
             return f.write_str("0s");
         }
-        if us % US_PER_SEC != 0 {
+        if !us.is_multiple_of(US_PER_SEC) {
             return write!(f, "{}ms", us as f64 / US_PER_MS as f64);
         }
         let mut rest = us / US_PER_SEC;
@@ -150,17 +139,13 @@ impl<'de> Deserialize<'de> for Duration {
                 Duration::parse(v).map_err(E::custom)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
-                Err(E::custom(format!(
-                    "{v} has no unit: write it as a string like \"{v}s\" or \"{v}ms\""
-                )))
+                Err(E::custom(format!("{v} has no unit: write it as a string like \"{v}s\" or \"{v}ms\"")))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
                 self.visit_u64(v.unsigned_abs())
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
-                Err(E::custom(format!(
-                    "{v} has no unit: write it as a string like \"{v}s\" or \"{v}ms\""
-                )))
+                Err(E::custom(format!("{v} has no unit: write it as a string like \"{v}s\" or \"{v}ms\"")))
             }
         }
         d.deserialize_any(Visitor)
@@ -228,9 +213,10 @@ impl<'de> Deserialize<'de> for TimeSpec {
 
 /// Parses an ISO-8601 / RFC 3339 timestamp with an offset (`Z` or `+01:00`) to Unix seconds.
 pub fn parse_timestamp(text: &str) -> Result<i64, String> {
-    let ts: jiff::Timestamp = text.trim().parse().map_err(|e| {
-        format!("\"{text}\" is not an ISO-8601 timestamp like \"2026-01-05T09:00:00Z\": {e}")
-    })?;
+    let ts: jiff::Timestamp = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("\"{text}\" is not an ISO-8601 timestamp like \"2026-01-05T09:00:00Z\": {e}"))?;
     Ok(ts.as_second())
 }
 

@@ -208,7 +208,10 @@ impl Traffic {
                     ));
                 }
                 if days.is_empty() {
-                    problems.push((format!("{path}.businessHours.days"), "list at least one day, e.g. [\"Mon\", \"Fri\"]".into()));
+                    problems.push((
+                        format!("{path}.businessHours.days"),
+                        "list at least one day, e.g. [\"Mon\", \"Fri\"]".into(),
+                    ));
                 }
             }
             Traffic::Bursts { rps, base_rps, mean_on, mean_off } => {
@@ -223,9 +226,11 @@ impl Traffic {
             Traffic::Trace { invocations, csv, csv_file, interval, .. } => {
                 let given = [invocations.is_some(), csv.is_some(), csv_file.is_some()];
                 match given.iter().filter(|g| **g).count() {
-                    0 => problems.push((format!("{path}.trace"), "give `invocations` (a list of counts) or `csv`".into())),
+                    0 => problems
+                        .push((format!("{path}.trace"), "give `invocations` (a list of counts) or `csv`".into())),
                     1 => {}
-                    _ => problems.push((format!("{path}.trace"), "give only one of `invocations`, `csv` and `csvFile`".into())),
+                    _ => problems
+                        .push((format!("{path}.trace"), "give only one of `invocations`, `csv` and `csvFile`".into())),
                 }
                 if csv_file.is_some() && csv.is_none() {
                     problems.push((
@@ -239,7 +244,10 @@ impl Traffic {
                 match trace_counts(invocations.as_deref(), csv.as_deref()) {
                     Ok(counts) => {
                         if let Some((i, v)) = counts.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-                            problems.push((format!("{path}.trace.invocations[{i}]"), format!("must be a count ≥ 0, got {v}")));
+                            problems.push((
+                                format!("{path}.trace.invocations[{i}]"),
+                                format!("must be a count ≥ 0, got {v}"),
+                            ));
                         }
                         let secs = interval.as_secs_f64().max(1.0);
                         if let Some(max) = counts.iter().copied().reduce(f64::max) {
@@ -279,7 +287,12 @@ impl Traffic {
                 let mut out = Vec::with_capacity(phases.len());
                 for p in phases {
                     let d = p.duration.as_secs_f64();
-                    out.push(Ramp { start: t, end: t + d, from: p.arrival_rate, to: p.ramp_to.unwrap_or(p.arrival_rate) });
+                    out.push(Ramp {
+                        start: t,
+                        end: t + d,
+                        from: p.arrival_rate,
+                        to: p.ramp_to.unwrap_or(p.arrival_rate),
+                    });
                     t += d;
                 }
                 RateFn::Ramps(out)
@@ -448,11 +461,9 @@ impl RateFn {
                 rates.get(i).copied().unwrap_or(0.0)
             }
             RateFn::Sum(parts) => parts.iter().map(|p| p.at(t)).sum(),
-            RateFn::Sequence(segs) => segs
-                .iter()
-                .find(|(s, e, _)| t >= *s && t < *e)
-                .map(|(s, _, f)| f.at(t - s))
-                .unwrap_or(0.0),
+            RateFn::Sequence(segs) => {
+                segs.iter().find(|(s, e, _)| t >= *s && t < *e).map(|(s, _, f)| f.at(t - s)).unwrap_or(0.0)
+            }
         }
     }
 
@@ -577,21 +588,24 @@ mod tests {
     #[test]
     fn shapes_evaluate() {
         let monday_9 = crate::time::parse_timestamp("2026-01-05T09:00:00Z").unwrap();
-        let bh: Traffic = serde_json::from_str(
-            r#"{"businessHours": {"rps": 100, "offHoursRps": 5, "open": "9h", "close": "17h"}}"#,
-        )
-        .unwrap();
+        let bh: Traffic =
+            serde_json::from_str(r#"{"businessHours": {"rps": 100, "offHoursRps": 5, "open": "9h", "close": "17h"}}"#)
+                .unwrap();
         let r = bh.compile(1, monday_9, 7.0 * 86400.0);
         assert_eq!(r.at(10.0), 100.0);
         assert_eq!(r.at(8.5 * 3600.0), 5.0); // 17:30 Monday
         assert_eq!(r.at(5.0 * 86400.0 + 3600.0), 5.0); // Saturday 10:00
 
-        let d: Traffic = serde_json::from_str(r#"{"diurnal": {"minRps": 10, "maxRps": 110, "peakAt": "14h"}}"#).unwrap();
+        let d: Traffic =
+            serde_json::from_str(r#"{"diurnal": {"minRps": 10, "maxRps": 110, "peakAt": "14h"}}"#).unwrap();
         let r = d.compile(1, monday_9, 86400.0);
         assert!((r.at(5.0 * 3600.0) - 110.0).abs() < 1e-9, "peak at 14:00");
         assert!((r.at(17.0 * 3600.0) - 10.0).abs() < 1e-9, "trough at 02:00");
 
-        let tr: Traffic = serde_json::from_str(r#"{"trace": {"csv": "Timestamp,Sum\n2026-01-05 09:00,600\n2026-01-05 09:01,1200\n"}}"#).unwrap();
+        let tr: Traffic = serde_json::from_str(
+            r#"{"trace": {"csv": "Timestamp,Sum\n2026-01-05 09:00,600\n2026-01-05 09:01,1200\n"}}"#,
+        )
+        .unwrap();
         let r = tr.compile(1, 0, 120.0);
         assert_eq!(r.at(30.0), 10.0);
         assert_eq!(r.at(90.0), 20.0);
@@ -608,7 +622,12 @@ mod tests {
 
     #[test]
     fn bursts_are_repeatable_and_cover_the_asked_fraction() {
-        let b = Traffic::Bursts { rps: 100.0, base_rps: 0.0, mean_on: Duration::from_secs(60), mean_off: Duration::from_secs(240) };
+        let b = Traffic::Bursts {
+            rps: 100.0,
+            base_rps: 0.0,
+            mean_on: Duration::from_secs(60),
+            mean_off: Duration::from_secs(240),
+        };
         let r1 = b.compile(3, 0, 1e6);
         assert_eq!(r1, b.compile(3, 0, 1e6));
         let on = (0..1_000_000).step_by(10).filter(|t| r1.at(*t as f64) > 0.0).count() as f64 / 100_000.0;

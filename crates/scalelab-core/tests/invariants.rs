@@ -2,6 +2,8 @@
 //! consistent, cost is instance time × price, runs are repeatable, and random streams are
 //! independent of each other.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use proptest::prelude::*;
 use scalelab_core::{Report, Scenario, Simulation, plan};
 use serde_json::{Value, json};

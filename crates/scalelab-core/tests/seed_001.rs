@@ -5,6 +5,8 @@
 //! 10 ms early in the test; past ~28 000 requests per minute (~467 RPS) errors appear and latency
 //! exceeds 300 ms.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use scalelab_core::metrics::Row;
 use scalelab_core::{examples, simulate};
 

@@ -1,1 +1,229 @@
-fn main() {}
+//! Project automation: `cargo xtask <command>`.
+//!
+//! - `test`: every check the project has (format, lints, unit and integration tests, the wasm
+//!   build of the core and the native-vs-wasm determinism check). Installs what it needs.
+//! - `bench`: engine throughput and memory on reference scenarios, side by side with SimPy.
+//! - `serve`: the main job (today: the CLI on the default scenario).
+//!
+//! Dependency-free on purpose: it only runs other programs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+mod bench;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("bench") => bench::bench(),
+        Some("serve") => serve(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  test    run every check (fmt, clippy, tests, wasm build, native-vs-wasm determinism)\n  bench   engine figures on reference scenarios, with SimPy side by side\n  serve   run the main job"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives in crates/xtask).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Runs a command, echoing it; fails with its exit status.
+pub fn run(mut cmd: Command) -> Result {
+    let shown = format!("{cmd:?}").replace('"', "");
+    println!("    $ {shown}");
+    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+}
+
+/// Runs a command and returns its standard output.
+pub fn output(mut cmd: Command) -> Result<String> {
+    let shown = format!("{cmd:?}").replace('"', "");
+    let out = cmd.stderr(Stdio::inherit()).output().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{shown} failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+pub fn have(program: &str, arg: &str) -> bool {
+    Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+pub fn ensure_wasm_target() -> Result {
+    let installed = output({
+        let mut c = Command::new("rustup");
+        c.args(["target", "list", "--installed"]);
+        c
+    })
+    .unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    println!("    installing the wasm32-unknown-unknown target (seconds)");
+    let mut c = Command::new("rustup");
+    c.args(["target", "add", "wasm32-unknown-unknown"]);
+    run(c)
+}
+
+fn ensure_components() -> Result {
+    for (tool, component) in [("cargo-fmt", "rustfmt"), ("cargo-clippy", "clippy")] {
+        if !have(tool, "--version") {
+            println!("    installing the {component} component");
+            let mut c = Command::new("rustup");
+            c.args(["component", "add", component]);
+            run(c)?;
+        }
+    }
+    Ok(())
+}
+
+struct Steps {
+    done: Vec<(String, f64)>,
+}
+
+impl Steps {
+    fn step(&mut self, name: &str, f: impl FnOnce() -> Result) -> Result {
+        println!("==> {name}");
+        let t = Instant::now();
+        f().map_err(|e| format!("{name}: {e}"))?;
+        let secs = t.elapsed().as_secs_f64();
+        println!("    ok ({secs:.1} s)");
+        self.done.push((name.to_string(), secs));
+        Ok(())
+    }
+}
+
+fn test() -> Result {
+    let started = Instant::now();
+    let mut steps = Steps { done: Vec::new() };
+    steps.step("toolchain: rustfmt, clippy and the wasm32 target", || {
+        ensure_components()?;
+        ensure_wasm_target()
+    })?;
+    steps.step("format (cargo fmt --check)", || {
+        let mut c = cargo();
+        c.args(["fmt", "--all", "--", "--check"]);
+        run(c)
+    })?;
+    steps.step("lints (clippy, warnings are errors)", || {
+        let mut c = cargo();
+        c.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+        run(c)
+    })?;
+    steps.step("unit and integration tests", || {
+        let mut c = cargo();
+        c.args(["test", "--workspace"]);
+        run(c)
+    })?;
+    steps.step("the core builds for wasm32-unknown-unknown", || {
+        let mut c = cargo();
+        c.args(["build", "-p", "scalelab-core", "--target", "wasm32-unknown-unknown"]);
+        run(c)
+    })?;
+    steps.step("native and wasm runs give byte-identical reports", determinism)?;
+    println!("\nAll {} steps passed in {:.0} s:", steps.done.len(), started.elapsed().as_secs_f64());
+    for (name, secs) in &steps.done {
+        println!("  {secs:>6.1} s  {name}");
+    }
+    Ok(())
+}
+
+/// Runs every built-in scenario with two seeds natively (the release CLI) and in wasm (the
+/// probe module under node) and compares the report hashes.
+fn determinism() -> Result {
+    if !have("node", "--version") {
+        return Err("node is needed to run the wasm build (apt-get install nodejs)".into());
+    }
+    let mut c = cargo();
+    c.args(["build", "--release", "-p", "scalelab-cli", "-p", "wasm-probe"]);
+    run(c)?;
+    let mut c = cargo();
+    c.args(["build", "--release", "-p", "wasm-probe", "--target", "wasm32-unknown-unknown"]);
+    run(c)?;
+    let root = root();
+    let cli = root.join("target/release/scalelab");
+    let dir = root.join("target/xtask/determinism");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let list = output({
+        let mut c = Command::new(&cli);
+        c.args(["example", "--list"]);
+        c
+    })?;
+    let names: Vec<String> = list
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
+        .collect();
+    if names.is_empty() {
+        return Err("no built-in scenarios listed".into());
+    }
+    let mut files = Vec::new();
+    for name in &names {
+        let json = output({
+            let mut c = Command::new(&cli);
+            c.args(["example", name]);
+            c
+        })?;
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, json).map_err(|e| e.to_string())?;
+        files.push(path);
+    }
+    let wasm = root.join("target/wasm32-unknown-unknown/release/wasm_probe.wasm");
+    let mut compared = 0;
+    for seed in ["1", "20261123"] {
+        let mut node = Command::new("node");
+        node.arg(root.join("tests/wasm/determinism.mjs")).arg(&wasm).arg(seed).args(&files);
+        let wasm_out = output(node)?;
+        for line in wasm_out.lines() {
+            let mut parts = line.split_whitespace();
+            let (Some(wasm_hash), Some(_), Some(file)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(format!("unexpected node output: {line}"));
+            };
+            let native = output({
+                let mut c = Command::new(&cli);
+                c.args(["run", file, "--seed", seed, "--hash"]);
+                c
+            })?;
+            let native = native.trim();
+            let name = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file);
+            if native != wasm_hash {
+                return Err(format!("{name} seed {seed}: native {native} but wasm {wasm_hash}"));
+            }
+            println!("    {name:<24} seed {seed:<9} {native} native = wasm");
+            compared += 1;
+        }
+    }
+    if compared != 2 * files.len() {
+        return Err(format!("compared {compared} runs, expected {}", 2 * files.len()));
+    }
+    Ok(())
+}
+
+fn serve() -> Result {
+    println!("==> the main job: the default scenario (seed 001, one ml.m4.xlarge under the load test)");
+    let mut c = cargo();
+    c.args(["run", "--release", "-q", "-p", "scalelab-cli", "--", "run", "--example", "seed-001-before"]);
+    run(c)
+}

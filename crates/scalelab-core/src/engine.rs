@@ -940,10 +940,7 @@ impl Simulation {
                 terminated_secs: i.terminated_at.map(to_secs),
             })
             .collect();
-        let mut warnings = self.warnings;
-        if in_flight > 0 {
-            warnings.push(format!("{in_flight} requests were still in flight when the run ended"));
-        }
+        let warnings = self.warnings;
         Report {
             scenario: self.plan_name,
             seed: self.seed,

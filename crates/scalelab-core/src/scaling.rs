@@ -20,6 +20,26 @@ pub struct View<'a> {
     pub variants: Vec<VariantView>,
 }
 
+impl View<'_> {
+    /// The 10-second rows CloudWatch has published by `now`: those whose period ended at least
+    /// the publish delay ago.
+    pub fn published_10s(&self) -> &[Row] {
+        published(self.rows_10s, self.now, self.publish_delay_us)
+    }
+
+    /// The 60-second rows CloudWatch has published by `now`.
+    pub fn published_60s(&self) -> &[Row] {
+        published(self.rows_60s, self.now, self.publish_delay_us)
+    }
+}
+
+/// Rows are in time order, so the visible ones are a prefix.
+fn published(rows: &[Row], now: SimTime, delay: SimTime) -> &[Row] {
+    let visible_end = now.saturating_sub(delay) as f64 / crate::time::US_PER_SEC as f64;
+    let n = rows.partition_point(|r| r.t_secs + r.period_secs <= visible_end);
+    rows.get(..n).unwrap_or(&[])
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct VariantView {
     pub desired: u32,
@@ -76,5 +96,29 @@ impl Scaler for ManualSchedule {
             self.next += 1;
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::US_PER_SEC;
+
+    #[test]
+    fn only_published_rows_are_visible() {
+        let plan = crate::plan(&crate::examples::get("seed-004-g4dn-pair").unwrap(), Some(1)).unwrap();
+        let report = crate::Simulation::new(&plan).run();
+        let view = |now_secs: u64| View {
+            now: now_secs * US_PER_SEC,
+            rows_10s: &report.series_10s,
+            rows_60s: &report.series,
+            publish_delay_us: 60 * US_PER_SEC,
+            variants: Vec::new(),
+        };
+        // At 3 min with a 60 s delay, periods ending by 2 min are visible.
+        assert_eq!(view(180).published_60s().len(), 2);
+        assert_eq!(view(180).published_10s().len(), 12);
+        assert_eq!(view(179).published_60s().len(), 1);
+        assert!(view(30).published_60s().is_empty());
     }
 }

@@ -190,9 +190,14 @@ pub struct Simulation {
 
 impl Simulation {
     /// Builds the simulation with the scenario's manual capacity schedule as its only scaler.
+    /// Builds the simulation with the scenario's scalers: its manual capacity schedule and, if
+    /// it has a scaling section, Application Auto Scaling.
     pub fn new(plan: &Plan) -> Simulation {
-        let manual: Box<dyn Scaler> = Box::new(ManualSchedule::new(plan.changes.clone()));
-        Simulation::with_scalers(plan, vec![manual])
+        let mut scalers: Vec<Box<dyn Scaler>> = vec![Box::new(ManualSchedule::new(plan.changes.clone()))];
+        if let Some(a) = &plan.autoscaling {
+            scalers.push(Box::new(crate::autoscaling::AppAutoScaling::new(a.clone())));
+        }
+        Simulation::with_scalers(plan, scalers)
     }
 
     pub fn with_scalers(plan: &Plan, scalers: Vec<Box<dyn Scaler>>) -> Simulation {
@@ -789,8 +794,9 @@ impl Simulation {
         if weight_after != weight_before {
             parts.push(format!("weight of {name} {weight_before} → {weight_after}"));
         }
+        let status = if parts.is_empty() { "NotScaled" } else { "Successful" };
         if parts.is_empty() {
-            parts.push(format!("{name} already at {after} instances and weight {weight_after}"));
+            parts.push(format!("{name} stays at {after} instances"));
         }
         let at = Duration(now);
         self.activities.push(Activity {
@@ -800,6 +806,7 @@ impl Simulation {
             desired_after: after,
             weight_before,
             weight_after,
+            status: status.into(),
             description: format!("At {at}: {} ({}).", parts.join(", "), c.cause),
             cause: c.cause,
         });
@@ -941,6 +948,8 @@ impl Simulation {
             })
             .collect();
         let warnings = self.warnings;
+        let mut alarm_history: Vec<_> = self.scalers.iter().flat_map(|s| s.alarm_history()).collect();
+        alarm_history.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
         Report {
             scenario: self.plan_name,
             seed: self.seed,
@@ -951,6 +960,7 @@ impl Simulation {
             series: self.metrics.rows_60s,
             series_10s: self.metrics.rows_10s,
             activities: self.activities,
+            alarm_history,
             instances,
             warnings,
             events_processed: self.events,

@@ -19,6 +19,11 @@ pub const EXAMPLES: &[Example] = &[
         json: include_str!("../scenarios/seed-001-before.json"),
     },
     Example {
+        name: "seed-001-after",
+        group: "Load test (seed 001)",
+        json: include_str!("../scenarios/seed-001-after.json"),
+    },
+    Example {
         name: "seed-001-on-demand",
         group: "Load test (seed 001)",
         json: include_str!("../scenarios/seed-001-on-demand.json"),

@@ -10,6 +10,7 @@
 //! assert!(report.summary.requests > 0);
 //! ```
 
+pub mod autoscaling;
 pub mod catalog;
 pub mod engine;
 pub mod examples;

@@ -25,6 +25,7 @@ pub struct Plan {
     pub timeout_us: SimTime,
     pub publish_delay_us: SimTime,
     pub slo_us: Option<SimTime>,
+    pub autoscaling: Option<crate::autoscaling::AutoScalingPlan>,
     pub warnings: Vec<String>,
 }
 
@@ -271,6 +272,10 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         p.push(Problem::new("sloLatency", "must be longer than 0s"));
     }
 
+    let autoscaling = s
+        .scaling
+        .as_ref()
+        .map(|cfg| crate::autoscaling::compile(cfg, e, s.metrics.publish_delay.as_micros(), &mut p, &mut warnings));
     if !p.is_empty() {
         return Err(Problems(p));
     }
@@ -287,6 +292,7 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         timeout_us: e.invocation_timeout.as_micros(),
         publish_delay_us: s.metrics.publish_delay.as_micros(),
         slo_us: s.slo_latency.map(|d| d.as_micros()),
+        autoscaling,
         warnings,
     })
 }

@@ -20,8 +20,10 @@ pub struct Report {
     pub series: Vec<Row>,
     /// 10-second (high-resolution) rows.
     pub series_10s: Vec<Row>,
-    /// Capacity and weight changes, in time order.
+    /// Scaling activities (capacity and weight changes, and decisions not to scale), in time order.
     pub activities: Vec<Activity>,
+    /// State changes of every alarm, in time order.
+    pub alarm_history: Vec<crate::autoscaling::AlarmTransition>,
     /// Every instance the run launched.
     pub instances: Vec<InstanceRecord>,
     pub warnings: Vec<String>,
@@ -110,6 +112,8 @@ pub struct Activity {
     pub desired_after: u32,
     pub weight_before: f64,
     pub weight_after: f64,
+    /// `Successful`, or `NotScaled` when the decision changed nothing.
+    pub status: String,
     pub cause: String,
     /// One plain sentence.
     pub description: String,

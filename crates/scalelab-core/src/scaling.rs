@@ -63,6 +63,10 @@ pub trait Scaler: fmt::Debug {
     fn next_wake(&self) -> Option<SimTime>;
     /// Acts at `now` (a time `next_wake` asked for).
     fn wake(&mut self, now: SimTime, view: &View<'_>) -> Vec<Command>;
+    /// State changes of the alarms this scaler evaluates, in time order.
+    fn alarm_history(&self) -> Vec<crate::autoscaling::AlarmTransition> {
+        Vec::new()
+    }
 }
 
 /// Timed on-demand changes, as `UpdateEndpointWeightsAndCapacities` calls.

@@ -45,6 +45,9 @@ pub struct Scenario {
     /// A latency objective for succeeded requests (end to end: model plus overhead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo_latency: Option<Duration>,
+    /// Application Auto Scaling: AWS request bodies, listed under the names of the API calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::autoscaling::aws::ScalingConfig>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]

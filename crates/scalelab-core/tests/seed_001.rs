@@ -57,3 +57,35 @@ fn past_capacity_latency_climbs_and_errors_appear_and_the_report_says_when() {
         assert!(row.succeeded as f64 / row.period_secs < cap * 1.03, "minute at {}s", row.t_secs);
     }
 }
+
+/// Seed 001, "after": min 1, max 4, target 25 000 `SageMakerVariantInvocationsPerInstance`. The
+/// endpoint scales out once per-instance invocations pass 25 000 per minute; no errors; latency
+/// stays low (the article: under 16 ms once scaled out).
+#[test]
+fn after_autoscaling_scales_out_past_the_target_without_errors() {
+    let after = simulate(&examples::get("seed-001-after").unwrap(), Some(1)).unwrap();
+    let before = simulate(&examples::get("seed-001-before").unwrap(), Some(1)).unwrap();
+
+    let first_over = after.series.iter().find(|r| r.invocations_per_instance > 25_000.0).unwrap().t_secs;
+    let first_out = after.activities.iter().find(|a| a.desired_after > a.desired_before).unwrap();
+    // The scale-out alarm needs 3 one-minute datapoints above the target; the third is published
+    // one period plus the 60 s publish delay after it starts: 3 + 1 minutes after the first.
+    assert_eq!(first_out.at_secs, first_over + 240.0, "{}", first_out.description);
+    assert!(first_out.description.contains("3 of 3 datapoints of InvocationsPerInstance above 25000"));
+
+    assert_eq!(after.summary.errors.total, 0);
+    assert!((2..=4).contains(&after.summary.max_in_service_instances));
+    for row in &after.series {
+        let avg = row.model_latency_avg_ms.unwrap();
+        assert!(avg < 100.0, "minute at {}s: {avg} ms", row.t_secs);
+        // Once the new instances serve (cold start ≈ 4 min, plus a minute of margin), latency is
+        // back to the article's "under 16 ms".
+        if row.t_secs >= first_out.at_secs + 360.0 {
+            assert!(avg < 16.0, "minute at {}s: {avg} ms", row.t_secs);
+        }
+    }
+    // Side by side: autoscaling removes the errors and the saturated latency of "before".
+    assert!(before.summary.errors.total > 100_000);
+    assert!(before.summary.latency_ms.p99.unwrap() > 10.0 * after.summary.latency_ms.p99.unwrap());
+    assert!(after.summary.cost_usd > before.summary.cost_usd, "more instances cost more");
+}

@@ -1,0 +1,268 @@
+//! The request bodies of the AWS APIs, exactly as boto3 and `aws ... --cli-input-json` take them
+//! (PascalCase). Users paste what they run in AWS; fields that do not change the simulation are
+//! accepted (and reported when they would matter), unknown ones are errors.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `application-autoscaling register-scalable-target`.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RegisterScalableTarget {
+    pub service_namespace: String,
+    pub resource_id: String,
+    pub scalable_dimension: String,
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    #[serde(default, rename = "RoleARN", skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_state: Option<SuspendedState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SuspendedState {
+    #[serde(default)]
+    pub dynamic_scaling_in_suspended: bool,
+    #[serde(default)]
+    pub dynamic_scaling_out_suspended: bool,
+    #[serde(default)]
+    pub scheduled_scaling_suspended: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum PolicyType {
+    TargetTrackingScaling,
+    StepScaling,
+    PredictiveScaling,
+}
+
+/// `application-autoscaling put-scaling-policy`.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct PutScalingPolicy {
+    pub policy_name: String,
+    pub service_namespace: String,
+    pub resource_id: String,
+    pub scalable_dimension: String,
+    pub policy_type: PolicyType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_tracking_scaling_policy_configuration: Option<TargetTrackingConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_scaling_policy_configuration: Option<StepScalingConfig>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TargetTrackingConfig {
+    pub target_value: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predefined_metric_specification: Option<PredefinedMetric>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customized_metric_specification: Option<CustomizedMetric>,
+    /// Seconds; SageMaker's default is 300.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_out_cooldown: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_cooldown: Option<u32>,
+    #[serde(default)]
+    pub disable_scale_in: bool,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct PredefinedMetric {
+    pub predefined_metric_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_label: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct CustomizedMetric {
+    pub metric_name: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    pub statistic: Statistic,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Dimension {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum Statistic {
+    Average,
+    Sum,
+    Minimum,
+    Maximum,
+    SampleCount,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum AdjustmentType {
+    ChangeInCapacity,
+    ExactCapacity,
+    PercentChangeInCapacity,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub enum MetricAggregationType {
+    #[default]
+    Average,
+    Minimum,
+    Maximum,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct StepScalingConfig {
+    pub adjustment_type: AdjustmentType,
+    pub step_adjustments: Vec<StepAdjustment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_adjustment_magnitude: Option<u32>,
+    /// Seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_aggregation_type: Option<MetricAggregationType>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct StepAdjustment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_interval_lower_bound: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_interval_upper_bound: Option<f64>,
+    pub scaling_adjustment: i64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum ComparisonOperator {
+    GreaterThanOrEqualToThreshold,
+    GreaterThanThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
+}
+
+impl ComparisonOperator {
+    pub fn breaches(self, value: f64, threshold: f64) -> bool {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => value >= threshold,
+            ComparisonOperator::GreaterThanThreshold => value > threshold,
+            ComparisonOperator::LessThanThreshold => value < threshold,
+            ComparisonOperator::LessThanOrEqualToThreshold => value <= threshold,
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => "≥",
+            ComparisonOperator::GreaterThanThreshold => ">",
+            ComparisonOperator::LessThanThreshold => "<",
+            ComparisonOperator::LessThanOrEqualToThreshold => "≤",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TreatMissingData {
+    #[default]
+    Missing,
+    NotBreaching,
+    Breaching,
+    Ignore,
+}
+
+/// `cloudwatch put-metric-alarm`, for the alarms that drive step scaling policies.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct PutMetricAlarm {
+    pub alarm_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_description: Option<String>,
+    #[serde(default = "yes")]
+    pub actions_enabled: bool,
+    #[serde(default, rename = "OKActions", skip_serializing_if = "Vec::is_empty")]
+    pub ok_actions: Vec<String>,
+    #[serde(default)]
+    pub alarm_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insufficient_data_actions: Vec<String>,
+    pub metric_name: String,
+    pub namespace: String,
+    pub statistic: Statistic,
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    /// Seconds: 10, 20, 30 or a multiple of 60.
+    pub period: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    pub evaluation_periods: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datapoints_to_alarm: Option<u32>,
+    pub threshold: f64,
+    pub comparison_operator: ComparisonOperator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat_missing_data: Option<TreatMissingData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Dimension>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Defaults of target tracking that AWS does not promise; a scenario may override each.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TargetTrackingDefaults {
+    /// The scale-in alarm fires below this fraction of the target.
+    pub scale_in_factor: f64,
+    /// Datapoints of the scale-out alarm (M of M), for 60 s and 10 s metrics.
+    pub scale_out_datapoints: u32,
+    pub scale_out_datapoints_high_resolution: u32,
+    /// Datapoints of the scale-in alarm (M of M), for 60 s and 10 s metrics.
+    pub scale_in_datapoints: u32,
+    pub scale_in_datapoints_high_resolution: u32,
+    /// Cooldowns when a policy gives none, seconds (SageMaker variants: 300).
+    pub cooldown_secs: u32,
+}
+
+impl Default for TargetTrackingDefaults {
+    fn default() -> Self {
+        TargetTrackingDefaults {
+            scale_in_factor: 0.9,
+            scale_out_datapoints: 3,
+            scale_out_datapoints_high_resolution: 3,
+            scale_in_datapoints: 15,
+            scale_in_datapoints_high_resolution: 90,
+            cooldown_secs: 300,
+        }
+    }
+}
+
+/// The scenario's `scaling` section: lists of API request bodies, named after the calls.
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingConfig {
+    #[serde(default, rename = "RegisterScalableTarget", skip_serializing_if = "Vec::is_empty")]
+    pub register_scalable_target: Vec<RegisterScalableTarget>,
+    #[serde(default, rename = "PutScalingPolicy", skip_serializing_if = "Vec::is_empty")]
+    pub put_scaling_policy: Vec<PutScalingPolicy>,
+    #[serde(default, rename = "PutMetricAlarm", skip_serializing_if = "Vec::is_empty")]
+    pub put_metric_alarm: Vec<PutMetricAlarm>,
+    #[serde(default, rename = "targetTrackingDefaults")]
+    pub target_tracking_defaults: TargetTrackingDefaults,
+}

@@ -1,0 +1,877 @@
+//! Application Auto Scaling on SageMaker variants: scalable targets, target tracking and step
+//! scaling policies, and the CloudWatch alarms that drive them. `compile` checks the AWS request
+//! bodies of a scenario; `AppAutoScaling` is the `Scaler` that runs them.
+
+pub mod alarm;
+pub mod aws;
+pub mod policy;
+
+use serde::Serialize;
+
+use self::alarm::{AlarmDef, AlarmState, Evaluation, Metric, MetricRef};
+use self::aws::{
+    AdjustmentType, ComparisonOperator, Dimension, MetricAggregationType, PolicyType, ScalingConfig, Statistic,
+    StepScalingConfig, SuspendedState, TreatMissingData,
+};
+use crate::limits;
+use crate::scaling::{Command, Scaler, View};
+use crate::scenario::{Endpoint, Problem, nearest};
+use crate::time::{SimTime, US_PER_SEC};
+
+pub const SERVICE_NAMESPACE: &str = "sagemaker";
+pub const VARIANT_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
+pub const COMPONENT_DIMENSION: &str = "sagemaker:inference-component:DesiredCopyCount";
+
+/// A checked scaling configuration.
+#[derive(Clone, Debug)]
+pub struct AutoScalingPlan {
+    pub targets: Vec<TargetDef>,
+    pub policies: Vec<PolicyDef>,
+    pub alarms: Vec<AlarmBinding>,
+    pub publish_delay_us: SimTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct TargetDef {
+    pub variant: usize,
+    pub resource_id: String,
+    pub min: u32,
+    pub max: u32,
+    pub suspended: SuspendedState,
+}
+
+#[derive(Clone, Debug)]
+pub struct PolicyDef {
+    pub name: String,
+    pub target: usize,
+    pub kind: PolicyKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum PolicyKind {
+    TargetTracking {
+        target_value: f64,
+        metric: MetricRef,
+        scale_out_cooldown_us: SimTime,
+        scale_in_cooldown_us: SimTime,
+        disable_scale_in: bool,
+        scale_in_factor: f64,
+    },
+    Step {
+        config: StepScalingConfig,
+        cooldown_us: SimTime,
+    },
+}
+
+/// An alarm and what it drives.
+#[derive(Clone, Debug)]
+pub struct AlarmBinding {
+    pub def: AlarmDef,
+    /// Step policies in `AlarmActions` (for managed alarms: the target tracking policy).
+    pub actions: Vec<usize>,
+    /// For target tracking's own alarms: the policy and whether this is the scale-out alarm.
+    pub managed: Option<(usize, bool)>,
+}
+
+fn parse_resource_id(id: &str) -> Option<(&str, &str)> {
+    let rest = id.strip_prefix("endpoint/")?;
+    let (endpoint, variant) = rest.split_once("/variant/")?;
+    Some((endpoint, variant))
+}
+
+/// Resolves a policy reference in `AlarmActions`: a policy name, or an Application Auto Scaling
+/// policy ARN ending in `policyName/NAME`.
+fn policy_name_of(action: &str) -> Option<&str> {
+    if action.starts_with("arn:") {
+        if !action.contains(":autoscaling:") {
+            return None;
+        }
+        return action.rsplit_once("policyName/").map(|(_, n)| n);
+    }
+    Some(action)
+}
+
+/// Checks a scenario's scaling section against its endpoint and compiles it.
+pub fn compile(
+    cfg: &ScalingConfig,
+    endpoint: &Endpoint,
+    publish_delay_us: SimTime,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<String>,
+) -> AutoScalingPlan {
+    let d = &cfg.target_tracking_defaults;
+    let variant_names: Vec<&str> = endpoint.variants.iter().map(|v| v.name.as_str()).collect();
+    let mut err = |path: String, msg: String| problems.push(Problem::new(path, msg));
+    let defaults_path = "scaling.targetTrackingDefaults";
+    if !(d.scale_in_factor > 0.0 && d.scale_in_factor <= 1.0) {
+        err(format!("{defaults_path}.scaleInFactor"), "must be in (0, 1]; AWS uses 0.9".into());
+    }
+    for (name, v) in [
+        ("scaleOutDatapoints", d.scale_out_datapoints),
+        ("scaleOutDatapointsHighResolution", d.scale_out_datapoints_high_resolution),
+        ("scaleInDatapoints", d.scale_in_datapoints),
+        ("scaleInDatapointsHighResolution", d.scale_in_datapoints_high_resolution),
+    ] {
+        if v == 0 || v > 1000 {
+            err(format!("{defaults_path}.{name}"), "must be between 1 and 1000".into());
+        }
+    }
+
+    // Resolves "endpoint/E/variant/V" to a variant index.
+    let resolve_resource = |path: &str, id: &str, err: &mut dyn FnMut(String, String)| -> Option<usize> {
+        let Some((e, v)) = parse_resource_id(id) else {
+            err(
+                path.to_string(),
+                format!(
+                    "\"{id}\" is not a variant resource; write \"endpoint/{}/variant/<VariantName>\"",
+                    endpoint.name
+                ),
+            );
+            return None;
+        };
+        if e != endpoint.name {
+            err(
+                path.to_string(),
+                format!("names endpoint \"{e}\" but the scenario's endpoint is \"{}\" (endpoint.name)", endpoint.name),
+            );
+            return None;
+        }
+        match variant_names.iter().position(|n| *n == v) {
+            Some(i) => Some(i),
+            None => {
+                let hint = nearest(v, &variant_names).map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default();
+                err(path.to_string(), format!("the endpoint has no variant \"{v}\"{hint}"));
+                None
+            }
+        }
+    };
+    let check_namespace_dimension = |path: &str, ns: &str, dim: &str, err: &mut dyn FnMut(String, String)| {
+        if ns != SERVICE_NAMESPACE {
+            err(format!("{path}.ServiceNamespace"), format!("must be \"{SERVICE_NAMESPACE}\", got \"{ns}\""));
+        }
+        if dim == COMPONENT_DIMENSION {
+            err(
+                format!("{path}.ScalableDimension"),
+                "inference components (copy counts) are not simulated yet; scale the variant with \"sagemaker:variant:DesiredInstanceCount\"".into(),
+            );
+        } else if dim != VARIANT_DIMENSION {
+            err(format!("{path}.ScalableDimension"), format!("must be \"{VARIANT_DIMENSION}\", got \"{dim}\""));
+        }
+    };
+
+    let mut targets: Vec<TargetDef> = Vec::new();
+    for (i, t) in cfg.register_scalable_target.iter().enumerate() {
+        let path = format!("scaling.RegisterScalableTarget[{i}]");
+        check_namespace_dimension(&path, &t.service_namespace, &t.scalable_dimension, &mut err);
+        if t.min_capacity > t.max_capacity {
+            err(format!("{path}.MinCapacity"), format!("{} is above MaxCapacity {}", t.min_capacity, t.max_capacity));
+        }
+        if t.max_capacity > limits::MAX_INSTANCES_PER_VARIANT {
+            err(format!("{path}.MaxCapacity"), format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT));
+        }
+        if let Some(v) = resolve_resource(&format!("{path}.ResourceId"), &t.resource_id, &mut err) {
+            if targets.iter().any(|x| x.variant == v) {
+                err(format!("{path}.ResourceId"), format!("\"{}\" is registered twice", t.resource_id));
+            } else {
+                targets.push(TargetDef {
+                    variant: v,
+                    resource_id: t.resource_id.clone(),
+                    min: t.min_capacity,
+                    max: t.max_capacity,
+                    suspended: t.suspended_state.unwrap_or_default(),
+                });
+            }
+        }
+    }
+
+    let mut policies: Vec<PolicyDef> = Vec::new();
+    let mut alarms: Vec<AlarmBinding> = Vec::new();
+    for (i, p) in cfg.put_scaling_policy.iter().enumerate() {
+        let path = format!("scaling.PutScalingPolicy[{i}]");
+        check_namespace_dimension(&path, &p.service_namespace, &p.scalable_dimension, &mut err);
+        let Some(variant) = resolve_resource(&format!("{path}.ResourceId"), &p.resource_id, &mut err) else { continue };
+        let Some(target) = targets.iter().position(|t| t.variant == variant) else {
+            err(
+                format!("{path}.ResourceId"),
+                format!(
+                    "\"{}\" is not registered: add a RegisterScalableTarget for it with MinCapacity and MaxCapacity",
+                    p.resource_id
+                ),
+            );
+            continue;
+        };
+        if policies.iter().any(|q| q.target == target && q.name == p.policy_name) {
+            err(format!("{path}.PolicyName"), format!("\"{}\" is used twice on this target", p.policy_name));
+        }
+        let tt = &p.target_tracking_scaling_policy_configuration;
+        let step = &p.step_scaling_policy_configuration;
+        let kind = match (p.policy_type, tt, step) {
+            (PolicyType::PredictiveScaling, _, _) => {
+                err(format!("{path}.PolicyType"), "PredictiveScaling is not available for SageMaker variants".into());
+                continue;
+            }
+            (PolicyType::TargetTrackingScaling, Some(tt), None) => {
+                let tpath = format!("{path}.TargetTrackingScalingPolicyConfiguration");
+                if !(tt.target_value.is_finite() && tt.target_value > 0.0) {
+                    err(format!("{tpath}.TargetValue"), "must be a number above 0".into());
+                }
+                let metric = match (&tt.predefined_metric_specification, &tt.customized_metric_specification) {
+                    (Some(pm), None) => {
+                        let mpath = format!("{tpath}.PredefinedMetricSpecification");
+                        if pm.resource_label.is_some() {
+                            warnings.push(format!("{mpath}.ResourceLabel is for load balancers; ignored"));
+                        }
+                        predefined_metric(&pm.predefined_metric_type, variant)
+                            .map_err(|m| err(format!("{mpath}.PredefinedMetricType"), m))
+                            .ok()
+                    }
+                    (None, Some(cm)) => {
+                        let mpath = format!("{tpath}.CustomizedMetricSpecification");
+                        let metric = Metric::lookup(&cm.namespace, &cm.metric_name)
+                            .map_err(|m| err(format!("{mpath}.MetricName"), m))
+                            .ok();
+                        let v = resolve_dimensions(&cm.dimensions, endpoint, &variant_names)
+                            .map_err(|m| err(format!("{mpath}.Dimensions"), m))
+                            .ok();
+                        match (metric, v) {
+                            (Some(metric), Some(v)) => Some(MetricRef { metric, variant: v, statistic: cm.statistic }),
+                            _ => None,
+                        }
+                    }
+                    _ => {
+                        err(
+                            tpath.clone(),
+                            "give exactly one of PredefinedMetricSpecification and CustomizedMetricSpecification"
+                                .into(),
+                        );
+                        None
+                    }
+                };
+                let Some(metric) = metric else { continue };
+                let policy = policies.len();
+                let secs = |v: Option<u32>| u64::from(v.unwrap_or(d.cooldown_secs)) * US_PER_SEC;
+                let (out_n, in_n, period) = if metric.metric.high_resolution() {
+                    (d.scale_out_datapoints_high_resolution, d.scale_in_datapoints_high_resolution, 10)
+                } else {
+                    (d.scale_out_datapoints, d.scale_in_datapoints, 60)
+                };
+                let base = format!("TargetTracking-{}", p.resource_id);
+                let mk = |name: String, n: u32, threshold: f64, comparison| AlarmDef {
+                    name,
+                    metric,
+                    period_us: period * US_PER_SEC,
+                    evaluation_periods: n,
+                    datapoints_to_alarm: n,
+                    threshold,
+                    comparison,
+                    treat_missing: TreatMissingData::Missing,
+                };
+                alarms.push(AlarmBinding {
+                    def: mk(
+                        format!("{base}-AlarmHigh"),
+                        out_n,
+                        tt.target_value,
+                        ComparisonOperator::GreaterThanThreshold,
+                    ),
+                    actions: vec![policy],
+                    managed: Some((policy, true)),
+                });
+                if !tt.disable_scale_in {
+                    alarms.push(AlarmBinding {
+                        def: mk(
+                            format!("{base}-AlarmLow"),
+                            in_n,
+                            tt.target_value * d.scale_in_factor,
+                            ComparisonOperator::LessThanThreshold,
+                        ),
+                        actions: vec![policy],
+                        managed: Some((policy, false)),
+                    });
+                }
+                PolicyKind::TargetTracking {
+                    target_value: tt.target_value,
+                    metric,
+                    scale_out_cooldown_us: secs(tt.scale_out_cooldown),
+                    scale_in_cooldown_us: secs(tt.scale_in_cooldown),
+                    disable_scale_in: tt.disable_scale_in,
+                    scale_in_factor: d.scale_in_factor,
+                }
+            }
+            (PolicyType::StepScaling, None, Some(sc)) => {
+                let spath = format!("{path}.StepScalingPolicyConfiguration");
+                if let Err(m) = policy::check_steps(&sc.step_adjustments) {
+                    err(format!("{spath}.StepAdjustments"), m);
+                }
+                if sc.min_adjustment_magnitude.is_some()
+                    && sc.adjustment_type != AdjustmentType::PercentChangeInCapacity
+                {
+                    warnings.push(format!(
+                        "{spath}.MinAdjustmentMagnitude applies only to PercentChangeInCapacity; ignored"
+                    ));
+                }
+                if sc.adjustment_type == AdjustmentType::ExactCapacity
+                    && sc.step_adjustments.iter().any(|s| s.scaling_adjustment < 0)
+                {
+                    err(format!("{spath}.StepAdjustments"), "ExactCapacity adjustments must be ≥ 0".into());
+                }
+                PolicyKind::Step {
+                    config: sc.clone(),
+                    cooldown_us: u64::from(sc.cooldown.unwrap_or(d.cooldown_secs)) * US_PER_SEC,
+                }
+            }
+            (PolicyType::TargetTrackingScaling, _, _) => {
+                err(
+                    path.clone(),
+                    "a TargetTrackingScaling policy needs TargetTrackingScalingPolicyConfiguration (and no StepScalingPolicyConfiguration)".into(),
+                );
+                continue;
+            }
+            (PolicyType::StepScaling, _, _) => {
+                err(
+                    path.clone(),
+                    "a StepScaling policy needs StepScalingPolicyConfiguration (and no TargetTrackingScalingPolicyConfiguration)".into(),
+                );
+                continue;
+            }
+        };
+        policies.push(PolicyDef { name: p.policy_name.clone(), target, kind });
+    }
+
+    let policy_names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
+    for (i, a) in cfg.put_metric_alarm.iter().enumerate() {
+        let path = format!("scaling.PutMetricAlarm[{i}]");
+        let metric =
+            Metric::lookup(&a.namespace, &a.metric_name).map_err(|m| err(format!("{path}.MetricName"), m)).ok();
+        let variant = resolve_dimensions(&a.dimensions, endpoint, &variant_names)
+            .map_err(|m| err(format!("{path}.Dimensions"), m))
+            .ok();
+        let valid_period = matches!(a.period, 10 | 20 | 30) || (a.period >= 60 && a.period.is_multiple_of(60));
+        if !valid_period {
+            err(format!("{path}.Period"), format!("{} s: use 10, 20, 30 or a multiple of 60", a.period));
+        }
+        if a.period < 60 && metric.is_some_and(|m| !m.high_resolution()) {
+            err(
+                format!("{path}.Period"),
+                format!(
+                    "{} is published every 60 s; a {} s period needs a high-resolution metric",
+                    a.metric_name, a.period
+                ),
+            );
+        }
+        if a.evaluation_periods == 0 || a.evaluation_periods > 1000 {
+            err(format!("{path}.EvaluationPeriods"), "must be between 1 and 1000".into());
+        }
+        let m = a.datapoints_to_alarm.unwrap_or(a.evaluation_periods);
+        if m == 0 || m > a.evaluation_periods {
+            err(
+                format!("{path}.DatapointsToAlarm"),
+                format!("must be between 1 and EvaluationPeriods ({})", a.evaluation_periods),
+            );
+        }
+        if !a.threshold.is_finite() {
+            err(format!("{path}.Threshold"), "must be a number".into());
+        }
+        if !a.actions_enabled {
+            warnings.push(format!("{path}: ActionsEnabled is false, so {} never scales anything", a.alarm_name));
+        }
+        for (field, list) in [("OKActions", &a.ok_actions), ("InsufficientDataActions", &a.insufficient_data_actions)] {
+            if !list.is_empty() {
+                warnings.push(format!("{path}.{field}: notifications are not simulated; ignored"));
+            }
+        }
+        let mut actions = Vec::new();
+        for (k, action) in a.alarm_actions.iter().enumerate() {
+            let apath = format!("{path}.AlarmActions[{k}]");
+            let Some(name) = policy_name_of(action) else {
+                warnings.push(format!(
+                    "{apath}: \"{action}\" is not a scaling policy (notifications are not simulated); ignored"
+                ));
+                continue;
+            };
+            match policies.iter().position(|p| p.name == name) {
+                Some(p) if matches!(policies.get(p).map(|p| &p.kind), Some(PolicyKind::TargetTracking { .. })) => err(
+                    apath,
+                    format!(
+                        "\"{name}\" is a target tracking policy; it makes its own alarms, point this alarm at a step scaling policy"
+                    ),
+                ),
+                Some(p) => {
+                    if policies.get(p).and_then(|p| targets.get(p.target)).is_some_and(|t| Some(t.variant) != variant)
+                        && variant.is_some()
+                    {
+                        warnings.push(format!(
+                            "{apath}: the alarm watches another variant than the one policy \"{name}\" scales"
+                        ));
+                    }
+                    if a.actions_enabled {
+                        actions.push(p);
+                    }
+                }
+                None => {
+                    let hint = match nearest(name, &policy_names) {
+                        Some(n) => format!("did you mean \"{n}\"?"),
+                        None if policy_names.is_empty() => "define it in PutScalingPolicy".to_string(),
+                        None => format!("policies: {}", policy_names.join(", ")),
+                    };
+                    err(apath, format!("no scaling policy named \"{name}\"; {hint}"));
+                }
+            }
+        }
+        if a.alarm_actions.is_empty() {
+            warnings.push(format!("{path}: {} has no AlarmActions, so it never scales anything", a.alarm_name));
+        }
+        if let (Some(metric), Some(variant)) = (metric, variant) {
+            alarms.push(AlarmBinding {
+                def: AlarmDef {
+                    name: a.alarm_name.clone(),
+                    metric: MetricRef { metric, variant, statistic: a.statistic },
+                    period_us: u64::from(a.period.max(10)) * US_PER_SEC,
+                    evaluation_periods: a.evaluation_periods.clamp(1, 1000),
+                    datapoints_to_alarm: m.clamp(1, a.evaluation_periods.clamp(1, 1000)),
+                    threshold: a.threshold,
+                    comparison: a.comparison_operator,
+                    treat_missing: a.treat_missing_data.unwrap_or_default(),
+                },
+                actions,
+                managed: None,
+            });
+        }
+    }
+    for (k, p) in policies.iter().enumerate() {
+        if matches!(p.kind, PolicyKind::Step { .. }) && !alarms.iter().any(|a| a.actions.contains(&k)) {
+            warnings.push(format!(
+                "step scaling policy \"{}\" is not in any alarm's AlarmActions, so it never acts",
+                p.name
+            ));
+        }
+    }
+    AutoScalingPlan { targets, policies, alarms, publish_delay_us }
+}
+
+/// The variant named by `EndpointName` and `VariantName` dimensions.
+fn resolve_dimensions(dims: &[Dimension], endpoint: &Endpoint, variants: &[&str]) -> Result<usize, String> {
+    let get = |n: &str| dims.iter().find(|d| d.name == n).map(|d| d.value.as_str());
+    let (Some(e), Some(v)) = (get("EndpointName"), get("VariantName")) else {
+        return Err(format!(
+            "name the variant: [{{\"Name\": \"EndpointName\", \"Value\": \"{}\"}}, {{\"Name\": \"VariantName\", \"Value\": \"...\"}}]",
+            endpoint.name
+        ));
+    };
+    if e != endpoint.name {
+        return Err(format!("EndpointName \"{e}\" is not the scenario's endpoint \"{}\"", endpoint.name));
+    }
+    variants.iter().position(|n| *n == v).ok_or_else(|| {
+        let hint = nearest(v, variants).map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default();
+        format!("the endpoint has no variant \"{v}\"{hint}")
+    })
+}
+
+pub const PREDEFINED_METRICS: &[&str] = &[
+    "SageMakerVariantInvocationsPerInstance",
+    "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+    "SageMakerVariantProvisionedConcurrencyUtilization",
+    "SageMakerInferenceComponentInvocationsPerCopy",
+    "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+];
+
+fn predefined_metric(name: &str, variant: usize) -> Result<MetricRef, String> {
+    let m = |metric| Ok(MetricRef { metric, variant, statistic: Statistic::Average });
+    match name {
+        "SageMakerVariantInvocationsPerInstance" => m(Metric::InvocationsPerInstance),
+        "SageMakerVariantConcurrentRequestsPerModelHighResolution" => m(Metric::ConcurrentRequestsPerModel),
+        "SageMakerVariantProvisionedConcurrencyUtilization" => {
+            Err("serverless endpoints (provisioned concurrency) are not simulated".into())
+        }
+        "SageMakerInferenceComponentInvocationsPerCopy"
+        | "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" => {
+            Err("inference components are not simulated yet; use a variant metric".into())
+        }
+        other => Err(match nearest(other, PREDEFINED_METRICS) {
+            Some(n) => format!("unknown predefined metric \"{other}\"; did you mean \"{n}\"?"),
+            None => format!(
+                "unknown predefined metric \"{other}\"; SageMaker variants offer {}",
+                PREDEFINED_METRICS.iter().take(2).copied().collect::<Vec<_>>().join(", ")
+            ),
+        }),
+    }
+}
+
+/// A state change of an alarm, like CloudWatch's alarm history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlarmTransition {
+    pub at_secs: f64,
+    pub alarm: String,
+    pub from: AlarmState,
+    pub to: AlarmState,
+    pub reason: String,
+}
+
+/// Numbers in sentences: integers without decimals, others with two.
+pub fn num(v: f64) -> String {
+    if (v - libm::round(v)).abs() < 1e-9 && v.abs() < 1e15 {
+        format!("{}", libm::round(v) as i64)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct TargetState {
+    /// Last scale-out: when, capacity before, capacity after.
+    last_out: Option<(SimTime, u32, u32)>,
+    last_in: Option<SimTime>,
+    /// The not-scaled reason already logged in the current streak.
+    not_scaled: Option<String>,
+}
+
+struct Proposal {
+    policy: usize,
+    desired: i64,
+    target_tracking: bool,
+    why: String,
+    cooldown_note: String,
+    /// The cooldown this policy starts (scale-out) or honours.
+    cooldown_us: SimTime,
+}
+
+/// Application Auto Scaling as a `Scaler`.
+#[derive(Debug)]
+pub struct AppAutoScaling {
+    plan: AutoScalingPlan,
+    states: Vec<AlarmState>,
+    history: Vec<AlarmTransition>,
+    targets: Vec<TargetState>,
+    registered: bool,
+    last_wake: SimTime,
+}
+
+impl AppAutoScaling {
+    pub fn new(plan: AutoScalingPlan) -> AppAutoScaling {
+        AppAutoScaling {
+            states: vec![AlarmState::InsufficientData; plan.alarms.len()],
+            targets: vec![TargetState::default(); plan.targets.len()],
+            history: Vec::new(),
+            registered: false,
+            last_wake: 0,
+            plan,
+        }
+    }
+
+    fn propose(
+        &self,
+        policy: usize,
+        binding: &AlarmBinding,
+        eval: &Evaluation,
+        now: SimTime,
+        current: u32,
+    ) -> Option<Proposal> {
+        let p = self.plan.policies.get(policy)?;
+        let t = self.targets.get(p.target)?;
+        let def = &binding.def;
+        let present: Vec<f64> = eval.datapoints.iter().flatten().copied().collect();
+        let latest = *present.last()?;
+        let n = def.evaluation_periods;
+        let metric = def.metric.metric.name();
+        let secs = |us: SimTime| us / US_PER_SEC;
+        match &p.kind {
+            PolicyKind::TargetTracking {
+                target_value,
+                scale_out_cooldown_us,
+                scale_in_cooldown_us,
+                disable_scale_in,
+                scale_in_factor,
+                ..
+            } => {
+                let scale_out = binding.managed.is_some_and(|(_, high)| high);
+                // During a scale-out cooldown the metric still describes the capacity before that
+                // scale-out (its instances are starting): compute from it, so the capacity the
+                // earlier activity added counts toward the new desired value.
+                let base = match t.last_out {
+                    Some((at, before, _)) if scale_out && now < at + scale_out_cooldown_us => before,
+                    _ => current,
+                };
+                let desired = policy::target_tracking_desired(base, latest, *target_value);
+                let formula = format!("ceil({base} × {} / {})", num(latest), num(*target_value));
+                if scale_out {
+                    if desired <= u64::from(current) {
+                        return None;
+                    }
+                    Some(Proposal {
+                        policy,
+                        desired: desired as i64,
+                        target_tracking: true,
+                        why: format!(
+                            "{}: {} of {n} datapoints of {metric} above {} → policy {} wants {desired} ({formula})",
+                            def.name,
+                            eval.breaching,
+                            num(*target_value),
+                            p.name
+                        ),
+                        cooldown_note: format!("scale-out cooldown {} s starts", secs(*scale_out_cooldown_us)),
+                        cooldown_us: *scale_out_cooldown_us,
+                    })
+                } else {
+                    if *disable_scale_in || desired >= u64::from(current) {
+                        return None;
+                    }
+                    if t.last_in.is_some_and(|at| now < at + scale_in_cooldown_us) {
+                        return None;
+                    }
+                    Some(Proposal {
+                        policy,
+                        desired: desired as i64,
+                        target_tracking: true,
+                        why: format!(
+                            "{}: {} of {n} datapoints of {metric} below {} ({} × {}) → policy {} wants {desired} ({formula})",
+                            def.name,
+                            eval.breaching,
+                            num(target_value * scale_in_factor),
+                            num(*scale_in_factor),
+                            num(*target_value),
+                            p.name
+                        ),
+                        cooldown_note: format!("scale-in cooldown {} s starts", secs(*scale_in_cooldown_us)),
+                        cooldown_us: *scale_in_cooldown_us,
+                    })
+                }
+            }
+            PolicyKind::Step { config, cooldown_us } => {
+                let agg = match config.metric_aggregation_type.unwrap_or_default() {
+                    MetricAggregationType::Average => present.iter().sum::<f64>() / present.len() as f64,
+                    MetricAggregationType::Minimum => present.iter().copied().fold(f64::INFINITY, f64::min),
+                    MetricAggregationType::Maximum => present.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                };
+                let diff = agg - def.threshold;
+                let step = policy::find_step(&config.step_adjustments, diff)?;
+                let in_cooldown_out = t.last_out.filter(|(at, _, _)| now < at + cooldown_us);
+                let in_cooldown_any = in_cooldown_out.is_some() || t.last_in.is_some_and(|at| now < at + cooldown_us);
+                let plain = policy::apply_adjustment(
+                    config.adjustment_type,
+                    current,
+                    step.scaling_adjustment,
+                    config.min_adjustment_magnitude,
+                );
+                let (desired, base_note) = match in_cooldown_out {
+                    // During a scale-out cooldown the capacity the earlier activity added counts.
+                    Some((_, before, _)) if plain > i64::from(current) => {
+                        let from_base = policy::apply_adjustment(
+                            config.adjustment_type,
+                            before,
+                            step.scaling_adjustment,
+                            config.min_adjustment_magnitude,
+                        );
+                        (from_base, format!(" from {before}, the capacity before the scale-out still cooling down"))
+                    }
+                    _ => (plain, String::new()),
+                };
+                if desired == i64::from(current) || (desired < i64::from(current) && in_cooldown_any) {
+                    return None;
+                }
+                let lo = step.metric_interval_lower_bound.map(num).unwrap_or_else(|| "−∞".into());
+                let hi = step.metric_interval_upper_bound.map(num).unwrap_or_else(|| "+∞".into());
+                let adj = match config.adjustment_type {
+                    AdjustmentType::ChangeInCapacity => format!("{:+}", step.scaling_adjustment),
+                    AdjustmentType::ExactCapacity => format!("exactly {}", step.scaling_adjustment),
+                    AdjustmentType::PercentChangeInCapacity => format!("{:+} %", step.scaling_adjustment),
+                };
+                let agg_name = format!("{:?}", config.metric_aggregation_type.unwrap_or_default()).to_lowercase();
+                Some(Proposal {
+                    policy,
+                    desired,
+                    target_tracking: false,
+                    why: format!(
+                        "{}: {} of {n} datapoints of {metric} {} {} ({agg_name} {}) → policy {} step [{lo}, {hi}) {adj}{base_note} wants {desired}",
+                        def.name,
+                        eval.breaching,
+                        def.comparison.symbol(),
+                        num(def.threshold),
+                        num(agg),
+                        p.name
+                    ),
+                    cooldown_note: format!("cooldown {} s starts", secs(*cooldown_us)),
+                    cooldown_us: *cooldown_us,
+                })
+            }
+        }
+    }
+}
+
+impl Scaler for AppAutoScaling {
+    fn next_wake(&self) -> Option<SimTime> {
+        if !self.registered {
+            return Some(0);
+        }
+        if self.plan.alarms.is_empty() {
+            return None;
+        }
+        let step = 10 * US_PER_SEC;
+        let first = self.plan.publish_delay_us + step;
+        let now = self.last_wake;
+        Some(if now < first { first } else { now + step - (now - self.plan.publish_delay_us) % step })
+    }
+
+    fn wake(&mut self, now: SimTime, view: &View<'_>) -> Vec<Command> {
+        self.last_wake = now;
+        let mut commands = Vec::new();
+        let current = |v: usize| view.variants.get(v).map_or(0, |x| x.desired);
+        if !self.registered {
+            self.registered = true;
+            for t in &self.plan.targets {
+                let c = current(t.variant);
+                let clamped = c.clamp(t.min, t.max);
+                if clamped != c {
+                    commands.push(Command {
+                        variant: t.variant,
+                        desired: Some(clamped),
+                        weight: None,
+                        cause: format!(
+                            "RegisterScalableTarget {}: MinCapacity {} / MaxCapacity {} moves the capacity into range",
+                            t.resource_id, t.min, t.max
+                        ),
+                    });
+                }
+            }
+        }
+        // Evaluate the alarms whose datapoint was just published.
+        let delay = self.plan.publish_delay_us;
+        let mut invoked: Vec<(usize, usize, Evaluation)> = Vec::new();
+        let mut evaluated: Vec<usize> = Vec::new();
+        for (a, binding) in self.plan.alarms.iter().enumerate() {
+            if !binding.def.due(now, delay) {
+                continue;
+            }
+            evaluated.extend(binding.actions.iter().copied());
+            let before = self.states.get(a).copied().unwrap_or(AlarmState::InsufficientData);
+            let eval = binding.def.evaluate(view.rows_10s, view.rows_60s, now, delay, before);
+            if eval.state != before {
+                let shown: Vec<String> =
+                    eval.datapoints.iter().rev().take(5).map(|d| d.map_or("–".into(), num)).collect();
+                self.history.push(AlarmTransition {
+                    at_secs: now as f64 / US_PER_SEC as f64,
+                    alarm: binding.def.name.clone(),
+                    from: before,
+                    to: eval.state,
+                    reason: format!(
+                        "{} of {} datapoints {} {} (latest first: {}{})",
+                        eval.breaching,
+                        binding.def.evaluation_periods,
+                        binding.def.comparison.symbol(),
+                        num(binding.def.threshold),
+                        shown.join(", "),
+                        if binding.def.evaluation_periods > 5 { ", …" } else { "" }
+                    ),
+                });
+                if let Some(s) = self.states.get_mut(a) {
+                    *s = eval.state;
+                }
+            }
+            if eval.state == AlarmState::Alarm {
+                for &p in &binding.actions {
+                    invoked.push((p, a, eval.clone()));
+                }
+            }
+        }
+        for (ti, target) in self.plan.targets.iter().enumerate() {
+            let c = commands
+                .iter()
+                .rev()
+                .find(|cmd| cmd.variant == target.variant)
+                .and_then(|cmd| cmd.desired)
+                .unwrap_or_else(|| current(target.variant));
+            let proposals: Vec<Proposal> = invoked
+                .iter()
+                .filter(|(p, _, _)| self.plan.policies.get(*p).is_some_and(|p| p.target == ti))
+                .filter_map(|(p, a, eval)| self.propose(*p, self.plan.alarms.get(*a)?, eval, now, c))
+                .collect();
+            let s = target.suspended;
+            let outs = proposals.iter().filter(|p| p.desired > i64::from(c) && !s.dynamic_scaling_out_suspended);
+            let winner = match outs.max_by_key(|p| p.desired) {
+                Some(w) => Some(w),
+                None if s.dynamic_scaling_in_suspended => None,
+                None => {
+                    // Target tracking scales in only if every target tracking policy with scale-in
+                    // enabled agrees; step scale-in is not blocked by target tracking.
+                    let tt_enabled: Vec<usize> = self
+                        .plan
+                        .policies
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| p.target == ti)
+                        .filter(|(_, p)| matches!(p.kind, PolicyKind::TargetTracking { disable_scale_in: false, .. }))
+                        .map(|(k, _)| k)
+                        .collect();
+                    let tt_agree = tt_enabled.iter().all(|k| proposals.iter().any(|p| p.policy == *k));
+                    proposals
+                        .iter()
+                        .filter(|p| p.desired < i64::from(c) && (!p.target_tracking || tt_agree))
+                        .max_by_key(|p| p.desired)
+                }
+            };
+            let Some(w) = winner else {
+                // A streak of "not scaled" ends when this target's alarms evaluate and nothing asks.
+                let looked = evaluated.iter().any(|p| self.plan.policies.get(*p).is_some_and(|p| p.target == ti));
+                if looked && let Some(st) = self.targets.get_mut(ti) {
+                    st.not_scaled = None;
+                }
+                continue;
+            };
+            let clamped = w.desired.clamp(i64::from(target.min), i64::from(target.max)) as u32;
+            let st = self.targets.get_mut(ti);
+            if clamped == c {
+                let reason = if w.desired > i64::from(c) { "AlreadyAtMaxCapacity" } else { "AlreadyAtMinCapacity" };
+                if let Some(st) = st
+                    && st.not_scaled.as_deref() != Some(reason)
+                {
+                    st.not_scaled = Some(reason.into());
+                    commands.push(Command {
+                        variant: target.variant,
+                        desired: None,
+                        weight: None,
+                        cause: format!("{}; not scaled: {reason} ({} is the limit)", w.why, c),
+                    });
+                }
+                continue;
+            }
+            let limit = if i64::from(clamped) != w.desired {
+                format!(
+                    ", limited to {} by {}",
+                    clamped,
+                    if clamped == target.max { "MaxCapacity" } else { "MinCapacity" }
+                )
+            } else {
+                String::new()
+            };
+            let mut note = w.cooldown_note.clone();
+            if let Some(st) = st {
+                st.not_scaled = None;
+                if clamped > c {
+                    // Within the window of an earlier scale-out, the window and its base stay.
+                    st.last_out = match st.last_out {
+                        Some((at, before, _)) if now < at + w.cooldown_us => {
+                            note = format!("the scale-out cooldown from {} continues", crate::time::Duration(at));
+                            Some((at, before, clamped))
+                        }
+                        _ => Some((now, c, clamped)),
+                    };
+                    st.last_in = None; // a scale-out ends the scale-in cooldown
+                } else {
+                    st.last_in = Some(now);
+                }
+            }
+            commands.push(Command {
+                variant: target.variant,
+                desired: Some(clamped),
+                weight: None,
+                cause: format!("{}{limit}; {note}", w.why),
+            });
+        }
+        commands
+    }
+
+    fn alarm_history(&self) -> Vec<AlarmTransition> {
+        self.history.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -799,6 +799,9 @@ impl Simulation {
             parts.push(format!("{name} stays at {after} instances"));
         }
         let at = Duration(now);
+        let unix = self.start_unix_secs + (now / US_PER_SEC) as i64;
+        let wall =
+            jiff::Timestamp::from_second(unix).map(|t| t.strftime("%a %H:%M UTC").to_string()).unwrap_or_default();
         self.activities.push(Activity {
             at_secs: now as f64 / US_PER_SEC as f64,
             variant: name,
@@ -807,7 +810,7 @@ impl Simulation {
             weight_before,
             weight_after,
             status: status.into(),
-            description: format!("At {at}: {} ({}).", parts.join(", "), c.cause),
+            description: format!("At {at} ({wall}): {} ({}).", parts.join(", "), c.cause),
             cause: c.cause,
         });
         self.sync_gauges(v);

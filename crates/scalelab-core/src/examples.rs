@@ -29,6 +29,21 @@ pub const EXAMPLES: &[Example] = &[
         json: include_str!("../scenarios/seed-001-on-demand.json"),
     },
     Example {
+        name: "seed-000-target-tracking-cpu",
+        group: "Scaling options (seed 000)",
+        json: include_str!("../scenarios/seed-000-target-tracking-cpu.json"),
+    },
+    Example {
+        name: "seed-000-step-scaling-latency",
+        group: "Scaling options (seed 000)",
+        json: include_str!("../scenarios/seed-000-step-scaling-latency.json"),
+    },
+    Example {
+        name: "seed-000-scheduled",
+        group: "Scaling options (seed 000)",
+        json: include_str!("../scenarios/seed-000-scheduled.json"),
+    },
+    Example {
         name: "seed-004-p2-ramp",
         group: "Rightsizing (seed 004)",
         json: include_str!("../scenarios/seed-004-p2-ramp.json"),

@@ -227,40 +227,87 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
     let mut changes = Vec::new();
     for (i, c) in s.capacity_changes.iter().enumerate() {
         let path = format!("capacityChanges[{i}]");
-        let variant = e.variants.iter().position(|v| v.name == c.variant);
-        if variant.is_none() {
-            let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
-            let hint = match nearest(&c.variant, &names) {
-                Some(n) => format!("did you mean \"{n}\"?"),
-                None => format!("variants: {}", names.join(", ")),
-            };
-            p.push(Problem::new(format!("{path}.variant"), format!("no variant named \"{}\"; {hint}", c.variant)));
-        }
-        if c.desired_instance_count.is_none() && c.desired_weight.is_none() {
-            p.push(Problem::new(path.clone(), "set desiredInstanceCount, desiredWeight or both"));
-        }
-        if c.desired_instance_count.is_some_and(|n| n > limits::MAX_INSTANCES_PER_VARIANT) {
-            p.push(Problem::new(
-                format!("{path}.desiredInstanceCount"),
-                format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
-            ));
-        }
-        if c.desired_weight.is_some_and(|w| !(w.is_finite() && w >= 0.0)) {
-            p.push(Problem::new(format!("{path}.desiredWeight"), "must be a number ≥ 0"));
-        }
-        match c.at.resolve(start_unix_secs) {
-            Err(m) => p.push(Problem::new(format!("{path}.at"), format!("{} {m}", c.at))),
-            Ok(at) => {
-                if at > s.duration {
-                    warnings.push(format!("{path}: at {} is after the end of the run ({}); ignored", c.at, s.duration));
-                } else if let Some(variant) = variant {
-                    changes.push(PlannedChange {
-                        at_us: at.as_micros(),
-                        variant,
-                        desired: c.desired_instance_count,
-                        weight: c.desired_weight,
-                    });
+        // Both forms become (path, variant, count, weight) items.
+        let items: Vec<(String, &str, Option<u32>, Option<f64>)> = match (
+            &c.variant,
+            &c.update_endpoint_weights_and_capacities,
+        ) {
+            (Some(v), None) => {
+                if c.desired_instance_count.is_none() && c.desired_weight.is_none() {
+                    p.push(Problem::new(path.clone(), "set desiredInstanceCount, desiredWeight or both"));
                 }
+                vec![(path.clone(), v.as_str(), c.desired_instance_count, c.desired_weight)]
+            }
+            (None, Some(call)) => {
+                let cpath = format!("{path}.UpdateEndpointWeightsAndCapacities");
+                if c.desired_instance_count.is_some() || c.desired_weight.is_some() {
+                    p.push(Problem::new(
+                        path.clone(),
+                        "give the counts inside UpdateEndpointWeightsAndCapacities only",
+                    ));
+                }
+                if call.endpoint_name != e.name {
+                    p.push(Problem::new(
+                        format!("{cpath}.EndpointName"),
+                        format!(
+                            "\"{}\" is not the scenario's endpoint \"{}\" (endpoint.name)",
+                            call.endpoint_name, e.name
+                        ),
+                    ));
+                }
+                if call.desired_weights_and_capacities.is_empty() {
+                    p.push(Problem::new(format!("{cpath}.DesiredWeightsAndCapacities"), "list at least one variant"));
+                }
+                call.desired_weights_and_capacities
+                    .iter()
+                    .enumerate()
+                    .map(|(k, d)| {
+                        let item = format!("{cpath}.DesiredWeightsAndCapacities[{k}]");
+                        if d.desired_instance_count.is_none() && d.desired_weight.is_none() {
+                            p.push(Problem::new(item.clone(), "set DesiredInstanceCount, DesiredWeight or both"));
+                        }
+                        (item, d.variant_name.as_str(), d.desired_instance_count, d.desired_weight)
+                    })
+                    .collect()
+            }
+            _ => {
+                p.push(Problem::new(
+                    path.clone(),
+                    "give either `variant` (with desiredInstanceCount and/or desiredWeight) or an UpdateEndpointWeightsAndCapacities request",
+                ));
+                Vec::new()
+            }
+        };
+        let at = match c.at.resolve(start_unix_secs) {
+            Err(m) => {
+                p.push(Problem::new(format!("{path}.at"), format!("{} {m}", c.at)));
+                None
+            }
+            Ok(at) if at > s.duration => {
+                warnings.push(format!("{path}: at {} is after the end of the run ({}); ignored", c.at, s.duration));
+                None
+            }
+            Ok(at) => Some(at),
+        };
+        for (item, name, count, weight) in items {
+            let variant = e.variants.iter().position(|v| v.name == name);
+            if variant.is_none() {
+                let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
+                let hint = match nearest(name, &names) {
+                    Some(n) => format!("did you mean \"{n}\"?"),
+                    None => format!("variants: {}", names.join(", ")),
+                };
+                let field = if item == path { format!("{path}.variant") } else { format!("{item}.VariantName") };
+                p.push(Problem::new(field, format!("no variant named \"{name}\"; {hint}")));
+            }
+            if count.is_some_and(|n| n > limits::MAX_INSTANCES_PER_VARIANT) {
+                p.push(Problem::new(item.clone(), format!("at most {} instances", limits::MAX_INSTANCES_PER_VARIANT)));
+            }
+            if weight.is_some_and(|w| !(w.is_finite() && w >= 0.0)) {
+                p.push(Problem::new(item.clone(), "the weight must be a number ≥ 0"));
+            }
+            if let (Some(at), Some(variant)) = (at, variant) {
+                changes.push(PlannedChange { at_us: at.as_micros(), variant, desired: count, weight });
             }
         }
     }
@@ -272,10 +319,10 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         p.push(Problem::new("sloLatency", "must be longer than 0s"));
     }
 
-    let autoscaling = s
-        .scaling
-        .as_ref()
-        .map(|cfg| crate::autoscaling::compile(cfg, e, s.metrics.publish_delay.as_micros(), &mut p, &mut warnings));
+    let autoscaling = s.scaling.as_ref().map(|cfg| {
+        let clock = crate::autoscaling::RunClock { start_unix_secs, duration_us: s.duration.as_micros() };
+        crate::autoscaling::compile(cfg, e, s.metrics.publish_delay.as_micros(), clock, &mut p, &mut warnings)
+    });
     if !p.is_empty() {
         return Err(Problems(p));
     }

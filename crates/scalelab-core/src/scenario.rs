@@ -102,11 +102,34 @@ fn one() -> f64 {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CapacityChange {
     pub at: TimeSpec,
-    pub variant: String,
+    /// The short form: one variant and its new count and/or weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_instance_count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_weight: Option<f64>,
+    /// The AWS form: the request body of the call, as boto3 takes it.
+    #[serde(default, rename = "UpdateEndpointWeightsAndCapacities", skip_serializing_if = "Option::is_none")]
+    pub update_endpoint_weights_and_capacities: Option<UpdateEndpointWeightsAndCapacities>,
+}
+
+/// `sagemaker update-endpoint-weights-and-capacities`.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct UpdateEndpointWeightsAndCapacities {
+    pub endpoint_name: String,
+    pub desired_weights_and_capacities: Vec<DesiredWeightAndCapacity>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct DesiredWeightAndCapacity {
+    pub variant_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_weight: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_instance_count: Option<u32>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]

@@ -224,6 +224,36 @@ fn yes() -> bool {
     true
 }
 
+/// `application-autoscaling put-scheduled-action`.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct PutScheduledAction {
+    pub service_namespace: String,
+    pub scheduled_action_name: String,
+    pub resource_id: String,
+    pub scalable_dimension: String,
+    /// `at(yyyy-mm-ddThh:mm:ss)`, `rate(N unit)` or `cron(6 fields)`.
+    pub schedule: String,
+    /// IANA time zone of the schedule; UTC when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// ISO-8601 timestamps bounding a recurring schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    pub scalable_target_action: ScalableTargetAction,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ScalableTargetAction {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_capacity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_capacity: Option<u32>,
+}
+
 /// Defaults of target tracking that AWS does not promise; a scenario may override each.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -263,6 +293,8 @@ pub struct ScalingConfig {
     pub put_scaling_policy: Vec<PutScalingPolicy>,
     #[serde(default, rename = "PutMetricAlarm", skip_serializing_if = "Vec::is_empty")]
     pub put_metric_alarm: Vec<PutMetricAlarm>,
+    #[serde(default, rename = "PutScheduledAction", skip_serializing_if = "Vec::is_empty")]
+    pub put_scheduled_action: Vec<PutScheduledAction>,
     #[serde(default, rename = "targetTrackingDefaults")]
     pub target_tracking_defaults: TargetTrackingDefaults,
 }

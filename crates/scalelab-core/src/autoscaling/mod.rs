@@ -5,6 +5,7 @@
 pub mod alarm;
 pub mod aws;
 pub mod policy;
+pub mod schedule;
 
 use serde::Serialize;
 
@@ -28,8 +29,24 @@ pub struct AutoScalingPlan {
     pub targets: Vec<TargetDef>,
     pub policies: Vec<PolicyDef>,
     pub alarms: Vec<AlarmBinding>,
+    /// Scheduled actions firing during the run, in time order.
+    pub firings: Vec<Firing>,
     pub publish_delay_us: SimTime,
 }
+
+/// One firing of a scheduled action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Firing {
+    pub at_us: SimTime,
+    pub target: usize,
+    pub name: String,
+    pub schedule: String,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+}
+
+/// Most firings of scheduled actions one run may have.
+pub const MAX_FIRINGS: usize = 50_000;
 
 #[derive(Clone, Debug)]
 pub struct TargetDef {
@@ -92,10 +109,18 @@ fn policy_name_of(action: &str) -> Option<&str> {
 }
 
 /// Checks a scenario's scaling section against its endpoint and compiles it.
+/// The run's clock, for scheduled actions.
+#[derive(Clone, Copy, Debug)]
+pub struct RunClock {
+    pub start_unix_secs: i64,
+    pub duration_us: SimTime,
+}
+
 pub fn compile(
     cfg: &ScalingConfig,
     endpoint: &Endpoint,
     publish_delay_us: SimTime,
+    clock: RunClock,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<String>,
 ) -> AutoScalingPlan {
@@ -437,6 +462,91 @@ pub fn compile(
             });
         }
     }
+    let mut firings = Vec::new();
+    for (i, a) in cfg.put_scheduled_action.iter().enumerate() {
+        let path = format!("scaling.PutScheduledAction[{i}]");
+        check_namespace_dimension(&path, &a.service_namespace, &a.scalable_dimension, &mut err);
+        let Some(variant) = resolve_resource(&format!("{path}.ResourceId"), &a.resource_id, &mut err) else { continue };
+        let Some(target) = targets.iter().position(|t| t.variant == variant) else {
+            err(
+                format!("{path}.ResourceId"),
+                format!("\"{}\" is not registered: add a RegisterScalableTarget for it", a.resource_id),
+            );
+            continue;
+        };
+        let act = a.scalable_target_action;
+        if act.min_capacity.is_none() && act.max_capacity.is_none() {
+            err(format!("{path}.ScalableTargetAction"), "set MinCapacity, MaxCapacity or both".into());
+        }
+        if let (Some(lo), Some(hi)) = (act.min_capacity, act.max_capacity)
+            && lo > hi
+        {
+            err(format!("{path}.ScalableTargetAction.MinCapacity"), format!("{lo} is above MaxCapacity {hi}"));
+        }
+        if act.max_capacity.is_some_and(|m| m > limits::MAX_INSTANCES_PER_VARIANT) {
+            err(
+                format!("{path}.ScalableTargetAction.MaxCapacity"),
+                format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
+            );
+        }
+        let tz = match &a.timezone {
+            None => Some(jiff::tz::TimeZone::UTC),
+            Some(name) => jiff::tz::TimeZone::get(name)
+                .map_err(|_| {
+                    err(
+                        format!("{path}.Timezone"),
+                        format!("\"{name}\" is not an IANA time zone; write it like \"Europe/Paris\" or \"America/New_York\""),
+                    )
+                })
+                .ok(),
+        };
+        let bound = |field: &str, v: &Option<String>, err: &mut dyn FnMut(String, String)| -> Option<Option<i64>> {
+            match v {
+                None => Some(None),
+                Some(text) => {
+                    crate::time::parse_timestamp(text).map(Some).map_err(|m| err(format!("{path}.{field}"), m)).ok()
+                }
+            }
+        };
+        let start = bound("StartTime", &a.start_time, &mut err);
+        let end = bound("EndTime", &a.end_time, &mut err);
+        let schedule = schedule::Schedule::parse(&a.schedule).map_err(|m| err(format!("{path}.Schedule"), m)).ok();
+        let (Some(tz), Some(start), Some(end), Some(schedule)) = (tz, start, end, schedule) else { continue };
+        let run_start = clock.start_unix_secs;
+        let run_end = run_start + (clock.duration_us / US_PER_SEC) as i64 + 1;
+        // A rate schedule counts from its StartTime (or the start of the run); others fire at
+        // their own times within [StartTime, EndTime].
+        let from = match (&schedule, start) {
+            (schedule::Schedule::Rate { secs }, Some(s)) if s < run_start => s + (run_start - s) / secs * secs,
+            _ => start.unwrap_or(run_start).max(run_start),
+        };
+        let to = end.map_or(run_end, |e| e.min(run_end));
+        match schedule.firings(&tz, from, to, MAX_FIRINGS) {
+            Err(m) => err(format!("{path}.Schedule"), m),
+            Ok(times) => {
+                if times.is_empty() {
+                    warnings.push(format!("{path}: {} never fires during the run", a.scheduled_action_name));
+                }
+                for t in times.into_iter().filter(|t| *t >= run_start) {
+                    firings.push(Firing {
+                        at_us: (t - run_start) as u64 * US_PER_SEC,
+                        target,
+                        name: a.scheduled_action_name.clone(),
+                        schedule: match &a.timezone {
+                            Some(z) => format!("{} in {z}", a.schedule),
+                            None => format!("{} UTC", a.schedule),
+                        },
+                        min: act.min_capacity,
+                        max: act.max_capacity,
+                    });
+                }
+            }
+        }
+    }
+    firings.sort_by_key(|f| f.at_us);
+    if firings.len() > MAX_FIRINGS {
+        err("scaling.PutScheduledAction".into(), format!("more than {MAX_FIRINGS} firings during the run"));
+    }
     for (k, p) in policies.iter().enumerate() {
         if matches!(p.kind, PolicyKind::Step { .. }) && !alarms.iter().any(|a| a.actions.contains(&k)) {
             warnings.push(format!(
@@ -445,7 +555,7 @@ pub fn compile(
             ));
         }
     }
-    AutoScalingPlan { targets, policies, alarms, publish_delay_us }
+    AutoScalingPlan { targets, policies, alarms, firings, publish_delay_us }
 }
 
 /// The variant named by `EndpointName` and `VariantName` dimensions.
@@ -517,6 +627,9 @@ pub fn num(v: f64) -> String {
 
 #[derive(Clone, Debug, Default)]
 struct TargetState {
+    /// Current MinCapacity and MaxCapacity (scheduled actions change them).
+    min: u32,
+    max: u32,
     /// Last scale-out: when, capacity before, capacity after.
     last_out: Option<(SimTime, u32, u32)>,
     last_in: Option<SimTime>,
@@ -543,13 +656,20 @@ pub struct AppAutoScaling {
     targets: Vec<TargetState>,
     registered: bool,
     last_wake: SimTime,
+    /// Index of the next scheduled firing.
+    next_firing: usize,
 }
 
 impl AppAutoScaling {
     pub fn new(plan: AutoScalingPlan) -> AppAutoScaling {
         AppAutoScaling {
             states: vec![AlarmState::InsufficientData; plan.alarms.len()],
-            targets: vec![TargetState::default(); plan.targets.len()],
+            targets: plan
+                .targets
+                .iter()
+                .map(|t| TargetState { min: t.min, max: t.max, ..TargetState::default() })
+                .collect(),
+            next_firing: 0,
             history: Vec::new(),
             registered: false,
             last_wake: 0,
@@ -701,13 +821,17 @@ impl Scaler for AppAutoScaling {
         if !self.registered {
             return Some(0);
         }
-        if self.plan.alarms.is_empty() {
-            return None;
+        let firing = self.plan.firings.get(self.next_firing).map(|f| f.at_us);
+        let alarm = (!self.plan.alarms.is_empty()).then(|| {
+            let step = 10 * US_PER_SEC;
+            let first = self.plan.publish_delay_us + step;
+            let now = self.last_wake;
+            if now < first { first } else { now + step - (now - self.plan.publish_delay_us) % step }
+        });
+        match (firing, alarm) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        let step = 10 * US_PER_SEC;
-        let first = self.plan.publish_delay_us + step;
-        let now = self.last_wake;
-        Some(if now < first { first } else { now + step - (now - self.plan.publish_delay_us) % step })
     }
 
     fn wake(&mut self, now: SimTime, view: &View<'_>) -> Vec<Command> {
@@ -731,6 +855,45 @@ impl Scaler for AppAutoScaling {
                     });
                 }
             }
+        }
+        // Scheduled actions: set Min/Max and move the capacity into range, ignoring cooldowns.
+        while let Some(f) = self.plan.firings.get(self.next_firing).filter(|f| f.at_us <= now) {
+            self.next_firing += 1;
+            let (Some(t), Some(st)) = (self.plan.targets.get(f.target), self.targets.get_mut(f.target)) else {
+                continue;
+            };
+            if t.suspended.scheduled_scaling_suspended {
+                commands.push(Command {
+                    variant: t.variant,
+                    desired: None,
+                    weight: None,
+                    cause: format!("scheduled action {} ({}) skipped: ScheduledScalingSuspended", f.name, f.schedule),
+                });
+                continue;
+            }
+            // The limit the action sets wins; the other one yields if they would cross.
+            match (f.min, f.max) {
+                (Some(lo), Some(hi)) => (st.min, st.max) = (lo, hi),
+                (Some(lo), None) => (st.min, st.max) = (lo, st.max.max(lo)),
+                (None, Some(hi)) => (st.min, st.max) = (st.min.min(hi), hi),
+                (None, None) => {}
+            }
+            let c = commands
+                .iter()
+                .rev()
+                .find(|c| c.variant == t.variant)
+                .and_then(|c| c.desired)
+                .unwrap_or_else(|| current(t.variant));
+            let clamped = c.clamp(st.min, st.max);
+            commands.push(Command {
+                variant: t.variant,
+                desired: (clamped != c).then_some(clamped),
+                weight: None,
+                cause: format!(
+                    "scheduled action {} ({}) sets MinCapacity {} and MaxCapacity {}",
+                    f.name, f.schedule, st.min, st.max
+                ),
+            });
         }
         // Evaluate the alarms whose datapoint was just published.
         let delay = self.plan.publish_delay_us;
@@ -815,7 +978,8 @@ impl Scaler for AppAutoScaling {
                 }
                 continue;
             };
-            let clamped = w.desired.clamp(i64::from(target.min), i64::from(target.max)) as u32;
+            let (lo, hi) = self.targets.get(ti).map_or((target.min, target.max), |s| (s.min, s.max));
+            let clamped = w.desired.clamp(i64::from(lo), i64::from(hi)) as u32;
             let st = self.targets.get_mut(ti);
             if clamped == c {
                 let reason = if w.desired > i64::from(c) { "AlreadyAtMaxCapacity" } else { "AlreadyAtMinCapacity" };
@@ -833,11 +997,7 @@ impl Scaler for AppAutoScaling {
                 continue;
             }
             let limit = if i64::from(clamped) != w.desired {
-                format!(
-                    ", limited to {} by {}",
-                    clamped,
-                    if clamped == target.max { "MaxCapacity" } else { "MinCapacity" }
-                )
+                format!(", limited to {} by {}", clamped, if clamped == hi { "MaxCapacity" } else { "MinCapacity" })
             } else {
                 String::new()
             };

@@ -9,6 +9,8 @@ use crate::scaling::VariantView;
 use crate::scenario::Endpoint;
 
 const MIN: SimTime = 60 * US_PER_SEC;
+/// Monday 2026-01-05 00:00 UTC, two weeks.
+const CLOCK: RunClock = RunClock { start_unix_secs: 1_767_571_200, duration_us: 14 * 24 * 60 * MIN };
 
 fn endpoint() -> Endpoint {
     serde_json::from_value(json!({
@@ -49,7 +51,7 @@ fn cpu() -> serde_json::Value {
 fn compile_ok(cfg: serde_json::Value) -> AutoScalingPlan {
     let cfg: ScalingConfig = serde_json::from_value(cfg).unwrap();
     let (mut p, mut w) = (Vec::new(), Vec::new());
-    let plan = compile(&cfg, &endpoint(), MIN, &mut p, &mut w);
+    let plan = compile(&cfg, &endpoint(), MIN, CLOCK, &mut p, &mut w);
     assert!(p.is_empty(), "{p:?}");
     plan
 }
@@ -223,7 +225,7 @@ fn problems_of(cfg: serde_json::Value) -> Vec<String> {
         Err(e) => return vec![e.to_string()],
     };
     let (mut p, mut w) = (Vec::new(), Vec::new());
-    compile(&cfg, &endpoint(), MIN, &mut p, &mut w);
+    compile(&cfg, &endpoint(), MIN, CLOCK, &mut p, &mut w);
     p.iter().map(|p| p.to_string()).collect()
 }
 
@@ -257,6 +259,75 @@ fn configuration_errors_name_the_field_and_the_fix() {
         problems_of(orphan),
         vec![
             "scaling.PutMetricAlarm[0].AlarmActions[0]: no scaling policy named \"scale-up\"; define it in PutScalingPolicy"
+        ]
+    );
+}
+
+fn scheduled(name: &str, schedule: &str, min: Option<u32>, max: Option<u32>) -> serde_json::Value {
+    let mut action = json!({});
+    if let Some(m) = min {
+        action["MinCapacity"] = m.into();
+    }
+    if let Some(m) = max {
+        action["MaxCapacity"] = m.into();
+    }
+    json!({"ServiceNamespace": "sagemaker", "ScheduledActionName": name, "ResourceId": "endpoint/ep/variant/AllTraffic",
+           "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "Schedule": schedule, "ScalableTargetAction": action})
+}
+
+#[test]
+fn scheduled_min_and_max_force_capacity_and_nothing_reverts() {
+    // Monday 2026-01-05: at 00:01 Min becomes 3 (capacity 1 rises to 3); at 00:02 Max becomes 2
+    // (capacity falls to 2, Min follows); at 00:03 Min 1 / Max 4: capacity stays at 2.
+    let plan = compile_ok(json!({
+        "RegisterScalableTarget": [target(1, 4)],
+        "PutScheduledAction": [
+            scheduled("raise", "at(2026-01-05T00:01:00)", Some(3), None),
+            scheduled("cap", "cron(2 0 5 JAN ? 2026)", None, Some(2)),
+            scheduled("relax", "at(2026-01-05T00:03:00)", Some(1), Some(4)),
+        ]
+    }));
+    assert_eq!(plan.firings.iter().map(|f| f.at_us / MIN).collect::<Vec<_>>(), [1, 2, 3]);
+    let mut s = AppAutoScaling::new(plan);
+    let (changes, causes) = drive(&mut s, &[], 1, 5 * MIN);
+    assert_eq!(changes, vec![(1.0, 3), (2.0, 2)], "{causes:#?}");
+    assert!(
+        causes[0].contains("scheduled action raise (at(2026-01-05T00:01:00) UTC) sets MinCapacity 3"),
+        "{}",
+        causes[0]
+    );
+    assert_eq!(causes.len(), 3, "the third action changes limits, not capacity: {causes:#?}");
+}
+
+#[test]
+fn scheduled_limits_bound_the_policies_and_cooldowns_do_not_apply() {
+    // A policy wants 4; a schedule caps Max at 2 at minute 1, then lifts it at minute 6, in the
+    // middle of the scale-out cooldown: the schedule itself ignores cooldowns, and the policy is
+    // free to scale out again when its alarm next asks.
+    let plan = compile_ok(json!({
+        "RegisterScalableTarget": [target(1, 10)],
+        "PutScalingPolicy": [tt("ipi", ipi(), 25_000.0, true)],
+        "PutScheduledAction": [scheduled("cap", "at(2026-01-05T00:01:00)", None, Some(2)),
+                               scheduled("lift", "at(2026-01-05T00:06:00)", Some(5), Some(10))]
+    }));
+    let mut s = AppAutoScaling::new(plan);
+    let (changes, causes) = drive(&mut s, &rows(&[(100_000.0, 50.0); 10]), 1, 8 * MIN);
+    // 4 min: the policy asks ceil(1 × 4) = 4, limited to 2 by the scheduled Max; 6 min: Min 5
+    // forces 5, cooldown or not.
+    assert_eq!(changes, vec![(4.0, 2), (6.0, 5)], "{causes:#?}");
+    assert!(causes.iter().any(|c| c.contains("limited to 2 by MaxCapacity")), "{causes:#?}");
+}
+
+#[test]
+fn schedule_errors_name_the_field() {
+    let mut bad = scheduled("x", "cron(0 18 * * FRI *)", Some(0), None);
+    bad["Timezone"] = "Paris".into();
+    let p = problems_of(json!({"RegisterScalableTarget": [target(1, 4)], "PutScheduledAction": [bad]}));
+    assert_eq!(
+        p,
+        vec![
+            "scaling.PutScheduledAction[0].Timezone: \"Paris\" is not an IANA time zone; write it like \"Europe/Paris\" or \"America/New_York\"",
+            "scaling.PutScheduledAction[0].Schedule: cron(0 18 * * FRI *): day-of-month and day-of-week cannot both be set: put ? in one of them",
         ]
     );
 }

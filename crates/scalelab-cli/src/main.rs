@@ -75,6 +75,18 @@ enum Command {
     },
     /// List the instance types and built-in models.
     Catalog,
+    /// Export a scenario's scaling configuration for AWS.
+    Export {
+        /// Scenario JSON file (`-` for standard input). Omit with --example.
+        scenario: Option<PathBuf>,
+        /// Export a built-in scenario instead of a file.
+        #[arg(long, conflicts_with = "scenario")]
+        example: Option<String>,
+        /// cli (AWS CLI commands), boto3 (a Python script), cloudformation (a template), cdk
+        /// (TypeScript), or json (the request bodies, which import back unchanged).
+        #[arg(long, default_value = "cli")]
+        format: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -146,6 +158,47 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             let Some(s) = examples::get(&name) else { return Ok(unknown_example(&name)) };
             let s = if short { examples::shortened(&s, 10) } else { s };
             println!("{}", s.to_json_pretty());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { scenario, example, format } => {
+            let format = match scalelab_core::export::Format::parse(&format) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let scenario = match (scenario, example) {
+                (_, Some(name)) => match examples::get(&name) {
+                    Some(s) => s,
+                    None => return Ok(unknown_example(&name)),
+                },
+                (Some(path), None) => match load(&path)? {
+                    Ok(s) => s,
+                    Err(code) => return Ok(code),
+                },
+                (None, None) => {
+                    eprintln!("error: give a scenario file, or --example NAME");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            // Export only what validates: a broken configuration would fail in AWS too.
+            if let Err(problems) = plan(&scenario, None) {
+                return Ok(report_problems(&scenario.name, &problems));
+            }
+            if scenario.scaling.is_none() && scenario.capacity_changes.is_empty() {
+                eprintln!("error: the scenario has no scaling section and no capacity changes: nothing to export");
+                return Ok(ExitCode::from(1));
+            }
+            if scenario.scaling.is_none()
+                && matches!(format, scalelab_core::export::Format::CloudFormation | scalelab_core::export::Format::Cdk)
+            {
+                eprintln!(
+                    "error: the scenario has only on-demand capacity changes, which a template cannot hold; use --format cli or boto3"
+                );
+                return Ok(ExitCode::from(1));
+            }
+            print!("{}", scalelab_core::export::export(&scenario, format));
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog => {

@@ -93,3 +93,21 @@ fn unreadable_files_exit_3() {
     assert_eq!(code, 3);
     assert!(err.contains("reading /nonexistent/scenario.json"), "{err}");
 }
+
+#[test]
+fn export_formats_and_their_errors() {
+    for format in ["cli", "boto3", "cloudformation", "cdk", "json"] {
+        let (code, out, err) = scalelab(&["export", "--example", "seed-001-after", "--format", format]);
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(out.contains("SageMakerVariantInvocationsPerInstance"), "{format}:\n{out}");
+    }
+    let (code, _, err) = scalelab(&["export", "--example", "seed-001-after", "--format", "cloudformaton"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean \"cloudformation\"?"), "{err}");
+    let (code, _, err) = scalelab(&["export", "--example", "seed-001-on-demand", "--format", "cloudformation"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("use --format cli or boto3"), "{err}");
+    let (code, _, err) = scalelab(&["export", "--example", "seed-001-before", "--format", "cli"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("nothing to export"), "{err}");
+}

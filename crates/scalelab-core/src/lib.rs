@@ -14,6 +14,7 @@ pub mod autoscaling;
 pub mod catalog;
 pub mod engine;
 pub mod examples;
+pub mod export;
 pub mod hist;
 pub mod limits;
 pub mod metrics;

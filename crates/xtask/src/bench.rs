@@ -61,22 +61,8 @@ fn scalelab_best(name: &str, args: &[&str], n: usize) -> Result<Figures> {
 }
 
 fn simpy_python() -> Result<std::path::PathBuf> {
-    let venv = root().join("target/xtask/simpy-venv");
-    let python = venv.join("bin/python");
-    let ok = Command::new(&python)
-        .args(["-c", &format!("import simpy, sys; sys.exit(0 if simpy.__version__ == '{SIMPY_VERSION}' else 1)")])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        println!("    installing SimPy {SIMPY_VERSION} into {} (seconds)", venv.display());
-        let mut c = Command::new("python3");
-        c.args(["-m", "venv"]).arg(&venv);
-        run(c)?;
-        let mut c = Command::new(&python);
-        c.args(["-m", "pip", "install", "--quiet", &format!("simpy=={SIMPY_VERSION}")]);
-        run(c)?;
-    }
-    Ok(python)
+    let check = format!("import simpy, sys; sys.exit(0 if simpy.__version__ == '{SIMPY_VERSION}' else 1)");
+    crate::venv("simpy-venv", &[&format!("simpy=={SIMPY_VERSION}")], &check)
 }
 
 fn simpy_run() -> Result<Figures> {

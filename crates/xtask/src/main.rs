@@ -142,6 +142,7 @@ fn test() -> Result {
         run(c)
     })?;
     steps.step("native and wasm runs give byte-identical reports", determinism)?;
+    steps.step("AWS exports pass botocore's models, the AWS CLI, moto and cfn-lint", aws_exports)?;
     println!("\nAll {} steps passed in {:.0} s:", steps.done.len(), started.elapsed().as_secs_f64());
     for (name, secs) in &steps.done {
         println!("  {secs:>6.1} s  {name}");
@@ -219,6 +220,64 @@ fn determinism() -> Result {
         return Err(format!("compared {compared} runs, expected {}", 2 * files.len()));
     }
     Ok(())
+}
+
+/// Pinned versions of AWS's own tools, installed from PyPI into a venv under target/.
+const AWS_TOOLS: &[&str] = &["boto3==1.44.5", "botocore==1.44.5", "moto==5.2.5", "cfn-lint==1.58.0"];
+
+/// A venv with `packages`, created (or refreshed) under target/xtask/NAME; returns its python.
+pub fn venv(name: &str, packages: &[&str], check: &str) -> Result<PathBuf> {
+    let dir = root().join("target/xtask").join(name);
+    let python = dir.join("bin/python");
+    let ok = Command::new(&python)
+        .args(["-c", check])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        println!("    installing {} into {} (a minute or two)", packages.join(" "), dir.display());
+        let mut c = Command::new("python3");
+        c.args(["-m", "venv"]).arg(&dir);
+        run(c)?;
+        let mut c = Command::new(&python);
+        c.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(packages);
+        run(c)?;
+    }
+    Ok(python)
+}
+
+/// Runs tests/aws/check_exports.py on every built-in scenario that has something to export.
+fn aws_exports() -> Result {
+    let versions: Vec<String> = AWS_TOOLS.iter().map(|p| p.replace("==", " ")).collect();
+    let check = format!(
+        "import importlib.metadata as m, sys; want = {versions:?}; sys.exit(0 if all(m.version(n) == v for n, v in (w.split() for w in want)) else 1)"
+    );
+    let python = venv("aws-venv", AWS_TOOLS, &check)?;
+    let cli = root().join("target/release/scalelab");
+    let list = output({
+        let mut c = Command::new(&cli);
+        c.args(["example", "--list"]);
+        c
+    })?;
+    let mut names = Vec::new();
+    for name in list.lines().filter(|l| l.starts_with("  ")).filter_map(|l| l.split_whitespace().next()) {
+        let exportable = Command::new(&cli)
+            .args(["export", "--example", name, "--format", "json"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if exportable {
+            names.push(name.to_string());
+        }
+    }
+    if names.len() < 3 {
+        return Err(format!("only {} built-in scenarios have a scaling configuration to export", names.len()));
+    }
+    let mut c = Command::new(python);
+    c.arg(root().join("tests/aws/check_exports.py")).arg(&cli).args(&names).env_remove("PYTHONPATH");
+    run(c)
 }
 
 fn serve() -> Result {

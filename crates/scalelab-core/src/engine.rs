@@ -46,6 +46,10 @@ enum Ev {
     Stage {
         inst: u32,
     },
+    /// A managed instance has had no copies for the scale-in delay.
+    HostIdle {
+        host: u32,
+    },
     Wake {
         scaler: u16,
     },
@@ -102,6 +106,30 @@ struct Instance {
     queue: VecDeque<SimTime>,
     expire_pending: bool,
     batch_wait_pending: bool,
+    /// For a copy of an inference component: the managed instance hosting it.
+    host: Option<u32>,
+}
+
+/// A managed instance hosting inference component copies (billed; copies are not).
+#[derive(Debug)]
+struct Host {
+    variant: u16,
+    launched_at: SimTime,
+    ready_at: SimTime,
+    copies: u32,
+    idle_since: Option<SimTime>,
+    terminated_at: Option<SimTime>,
+}
+
+#[derive(Debug)]
+struct IcRuntime {
+    copies_per_instance: u32,
+    min_instances: u32,
+    max_instances: u32,
+    scale_in_delay_us: SimTime,
+    live_hosts: u32,
+    full_warned: bool,
+    name: String,
 }
 
 impl Instance {
@@ -147,6 +175,8 @@ struct VariantState {
     busy: u32,
     outstanding: u64,
     max_in_service: u32,
+    /// Set when the model is an inference component: `live`, `in_service` etc. count copies.
+    ic: Option<IcRuntime>,
     // Outcome counters.
     requests: u64,
     succeeded: u64,
@@ -172,6 +202,7 @@ pub struct Simulation {
     routing_rng: Stream,
     variants: Vec<VariantState>,
     instances: Vec<Instance>,
+    hosts: Vec<Host>,
     batches: Vec<Vec<SimTime>>,
     free_batches: Vec<u32>,
     scalers: Vec<Box<dyn Scaler>>,
@@ -239,6 +270,15 @@ impl Simulation {
                     busy: 0,
                     outstanding: 0,
                     max_in_service: 0,
+                    ic: v.inference_component.as_ref().map(|ic| IcRuntime {
+                        copies_per_instance: ic.copies_per_instance.max(1),
+                        min_instances: ic.min_instances,
+                        max_instances: ic.max_instances,
+                        scale_in_delay_us: ic.scale_in_delay_us,
+                        live_hosts: 0,
+                        full_warned: false,
+                        name: ic.name.clone(),
+                    }),
                     requests: 0,
                     succeeded: 0,
                     errors: Errors::default(),
@@ -277,6 +317,7 @@ impl Simulation {
             routing_rng: Stream::new(seed, "routing"),
             variants,
             instances: Vec::new(),
+            hosts: Vec::new(),
             batches: Vec::new(),
             free_batches: Vec::new(),
             scalers,
@@ -295,6 +336,11 @@ impl Simulation {
         // The endpoint exists at the start: initial instances are in service from t = 0.
         for (v, vp) in plan.variants.iter().enumerate() {
             sim.variant_mut(v).desired = vp.initial_count;
+            if let Some(ic) = &vp.inference_component {
+                for _ in 0..ic.initial_instances {
+                    sim.launch_host(v, 0);
+                }
+            }
             for _ in 0..vp.initial_count {
                 if let Some(i) = sim.launch(v) {
                     sim.make_in_service(i);
@@ -383,6 +429,7 @@ impl Simulation {
                 self.after_instance_change(inst);
             }
             Ev::Stage { inst } => self.stage(inst),
+            Ev::HostIdle { host } => self.host_idle(host),
             Ev::Wake { scaler } => self.wake(scaler),
         }
     }
@@ -677,6 +724,16 @@ impl Simulation {
         let var = self.variant_mut(v);
         let prov = var.provisioning.sample_us(&mut var.lifecycle_rng);
         let load = var.image_pull.sample_us(&mut var.lifecycle_rng) + var.model_load.sample_us(&mut var.lifecycle_rng);
+        // A copy of an inference component goes on an instance with room, or on a new one
+        // (whose provisioning it waits for); a plain instance provisions itself.
+        let (host, starts_loading_at) = if self.variant_mut(v).ic.is_some() {
+            match self.place_copy(v, prov) {
+                Some((h, ready)) => (Some(h), ready.max(now)),
+                None => return None,
+            }
+        } else {
+            (None, now + prov)
+        };
         let id = self.instances.len() as u32;
         self.instances.push(Instance {
             variant: v as u16,
@@ -690,13 +747,106 @@ impl Simulation {
             queue: VecDeque::new(),
             expire_pending: false,
             batch_wait_pending: false,
+            host,
         });
         let var = self.variant_mut(v);
         var.live.push(id);
         var.pending += 1;
         // Initial instances are made in service at once by the caller; this event is then stale.
-        self.schedule(now + prov, Ev::Stage { inst: id });
+        self.schedule(starts_loading_at, Ev::Stage { inst: id });
         Some(id)
+    }
+
+    /// Starts a managed instance for variant `v`, ready after `prov`. Returns its index.
+    fn launch_host(&mut self, v: usize, prov: SimTime) -> u32 {
+        let now = self.now;
+        let id = self.hosts.len() as u32;
+        self.hosts.push(Host {
+            variant: v as u16,
+            launched_at: now,
+            ready_at: now + prov,
+            copies: 0,
+            idle_since: Some(now),
+            terminated_at: None,
+        });
+        if let Some(ic) = self.variant_mut(v).ic.as_mut() {
+            ic.live_hosts += 1;
+            let delay = ic.scale_in_delay_us;
+            self.schedule(now + delay, Ev::HostIdle { host: id });
+        }
+        id
+    }
+
+    /// Finds room for one more copy of variant `v`: the running instance with room that is
+    /// ready first, else a new instance. `None` when MaxInstanceCount is reached.
+    fn place_copy(&mut self, v: usize, prov: SimTime) -> Option<(u32, SimTime)> {
+        let ic = self.variants.get(v)?.ic.as_ref()?;
+        let (cpi, max) = (ic.copies_per_instance, ic.max_instances);
+        let live_hosts = ic.live_hosts;
+        let best = self
+            .hosts
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| usize::from(h.variant) == v && h.terminated_at.is_none() && h.copies < cpi)
+            .min_by_key(|(i, h)| (h.ready_at, *i))
+            .map(|(i, _)| i as u32);
+        let host = match best {
+            Some(h) => h,
+            None if live_hosts < max => self.launch_host(v, prov),
+            None => {
+                let name = self.variant_mut(v).name.clone();
+                if let Some(ic) = self.variant_mut(v).ic.as_mut()
+                    && !ic.full_warned
+                {
+                    ic.full_warned = true;
+                    self.warnings.push(format!(
+                        "{name}: MaxInstanceCount {max} holds {} copies; more were asked for and not placed",
+                        max * cpi
+                    ));
+                }
+                return None;
+            }
+        };
+        let h = self.hosts.get_mut(host as usize)?;
+        h.copies += 1;
+        h.idle_since = None;
+        Some((host, h.ready_at))
+    }
+
+    /// A copy stopped: its instance has room again, and starts its scale-in delay when empty.
+    fn release_copy(&mut self, inst: u32) {
+        let now = self.now;
+        let Some(host) = self.inst(inst).and_then(|i| i.host) else { return };
+        let Some(h) = self.hosts.get_mut(host as usize) else { return };
+        h.copies = h.copies.saturating_sub(1);
+        if h.copies == 0 {
+            h.idle_since = Some(now);
+            let v = usize::from(h.variant);
+            if let Some(delay) = self.variants.get(v).and_then(|x| x.ic.as_ref()).map(|ic| ic.scale_in_delay_us) {
+                self.schedule(now + delay, Ev::HostIdle { host });
+            }
+        }
+    }
+
+    /// An instance that stayed without copies for the whole delay stops, unless the variant is
+    /// at MinInstanceCount.
+    fn host_idle(&mut self, host: u32) {
+        let now = self.now;
+        let Some(h) = self.hosts.get(host as usize) else { return };
+        let v = usize::from(h.variant);
+        let Some(ic) = self.variants.get(v).and_then(|x| x.ic.as_ref()) else { return };
+        let expired =
+            h.terminated_at.is_none() && h.copies == 0 && h.idle_since.is_some_and(|t| t + ic.scale_in_delay_us <= now);
+        if !expired || ic.live_hosts <= ic.min_instances {
+            return;
+        }
+        if let Some(h) = self.hosts.get_mut(host as usize) {
+            h.terminated_at = Some(now);
+        }
+        if let Some(ic) = self.variant_mut(v).ic.as_mut() {
+            ic.live_hosts -= 1;
+        }
+        self.sync_gauges(v);
     }
 
     fn make_in_service(&mut self, inst: u32) {
@@ -738,6 +888,7 @@ impl Simulation {
             i.state = InstanceState::Terminated;
             i.terminated_at = Some(now);
         }
+        self.release_copy(inst);
     }
 
     fn wake(&mut self, k: u16) {
@@ -786,17 +937,22 @@ impl Simulation {
         }
         let (after, weight_after) = (var.desired, var.weight);
         let name = var.name.clone();
+        // What the desired count counts: instances of the variant, or copies of its component.
+        let what = match &var.ic {
+            Some(ic) => format!("copies of inference component {}", ic.name),
+            None => format!("instances of {name}"),
+        };
         self.reconcile(v);
         let mut parts = Vec::new();
         if after != before {
-            parts.push(format!("desired instances of {name} {before} → {after}"));
+            parts.push(format!("desired {what} {before} → {after}"));
         }
         if weight_after != weight_before {
             parts.push(format!("weight of {name} {weight_before} → {weight_after}"));
         }
         let status = if parts.is_empty() { "NotScaled" } else { "Successful" };
         if parts.is_empty() {
-            parts.push(format!("{name} stays at {after} instances"));
+            parts.push(format!("{what} stay at {after}"));
         }
         let at = Duration(now);
         let unix = self.start_unix_secs + (now / US_PER_SEC) as i64;
@@ -873,7 +1029,10 @@ impl Simulation {
             pending: var.pending,
             in_service,
             draining: var.draining,
-            billed: var.pending + in_service + var.draining,
+            billed: match &var.ic {
+                Some(ic) => ic.live_hosts,
+                None => var.pending + in_service + var.draining,
+            },
             busy: var.busy,
             outstanding: var.outstanding,
         };
@@ -889,14 +1048,21 @@ impl Simulation {
             let stop = i.terminated_at.unwrap_or(end).min(end);
             stop.saturating_sub(i.launched_at) as f64 / US_PER_SEC as f64
         };
+        let host_secs = |h: &Host| {
+            let stop = h.terminated_at.unwrap_or(end).min(end);
+            stop.saturating_sub(h.launched_at) as f64 / US_PER_SEC as f64
+        };
         let mut variant_summaries = Vec::new();
         let mut total = Errors::default();
         let (mut requests, mut succeeded, mut cost, mut inst_hours) = (0u64, 0u64, 0.0f64, 0.0f64);
         for (k, var) in self.variants.iter().enumerate() {
             let rows_cost: f64 =
                 self.metrics.rows_60s.iter().filter(|r| r.variant as usize == k).map(|r| r.cost_usd).sum();
-            let hours: f64 =
-                self.instances.iter().filter(|i| i.variant as usize == k).map(instance_secs).sum::<f64>() / 3600.0;
+            let hours: f64 = if var.ic.is_some() {
+                self.hosts.iter().filter(|h| usize::from(h.variant) == k).map(host_secs).sum::<f64>() / 3600.0
+            } else {
+                self.instances.iter().filter(|i| i.variant as usize == k).map(instance_secs).sum::<f64>() / 3600.0
+            };
             let mut e = var.errors.clone();
             e.total = e.model_error + e.service_unavailable + e.no_capacity;
             total.model_error += e.model_error;
@@ -940,15 +1106,24 @@ impl Simulation {
             first_error_secs: self.first_error.map(|t| t as f64 / US_PER_SEC as f64),
         };
         let to_secs = |t: SimTime| t as f64 / US_PER_SEC as f64;
+        // Billed instances: plain instances, and the managed instances hosting copies.
+        let is_ic = |v: u16| self.variants.get(usize::from(v)).is_some_and(|x| x.ic.is_some());
         let instances = self
             .instances
             .iter()
+            .filter(|i| !is_ic(i.variant))
             .map(|i| InstanceRecord {
                 variant: i.variant,
                 launched_secs: to_secs(i.launched_at),
                 in_service_secs: i.in_service_at.map(to_secs),
                 terminated_secs: i.terminated_at.map(to_secs),
             })
+            .chain(self.hosts.iter().map(|h| InstanceRecord {
+                variant: h.variant,
+                launched_secs: to_secs(h.launched_at),
+                in_service_secs: Some(to_secs(h.ready_at.min(end))),
+                terminated_secs: h.terminated_at.map(to_secs),
+            }))
             .collect();
         let warnings = self.warnings;
         let mut alarm_history: Vec<_> = self.scalers.iter().flat_map(|s| s.alarm_history()).collect();

@@ -51,6 +51,9 @@ pub struct Row {
     pub desired_instances: u32,
     pub pending_instances: u32,
     pub in_service_instances: u32,
+    /// Instances being billed at the end of the period (for an inference component: the
+    /// managed instances hosting its copies, while the counts above are copies).
+    pub billed_instances: u32,
     /// Instance cost accrued during the period.
     pub cost_usd: f64,
 }
@@ -139,6 +142,7 @@ impl Acc {
             desired_instances: gauges.desired,
             pending_instances: gauges.pending,
             in_service_instances: gauges.in_service,
+            billed_instances: gauges.billed,
             cost_usd: self.billed_area / (3600.0 * US_PER_SEC as f64) * u.price_usd_per_hour,
         }
     }

@@ -35,8 +35,22 @@ pub struct VariantPlan {
     pub instance_type: InstanceType,
     pub price_usd_per_hour: f64,
     pub profile: ServingProfile,
+    /// Initial instances, or initial copies for an inference component.
     pub initial_count: u32,
     pub weight: f64,
+    pub inference_component: Option<IcPlan>,
+}
+
+/// An inference component and the managed instances that host its copies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IcPlan {
+    pub name: String,
+    pub copies_per_instance: u32,
+    pub min_instances: u32,
+    pub max_instances: u32,
+    /// Instances in service at the start.
+    pub initial_instances: u32,
+    pub scale_in_delay_us: SimTime,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -194,6 +208,62 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
                 Some(pr.clone())
             }
         };
+        let ic = match (&v.inference_component, &v.managed_instance_scaling) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                warnings.push(format!(
+                    "{path}.managedInstanceScaling: without an inferenceComponent the instance count is set by scaling the variant; ignored"
+                ));
+                None
+            }
+            (Some(_), None) => {
+                p.push(Problem::new(
+                    format!("{path}.managedInstanceScaling"),
+                    "an inference component needs managed instance scaling: add {\"minInstanceCount\": 0, \"maxInstanceCount\": N}",
+                ));
+                None
+            }
+            (Some(ic), Some(m)) => {
+                let ipath = format!("{path}.inferenceComponent");
+                if m.min_instance_count > m.max_instance_count {
+                    p.push(Problem::new(
+                        format!("{path}.managedInstanceScaling.minInstanceCount"),
+                        format!("{} is above maxInstanceCount {}", m.min_instance_count, m.max_instance_count),
+                    ));
+                }
+                if m.max_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
+                    p.push(Problem::new(
+                        format!("{path}.managedInstanceScaling.maxInstanceCount"),
+                        format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
+                    ));
+                }
+                if ic.copies_per_instance == 0 || ic.copies_per_instance > 64 {
+                    p.push(Problem::new(format!("{ipath}.copiesPerInstance"), "must be between 1 and 64"));
+                }
+                let room = u64::from(m.max_instance_count) * u64::from(ic.copies_per_instance.max(1));
+                if u64::from(ic.copy_count) > room {
+                    p.push(Problem::new(
+                        format!("{ipath}.copyCount"),
+                        format!(
+                            "{} copies do not fit: maxInstanceCount {} × copiesPerInstance {} holds {room}",
+                            ic.copy_count, m.max_instance_count, ic.copies_per_instance
+                        ),
+                    ));
+                }
+                if ic.name.trim().is_empty() {
+                    p.push(Problem::new(format!("{ipath}.name"), "must not be empty"));
+                }
+                let needed = ic.copy_count.div_ceil(ic.copies_per_instance.max(1));
+                Some(IcPlan {
+                    name: ic.name.clone(),
+                    copies_per_instance: ic.copies_per_instance.clamp(1, 64),
+                    min_instances: m.min_instance_count,
+                    max_instances: m.max_instance_count.min(limits::MAX_INSTANCES_PER_VARIANT),
+                    initial_instances: v.initial_instance_count.max(needed).min(m.max_instance_count),
+                    scale_in_delay_us: ic.instance_scale_in_delay.as_micros(),
+                })
+            }
+        };
         if let (Some(t), Some(profile)) = (itype, profile) {
             let price = s.pricing.get(t.name).copied().unwrap_or(t.price_usd_per_hour);
             variants.push(VariantPlan {
@@ -201,8 +271,13 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
                 instance_type: *t,
                 price_usd_per_hour: price,
                 profile,
-                initial_count: v.initial_instance_count.min(limits::MAX_INSTANCES_PER_VARIANT),
+                initial_count: match &v.inference_component {
+                    Some(c) => c.copy_count,
+                    None => v.initial_instance_count,
+                }
+                .min(limits::MAX_INSTANCES_PER_VARIANT),
                 weight: v.initial_variant_weight,
+                inference_component: ic,
             });
         }
     }

@@ -92,6 +92,42 @@ pub struct Variant {
     /// An inline serving profile, instead of `model`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<ServingProfile>,
+    /// Managed instance scaling: instances follow the inference component's copies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_instance_scaling: Option<ManagedInstanceScaling>,
+    /// The model is deployed as an inference component: requests are served by copies, which
+    /// can scale to zero; the variant's instances host them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_component: Option<InferenceComponent>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManagedInstanceScaling {
+    pub min_instance_count: u32,
+    pub max_instance_count: u32,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InferenceComponent {
+    /// `InferenceComponentName`; scaling targets name it as `inference-component/<name>`.
+    pub name: String,
+    /// Copies when the run starts (`RuntimeConfig.CopyCount`).
+    pub copy_count: u32,
+    /// How many copies fit on one instance (from the accelerators and memory each needs).
+    #[serde(default = "one_u32")]
+    pub copies_per_instance: u32,
+    /// How long an instance without copies keeps running before SageMaker stops it.
+    #[serde(default = "ten_minutes")]
+    pub instance_scale_in_delay: Duration,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+fn ten_minutes() -> Duration {
+    Duration::from_secs(600)
 }
 
 fn one() -> f64 {

@@ -35,12 +35,18 @@ fn traffic() -> impl Strategy<Value = Value> {
 }
 
 fn variant(i: usize) -> impl Strategy<Value = Value> {
-    (0..DEPLOYMENTS.len(), 0u32..4, 0.0..3.0f64, prop::bool::ANY).prop_map(move |(d, n, w, random)| {
+    (0..DEPLOYMENTS.len(), 0u32..4, 0.0..3.0f64, prop::bool::ANY, 0u8..4).prop_map(move |(d, n, w, random, ic)| {
         let (model, itype) = DEPLOYMENTS[d];
         let mut v = json!({
             "name": format!("V{i}"), "instanceType": itype, "initialInstanceCount": n,
             "initialVariantWeight": w + 0.1, "model": model
         });
+        if ic == 0 {
+            // An inference component: copies on managed instances, two per instance.
+            v["managedInstanceScaling"] = json!({"minInstanceCount": 0, "maxInstanceCount": 3});
+            v["inferenceComponent"] =
+                json!({"name": format!("ic{i}"), "copyCount": n, "copiesPerInstance": 2, "instanceScaleInDelay": "2m"});
+        }
         if random {
             // A short queue and timeout, so that every error kind shows up.
             v.as_object_mut().unwrap().remove("model");

@@ -17,6 +17,7 @@ pub enum Metric {
     Invocation4XXErrors,
     Invocation5XXErrors,
     InvocationModelErrors,
+    NoCapacityInvocationFailures,
     ConcurrentRequestsPerModel,
     CpuUtilization,
     GpuUtilization,
@@ -35,6 +36,10 @@ const METRICS: &[(&str, &str, Metric)] = &[
     (NAMESPACE_INVOCATIONS, "Invocation5XXErrors", Metric::Invocation5XXErrors),
     (NAMESPACE_INVOCATIONS, "InvocationModelErrors", Metric::InvocationModelErrors),
     (NAMESPACE_INVOCATIONS, "ConcurrentRequestsPerModel", Metric::ConcurrentRequestsPerModel),
+    // The same figures for an inference component, per copy.
+    (NAMESPACE_INVOCATIONS, "InvocationsPerCopy", Metric::InvocationsPerInstance),
+    (NAMESPACE_INVOCATIONS, "ConcurrentRequestsPerCopy", Metric::ConcurrentRequestsPerModel),
+    (NAMESPACE_INVOCATIONS, "NoCapacityInvocationFailures", Metric::NoCapacityInvocationFailures),
     (NAMESPACE_INSTANCES, "CPUUtilization", Metric::CpuUtilization),
     (NAMESPACE_INSTANCES, "GPUUtilization", Metric::GpuUtilization),
     (NAMESPACE_INSTANCES, "MemoryUtilization", Metric::MemoryUtilization),
@@ -68,7 +73,8 @@ impl Metric {
     /// The value one row contributes as a sample. Counts are 0 while instances serve and
     /// missing when none does; latencies are reported in microseconds, as CloudWatch does.
     pub fn sample(self, r: &Row) -> Option<f64> {
-        let serving = r.in_service_instances > 0 || r.invocations > 0;
+        // The endpoint reports while it serves or while requests reach it (failed ones too).
+        let serving = r.in_service_instances > 0 || r.requests > 0;
         let count = |c: u64| serving.then_some(c as f64);
         match self {
             Metric::Invocations => count(r.invocations),
@@ -76,6 +82,7 @@ impl Metric {
             Metric::Invocation4XXErrors => count(r.errors_4xx),
             Metric::Invocation5XXErrors => count(r.errors_5xx),
             Metric::InvocationModelErrors => count(r.model_errors),
+            Metric::NoCapacityInvocationFailures => count(r.no_capacity_failures),
             Metric::ModelLatency => r.model_latency_avg_ms.map(|ms| ms * 1000.0),
             Metric::OverheadLatency => r.overhead_latency_avg_ms.map(|ms| ms * 1000.0),
             Metric::ConcurrentRequestsPerModel => r.concurrent_requests_per_model,
@@ -250,6 +257,7 @@ mod tests {
             desired_instances: in_service,
             pending_instances: 0,
             in_service_instances: in_service,
+            billed_instances: in_service,
             cost_usd: 0.0,
         }
     }

@@ -142,13 +142,42 @@ pub fn compile(
         }
     }
 
-    // Resolves "endpoint/E/variant/V" to a variant index.
-    let resolve_resource = |path: &str, id: &str, err: &mut dyn FnMut(String, String)| -> Option<usize> {
+    let components: Vec<&str> =
+        endpoint.variants.iter().filter_map(|v| v.inference_component.as_ref().map(|c| c.name.as_str())).collect();
+    // Resolves a scalable target ("endpoint/E/variant/V" with DesiredInstanceCount, or
+    // "inference-component/N" with DesiredCopyCount) to a variant index.
+    let resolve_target = |path: &str,
+                          ns: &str,
+                          id: &str,
+                          dim: &str,
+                          err: &mut dyn FnMut(String, String)|
+     -> Option<usize> {
+        if ns != SERVICE_NAMESPACE {
+            err(format!("{path}.ServiceNamespace"), format!("must be \"{SERVICE_NAMESPACE}\", got \"{ns}\""));
+        }
+        let rpath = format!("{path}.ResourceId");
+        let dpath = format!("{path}.ScalableDimension");
+        if let Some(name) = id.strip_prefix("inference-component/") {
+            if dim != COMPONENT_DIMENSION {
+                err(dpath, format!("an inference component scales \"{COMPONENT_DIMENSION}\", got \"{dim}\""));
+            }
+            let found =
+                endpoint.variants.iter().position(|v| v.inference_component.as_ref().is_some_and(|c| c.name == name));
+            if found.is_none() {
+                let hint = match nearest(name, &components) {
+                    Some(n) => format!("did you mean \"{n}\"?"),
+                    None if components.is_empty() => "declare it in a variant's inferenceComponent".into(),
+                    None => format!("components: {}", components.join(", ")),
+                };
+                err(rpath, format!("no inference component named \"{name}\"; {hint}"));
+            }
+            return found;
+        }
         let Some((e, v)) = parse_resource_id(id) else {
             err(
-                path.to_string(),
+                rpath,
                 format!(
-                    "\"{id}\" is not a variant resource; write \"endpoint/{}/variant/<VariantName>\"",
+                    "\"{id}\" is not a scalable resource; write \"endpoint/{}/variant/<VariantName>\" or \"inference-component/<name>\"",
                     endpoint.name
                 ),
             );
@@ -156,45 +185,46 @@ pub fn compile(
         };
         if e != endpoint.name {
             err(
-                path.to_string(),
+                rpath,
                 format!("names endpoint \"{e}\" but the scenario's endpoint is \"{}\" (endpoint.name)", endpoint.name),
             );
             return None;
         }
+        if dim != VARIANT_DIMENSION {
+            err(dpath, format!("a variant scales \"{VARIANT_DIMENSION}\", got \"{dim}\""));
+        }
         match variant_names.iter().position(|n| *n == v) {
-            Some(i) => Some(i),
+            Some(i) => {
+                if let Some(ic) = endpoint.variants.get(i).and_then(|x| x.inference_component.as_ref()) {
+                    err(
+                        rpath,
+                        format!(
+                            "variant {v} hosts inference component {}: its instances follow the copies (managed instance scaling); register \"inference-component/{}\" with \"{COMPONENT_DIMENSION}\"",
+                            ic.name, ic.name
+                        ),
+                    );
+                    return None;
+                }
+                Some(i)
+            }
             None => {
                 let hint = nearest(v, &variant_names).map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default();
-                err(path.to_string(), format!("the endpoint has no variant \"{v}\"{hint}"));
+                err(rpath, format!("the endpoint has no variant \"{v}\"{hint}"));
                 None
             }
-        }
-    };
-    let check_namespace_dimension = |path: &str, ns: &str, dim: &str, err: &mut dyn FnMut(String, String)| {
-        if ns != SERVICE_NAMESPACE {
-            err(format!("{path}.ServiceNamespace"), format!("must be \"{SERVICE_NAMESPACE}\", got \"{ns}\""));
-        }
-        if dim == COMPONENT_DIMENSION {
-            err(
-                format!("{path}.ScalableDimension"),
-                "inference components (copy counts) are not simulated yet; scale the variant with \"sagemaker:variant:DesiredInstanceCount\"".into(),
-            );
-        } else if dim != VARIANT_DIMENSION {
-            err(format!("{path}.ScalableDimension"), format!("must be \"{VARIANT_DIMENSION}\", got \"{dim}\""));
         }
     };
 
     let mut targets: Vec<TargetDef> = Vec::new();
     for (i, t) in cfg.register_scalable_target.iter().enumerate() {
         let path = format!("scaling.RegisterScalableTarget[{i}]");
-        check_namespace_dimension(&path, &t.service_namespace, &t.scalable_dimension, &mut err);
         if t.min_capacity > t.max_capacity {
             err(format!("{path}.MinCapacity"), format!("{} is above MaxCapacity {}", t.min_capacity, t.max_capacity));
         }
         if t.max_capacity > limits::MAX_INSTANCES_PER_VARIANT {
             err(format!("{path}.MaxCapacity"), format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT));
         }
-        if let Some(v) = resolve_resource(&format!("{path}.ResourceId"), &t.resource_id, &mut err) {
+        if let Some(v) = resolve_target(&path, &t.service_namespace, &t.resource_id, &t.scalable_dimension, &mut err) {
             if targets.iter().any(|x| x.variant == v) {
                 err(format!("{path}.ResourceId"), format!("\"{}\" is registered twice", t.resource_id));
             } else {
@@ -213,8 +243,11 @@ pub fn compile(
     let mut alarms: Vec<AlarmBinding> = Vec::new();
     for (i, p) in cfg.put_scaling_policy.iter().enumerate() {
         let path = format!("scaling.PutScalingPolicy[{i}]");
-        check_namespace_dimension(&path, &p.service_namespace, &p.scalable_dimension, &mut err);
-        let Some(variant) = resolve_resource(&format!("{path}.ResourceId"), &p.resource_id, &mut err) else { continue };
+        let Some(variant) =
+            resolve_target(&path, &p.service_namespace, &p.resource_id, &p.scalable_dimension, &mut err)
+        else {
+            continue;
+        };
         let Some(target) = targets.iter().position(|t| t.variant == variant) else {
             err(
                 format!("{path}.ResourceId"),
@@ -465,8 +498,11 @@ pub fn compile(
     let mut firings = Vec::new();
     for (i, a) in cfg.put_scheduled_action.iter().enumerate() {
         let path = format!("scaling.PutScheduledAction[{i}]");
-        check_namespace_dimension(&path, &a.service_namespace, &a.scalable_dimension, &mut err);
-        let Some(variant) = resolve_resource(&format!("{path}.ResourceId"), &a.resource_id, &mut err) else { continue };
+        let Some(variant) =
+            resolve_target(&path, &a.service_namespace, &a.resource_id, &a.scalable_dimension, &mut err)
+        else {
+            continue;
+        };
         let Some(target) = targets.iter().position(|t| t.variant == variant) else {
             err(
                 format!("{path}.ResourceId"),
@@ -561,6 +597,13 @@ pub fn compile(
 /// The variant named by `EndpointName` and `VariantName` dimensions.
 fn resolve_dimensions(dims: &[Dimension], endpoint: &Endpoint, variants: &[&str]) -> Result<usize, String> {
     let get = |n: &str| dims.iter().find(|d| d.name == n).map(|d| d.value.as_str());
+    if let Some(name) = get("InferenceComponentName") {
+        return endpoint
+            .variants
+            .iter()
+            .position(|v| v.inference_component.as_ref().is_some_and(|c| c.name == name))
+            .ok_or_else(|| format!("no inference component named \"{name}\""));
+    }
     let (Some(e), Some(v)) = (get("EndpointName"), get("VariantName")) else {
         return Err(format!(
             "name the variant: [{{\"Name\": \"EndpointName\", \"Value\": \"{}\"}}, {{\"Name\": \"VariantName\", \"Value\": \"...\"}}]",
@@ -592,10 +635,8 @@ fn predefined_metric(name: &str, variant: usize) -> Result<MetricRef, String> {
         "SageMakerVariantProvisionedConcurrencyUtilization" => {
             Err("serverless endpoints (provisioned concurrency) are not simulated".into())
         }
-        "SageMakerInferenceComponentInvocationsPerCopy"
-        | "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" => {
-            Err("inference components are not simulated yet; use a variant metric".into())
-        }
+        "SageMakerInferenceComponentInvocationsPerCopy" => m(Metric::InvocationsPerInstance),
+        "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" => m(Metric::ConcurrentRequestsPerModel),
         other => Err(match nearest(other, PREDEFINED_METRICS) {
             Some(n) => format!("unknown predefined metric \"{other}\"; did you mean \"{n}\"?"),
             None => format!(

@@ -86,6 +86,7 @@ fn rows(points: &[(f64, f64)]) -> Vec<Row> {
             desired_instances: 1,
             pending_instances: 0,
             in_service_instances: u32::from(cpu >= 0.0),
+            billed_instances: u32::from(cpu >= 0.0),
             cost_usd: 0.0,
         })
         .collect()

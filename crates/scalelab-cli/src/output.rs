@@ -102,7 +102,7 @@ pub fn summary_table(r: &Report, plan: &Plan) -> String {
     o
 }
 
-pub const CSV_HEADER: &str = "t_secs,period_secs,variant,requests,invocations,invocations_per_instance,succeeded,model_errors,errors_5xx,errors_4xx,no_capacity_failures,model_latency_avg_ms,model_latency_p50_ms,model_latency_p90_ms,model_latency_p99_ms,model_latency_max_ms,overhead_latency_avg_ms,concurrent_requests_per_model,cpu_utilization,gpu_utilization,memory_utilization,desired_instances,pending_instances,in_service_instances,cost_usd";
+pub const CSV_HEADER: &str = "t_secs,period_secs,variant,requests,invocations,invocations_per_instance,succeeded,model_errors,errors_5xx,errors_4xx,no_capacity_failures,model_latency_avg_ms,model_latency_p50_ms,model_latency_p90_ms,model_latency_p99_ms,model_latency_max_ms,overhead_latency_avg_ms,concurrent_requests_per_model,cpu_utilization,gpu_utilization,memory_utilization,desired_instances,pending_instances,in_service_instances,billed_instances,approximate_backlog_size,approximate_backlog_size_per_instance,approximate_age_of_oldest_request_secs,has_backlog_without_capacity,cost_usd";
 
 pub fn series_csv(r: &Report, rows: &[Row]) -> String {
     let mut o = String::with_capacity(rows.len() * 160 + 512);
@@ -113,7 +113,7 @@ pub fn series_csv(r: &Report, rows: &[Row]) -> String {
         let variant = r.variants.get(usize::from(row.variant)).map(|v| v.name.as_str()).unwrap_or("");
         let _ = writeln!(
             o,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             row.t_secs,
             row.period_secs,
             variant,
@@ -138,6 +138,11 @@ pub fn series_csv(r: &Report, rows: &[Row]) -> String {
             row.desired_instances,
             row.pending_instances,
             row.in_service_instances,
+            row.billed_instances,
+            opt(row.approximate_backlog_size),
+            opt(row.approximate_backlog_size_per_instance),
+            opt(row.approximate_age_of_oldest_request_secs),
+            opt(row.has_backlog_without_capacity),
             row.cost_usd
         );
     }

@@ -50,6 +50,10 @@ enum Ev {
     HostIdle {
         host: u32,
     },
+    /// The oldest request in an asynchronous variant's queue may have timed out.
+    BacklogExpire {
+        variant: u16,
+    },
     Wake {
         scaler: u16,
     },
@@ -177,6 +181,11 @@ struct VariantState {
     max_in_service: u32,
     /// Set when the model is an inference component: `live`, `in_service` etc. count copies.
     ic: Option<IcRuntime>,
+    /// The invocation timeout of this variant's requests.
+    timeout_us: SimTime,
+    /// Asynchronous inference: the endpoint's queue of arrival times, oldest first.
+    backlog: Option<VecDeque<SimTime>>,
+    backlog_expire_pending: bool,
     // Outcome counters.
     requests: u64,
     succeeded: u64,
@@ -192,7 +201,6 @@ pub struct Simulation {
     start_unix_secs: i64,
     now: SimTime,
     end: SimTime,
-    timeout_us: SimTime,
     publish_delay_us: SimTime,
     slo_us: Option<SimTime>,
     routing: Routing,
@@ -279,6 +287,9 @@ impl Simulation {
                         full_warned: false,
                         name: ic.name.clone(),
                     }),
+                    timeout_us: v.async_timeout_us.unwrap_or(plan.timeout_us),
+                    backlog: v.async_timeout_us.map(|_| VecDeque::new()),
+                    backlog_expire_pending: false,
                     requests: 0,
                     succeeded: 0,
                     errors: Errors::default(),
@@ -307,7 +318,6 @@ impl Simulation {
             start_unix_secs: plan.start_unix_secs,
             now: 0,
             end: plan.duration_us,
-            timeout_us: plan.timeout_us,
             publish_delay_us: plan.publish_delay_us,
             slo_us: plan.slo_us,
             routing: plan.scenario.endpoint.routing,
@@ -430,6 +440,12 @@ impl Simulation {
             }
             Ev::Stage { inst } => self.stage(inst),
             Ev::HostIdle { host } => self.host_idle(host),
+            Ev::BacklogExpire { variant } => {
+                let v = usize::from(variant);
+                self.variant_mut(v).backlog_expire_pending = false;
+                self.expire_backlog(v);
+                self.sync_gauges(v);
+            }
             Ev::Wake { scaler } => self.wake(scaler),
         }
     }
@@ -459,6 +475,10 @@ impl Simulation {
         let now = self.now;
         let var = self.variant_mut(v);
         var.requests += 1;
+        if var.backlog.is_some() {
+            self.arrive_async(v);
+            return;
+        }
         let n = var.in_service.len();
         if n == 0 {
             var.errors.no_capacity += 1;
@@ -481,7 +501,8 @@ impl Simulation {
             i.expire_pending = true;
             self.variant_mut(v).outstanding += 1;
             if schedule_expiry {
-                self.schedule(now + self.timeout_us, Ev::Expire { inst });
+                let timeout = self.variant_mut(v).timeout_us;
+                self.schedule(now + timeout, Ev::Expire { inst });
             }
             if batching {
                 self.dispatch(inst);
@@ -615,9 +636,9 @@ impl Simulation {
     /// Drops queued requests that reached the invocation timeout; they end as `ModelError`.
     fn expire(&mut self, inst: u32) {
         let now = self.now;
-        let timeout = self.timeout_us;
+        let Some(v) = self.inst(inst).map(|i| usize::from(i.variant)) else { return };
+        let timeout = self.variant_mut(v).timeout_us;
         let Some(i) = self.instances.get_mut(inst as usize) else { return };
-        let v = i.variant as usize;
         let mut dropped = 0u64;
         while i.queue.front().is_some_and(|&a| a + timeout <= now) {
             i.queue.pop_front();
@@ -643,7 +664,7 @@ impl Simulation {
     fn complete(&mut self, v: usize, arrival: SimTime, start: SimTime) {
         let now = self.now;
         let model_us = now - arrival;
-        if model_us > self.timeout_us {
+        if model_us > self.variant_mut(v).timeout_us {
             self.variant_mut(v).errors.model_error += 1;
             self.metrics.model_error(v);
             self.record_error_time();
@@ -672,6 +693,7 @@ impl Simulation {
         var.outstanding -= 1;
         self.complete(v, arrival, start);
         self.dispatch(inst);
+        self.feed(inst);
         self.after_instance_change(inst);
     }
 
@@ -695,6 +717,7 @@ impl Simulation {
         }
         self.free_batches.push(slot);
         self.dispatch(inst);
+        self.feed(inst);
         self.after_instance_change(inst);
     }
 
@@ -864,6 +887,109 @@ impl Simulation {
         var.max_in_service = var.max_in_service.max(var.in_service.len() as u32);
         let total: u32 = self.variants.iter().map(|v| v.in_service.len() as u32).sum();
         self.max_in_service_total = self.max_in_service_total.max(total);
+        self.feed(inst);
+    }
+
+    /// Asynchronous inference: a request joins the endpoint's queue; an instance with room
+    /// takes it at once.
+    fn arrive_async(&mut self, v: usize) {
+        let now = self.now;
+        let var = self.variant_mut(v);
+        let Some(q) = var.backlog.as_mut() else { return };
+        if q.len() >= limits::MAX_BACKLOG {
+            var.errors.service_unavailable += 1;
+            self.metrics.error_5xx(v);
+            self.record_error_time();
+            return;
+        }
+        q.push_back(now);
+        if !var.backlog_expire_pending {
+            var.backlog_expire_pending = true;
+            let t = now + var.timeout_us;
+            self.schedule(t, Ev::BacklogExpire { variant: v as u16 });
+        }
+        let serving = self.variants.get(v).map(|x| x.in_service.clone()).unwrap_or_default();
+        for inst in serving {
+            if self.variants.get(v).is_none_or(|x| x.backlog.as_ref().is_none_or(VecDeque::is_empty)) {
+                break;
+            }
+            self.feed(inst);
+        }
+        self.sync_gauges(v);
+    }
+
+    /// Moves requests from an asynchronous variant's queue to instance `inst` while it has room
+    /// (free workers, or free batch places), then serves them.
+    fn feed(&mut self, inst: u32) {
+        let now = self.now;
+        let Some(i) = self.inst(inst) else { return };
+        if i.state != InstanceState::InService {
+            return;
+        }
+        let v = usize::from(i.variant);
+        let (busy, queued) = (i.busy, i.queue.len());
+        let Some(var) = self.variants.get(v) else { return };
+        if var.backlog.is_none() {
+            return;
+        }
+        let per_worker = var.batching.as_ref().map_or(1, |b| b.max as usize);
+        let room = (var.workers.saturating_sub(busy) as usize * per_worker).saturating_sub(queued);
+        if room == 0 {
+            return;
+        }
+        self.expire_backlog(v);
+        let n = self.variants.get(v).map_or(0, |x| x.in_service.len() as u32);
+        let mut moved = 0;
+        while moved < room {
+            let Some(arrival) = self.variant_mut(v).backlog.as_mut().and_then(VecDeque::pop_front) else { break };
+            self.metrics.invocation(v, n);
+            self.variant_mut(v).outstanding += 1;
+            if let Some(i) = self.instances.get_mut(inst as usize) {
+                i.queue.push_back(arrival);
+            }
+            moved += 1;
+        }
+        if moved > 0 {
+            let pending = self.inst(inst).is_some_and(|i| i.expire_pending);
+            if !pending && let Some(front) = self.inst(inst).and_then(|i| i.queue.front().copied()) {
+                let t = (front + self.variant_mut(v).timeout_us).max(now);
+                if let Some(i) = self.instances.get_mut(inst as usize) {
+                    i.expire_pending = true;
+                }
+                self.schedule(t, Ev::Expire { inst });
+            }
+            self.dispatch(inst);
+        }
+        self.sync_gauges(v);
+    }
+
+    /// Drops requests that waited in an asynchronous queue past the timeout (ModelError), and
+    /// keeps one expiry event pending for the new oldest request.
+    fn expire_backlog(&mut self, v: usize) {
+        let now = self.now;
+        let var = self.variant_mut(v);
+        let timeout = var.timeout_us;
+        let Some(q) = var.backlog.as_mut() else { return };
+        let mut dropped = 0;
+        while q.front().is_some_and(|&a| a + timeout <= now) {
+            q.pop_front();
+            dropped += 1;
+        }
+        let next = q.front().map(|&a| a + timeout);
+        if dropped > 0 {
+            var.errors.model_error += dropped;
+            for _ in 0..dropped {
+                self.metrics.model_error(v);
+            }
+            self.record_error_time();
+        }
+        let var = self.variant_mut(v);
+        if let Some(t) = next
+            && !var.backlog_expire_pending
+        {
+            var.backlog_expire_pending = true;
+            self.schedule(t, Ev::BacklogExpire { variant: v as u16 });
+        }
     }
 
     fn stage(&mut self, inst: u32) {
@@ -1035,6 +1161,8 @@ impl Simulation {
             },
             busy: var.busy,
             outstanding: var.outstanding,
+            backlog: var.backlog.as_ref().map(|q| q.len() as u64),
+            backlog_oldest: var.backlog.as_ref().and_then(|q| q.front().copied()),
         };
         self.metrics.set_gauges(v, self.now, g);
     }
@@ -1147,6 +1275,7 @@ impl Simulation {
 
     /// Requests queued or in service right now, over every instance (for invariant checks).
     pub fn outstanding_now(&self) -> u64 {
-        self.instances.iter().map(Instance::outstanding).sum()
+        let backlogs: u64 = self.variants.iter().filter_map(|v| v.backlog.as_ref()).map(|q| q.len() as u64).sum();
+        self.instances.iter().map(Instance::outstanding).sum::<u64>() + backlogs
     }
 }

@@ -44,6 +44,11 @@ pub const EXAMPLES: &[Example] = &[
         json: include_str!("../scenarios/seed-000-scheduled.json"),
     },
     Example {
+        name: "seed-002-async-backlog",
+        group: "Policies by model type (seed 002)",
+        json: include_str!("../scenarios/seed-002-async-backlog.json"),
+    },
+    Example {
         name: "seed-003-scale-to-zero",
         group: "Scale to zero (seed 003)",
         json: include_str!("../scenarios/seed-003-scale-to-zero.json"),

@@ -20,3 +20,5 @@ pub const MAX_QUEUE_CAPACITY: u32 = 1_000_000;
 pub const MAX_BATCH_SIZE: u32 = 1_024;
 pub const MAX_CAPACITY_CHANGES: usize = 10_000;
 pub const MAX_TRACE_POINTS: usize = 1_000_000;
+/// Most requests an asynchronous variant's queue holds; more are refused (ServiceUnavailable).
+pub const MAX_BACKLOG: usize = 2_000_000;

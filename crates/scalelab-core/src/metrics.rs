@@ -54,6 +54,13 @@ pub struct Row {
     /// Instances being billed at the end of the period (for an inference component: the
     /// managed instances hosting its copies, while the counts above are copies).
     pub billed_instances: u32,
+    /// Asynchronous inference (`None` otherwise): `ApproximateBacklogSize` (time-average),
+    /// per instance in service, `ApproximateAgeOfOldestRequest` (seconds, end of period) and
+    /// `HasBacklogWithoutCapacity` (1 when requests wait and no instance serves, end of period).
+    pub approximate_backlog_size: Option<f64>,
+    pub approximate_backlog_size_per_instance: Option<f64>,
+    pub approximate_age_of_oldest_request_secs: Option<f64>,
+    pub has_backlog_without_capacity: Option<f64>,
     /// Instance cost accrued during the period.
     pub cost_usd: f64,
 }
@@ -85,6 +92,7 @@ struct Acc {
     busy_area: f64,
     outstanding_area: f64,
     billed_area: f64,
+    backlog_area: f64,
     latency: Histogram,
 }
 
@@ -102,6 +110,7 @@ impl Acc {
         self.busy_area += o.busy_area;
         self.outstanding_area += o.outstanding_area;
         self.billed_area += o.billed_area;
+        self.backlog_area += o.backlog_area;
         self.latency.merge(&o.latency);
     }
 
@@ -143,6 +152,16 @@ impl Acc {
             pending_instances: gauges.pending,
             in_service_instances: gauges.in_service,
             billed_instances: gauges.billed,
+            approximate_backlog_size: gauges.backlog.map(|_| self.backlog_area / len.max(1) as f64),
+            approximate_backlog_size_per_instance: gauges
+                .backlog
+                .map(|_| self.backlog_area / len.max(1) as f64 / f64::from(gauges.in_service.max(1))),
+            approximate_age_of_oldest_request_secs: gauges
+                .backlog
+                .map(|_| gauges.backlog_oldest.map_or(0.0, |o| (t + len).saturating_sub(o) as f64 / US_PER_SEC as f64)),
+            has_backlog_without_capacity: gauges
+                .backlog
+                .map(|b| if b > 0 && gauges.in_service == 0 { 1.0 } else { 0.0 }),
             cost_usd: self.billed_area / (3600.0 * US_PER_SEC as f64) * u.price_usd_per_hour,
         }
     }
@@ -162,6 +181,9 @@ pub struct Gauges {
     pub busy: u32,
     /// Requests in service or queued over all instances in service.
     pub outstanding: u64,
+    /// Asynchronous inference: requests in the endpoint's queue, and the oldest one's arrival.
+    pub backlog: Option<u64>,
+    pub backlog_oldest: Option<SimTime>,
 }
 
 #[derive(Debug)]
@@ -326,6 +348,7 @@ fn integrate(v: &mut VariantMetrics, now: SimTime) {
     a.busy_area += f64::from(g.busy) * dt;
     a.outstanding_area += g.outstanding as f64 * dt;
     a.billed_area += f64::from(g.billed) * dt;
+    a.backlog_area += g.backlog.unwrap_or(0) as f64 * dt;
     v.integrated_to = now;
 }
 
@@ -355,6 +378,8 @@ mod tests {
             billed: in_service,
             busy,
             outstanding,
+            backlog: None,
+            backlog_oldest: None,
         };
         r.set_gauges(0, 0, g(2, 0, 0));
         // Busy: 1 worker for the first 30 s of the minute, 2 for the rest.

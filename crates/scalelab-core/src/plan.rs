@@ -39,6 +39,8 @@ pub struct VariantPlan {
     pub initial_count: u32,
     pub weight: f64,
     pub inference_component: Option<IcPlan>,
+    /// Asynchronous inference: the request timeout, queueing included.
+    pub async_timeout_us: Option<SimTime>,
 }
 
 /// An inference component and the managed instances that host its copies.
@@ -208,6 +210,20 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
                 Some(pr.clone())
             }
         };
+        if let Some(a) = &v.async_inference {
+            if a.invocation_timeout < Duration::from_secs(1) || a.invocation_timeout > Duration::from_secs(3600) {
+                p.push(Problem::new(
+                    format!("{path}.asyncInference.invocationTimeout"),
+                    "must be between 1s and 1h (SageMaker's default is 15m)",
+                ));
+            }
+            if v.inference_component.is_some() {
+                p.push(Problem::new(
+                    format!("{path}.asyncInference"),
+                    "asynchronous inference and inference components do not combine; choose one",
+                ));
+            }
+        }
         let ic = match (&v.inference_component, &v.managed_instance_scaling) {
             (None, None) => None,
             (None, Some(_)) => {
@@ -278,6 +294,7 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
                 .min(limits::MAX_INSTANCES_PER_VARIANT),
                 weight: v.initial_variant_weight,
                 inference_component: ic,
+                async_timeout_us: v.async_inference.as_ref().map(|a| a.invocation_timeout.as_micros()),
             });
         }
     }

@@ -99,6 +99,23 @@ pub struct Variant {
     /// can scale to zero; the variant's instances host them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inference_component: Option<InferenceComponent>,
+    /// Asynchronous inference: requests wait in the endpoint's queue (even with no instance)
+    /// instead of failing, and instances take them as they free up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_inference: Option<AsyncInference>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AsyncInference {
+    /// How long a request may take from arrival to answer, queueing included (SageMaker: 15
+    /// minutes by default, at most 1 hour); later it fails.
+    #[serde(default = "fifteen_minutes")]
+    pub invocation_timeout: Duration,
+}
+
+fn fifteen_minutes() -> Duration {
+    Duration::from_secs(900)
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]

@@ -19,6 +19,10 @@ pub enum Metric {
     InvocationModelErrors,
     NoCapacityInvocationFailures,
     ConcurrentRequestsPerModel,
+    ApproximateBacklogSize,
+    ApproximateBacklogSizePerInstance,
+    ApproximateAgeOfOldestRequest,
+    HasBacklogWithoutCapacity,
     CpuUtilization,
     GpuUtilization,
     MemoryUtilization,
@@ -40,6 +44,11 @@ const METRICS: &[(&str, &str, Metric)] = &[
     (NAMESPACE_INVOCATIONS, "InvocationsPerCopy", Metric::InvocationsPerInstance),
     (NAMESPACE_INVOCATIONS, "ConcurrentRequestsPerCopy", Metric::ConcurrentRequestsPerModel),
     (NAMESPACE_INVOCATIONS, "NoCapacityInvocationFailures", Metric::NoCapacityInvocationFailures),
+    // Asynchronous inference (dimension EndpointName only).
+    (NAMESPACE_INVOCATIONS, "ApproximateBacklogSize", Metric::ApproximateBacklogSize),
+    (NAMESPACE_INVOCATIONS, "ApproximateBacklogSizePerInstance", Metric::ApproximateBacklogSizePerInstance),
+    (NAMESPACE_INVOCATIONS, "ApproximateAgeOfOldestRequest", Metric::ApproximateAgeOfOldestRequest),
+    (NAMESPACE_INVOCATIONS, "HasBacklogWithoutCapacity", Metric::HasBacklogWithoutCapacity),
     (NAMESPACE_INSTANCES, "CPUUtilization", Metric::CpuUtilization),
     (NAMESPACE_INSTANCES, "GPUUtilization", Metric::GpuUtilization),
     (NAMESPACE_INSTANCES, "MemoryUtilization", Metric::MemoryUtilization),
@@ -89,6 +98,10 @@ impl Metric {
             Metric::CpuUtilization => r.cpu_utilization,
             Metric::GpuUtilization => r.gpu_utilization,
             Metric::MemoryUtilization => r.memory_utilization,
+            Metric::ApproximateBacklogSize => r.approximate_backlog_size,
+            Metric::ApproximateBacklogSizePerInstance => r.approximate_backlog_size_per_instance,
+            Metric::ApproximateAgeOfOldestRequest => r.approximate_age_of_oldest_request_secs,
+            Metric::HasBacklogWithoutCapacity => r.has_backlog_without_capacity,
         }
     }
 }
@@ -258,6 +271,10 @@ mod tests {
             pending_instances: 0,
             in_service_instances: in_service,
             billed_instances: in_service,
+            approximate_backlog_size: None,
+            approximate_backlog_size_per_instance: None,
+            approximate_age_of_oldest_request_secs: None,
+            has_backlog_without_capacity: None,
             cost_usd: 0.0,
         }
     }

@@ -604,6 +604,13 @@ fn resolve_dimensions(dims: &[Dimension], endpoint: &Endpoint, variants: &[&str]
             .position(|v| v.inference_component.as_ref().is_some_and(|c| c.name == name))
             .ok_or_else(|| format!("no inference component named \"{name}\""));
     }
+    // Asynchronous inference metrics carry only the endpoint's name.
+    if let (Some(e), None) = (get("EndpointName"), get("VariantName"))
+        && e == endpoint.name
+        && variants.len() == 1
+    {
+        return Ok(0);
+    }
     let (Some(e), Some(v)) = (get("EndpointName"), get("VariantName")) else {
         return Err(format!(
             "name the variant: [{{\"Name\": \"EndpointName\", \"Value\": \"{}\"}}, {{\"Name\": \"VariantName\", \"Value\": \"...\"}}]",

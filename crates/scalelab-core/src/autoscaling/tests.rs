@@ -87,6 +87,10 @@ fn rows(points: &[(f64, f64)]) -> Vec<Row> {
             pending_instances: 0,
             in_service_instances: u32::from(cpu >= 0.0),
             billed_instances: u32::from(cpu >= 0.0),
+            approximate_backlog_size: None,
+            approximate_backlog_size_per_instance: None,
+            approximate_age_of_oldest_request_secs: None,
+            has_backlog_without_capacity: None,
             cost_usd: 0.0,
         })
         .collect()

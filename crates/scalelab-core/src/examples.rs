@@ -54,6 +54,11 @@ pub const EXAMPLES: &[Example] = &[
         json: include_str!("../scenarios/seed-003-scale-to-zero.json"),
     },
     Example {
+        name: "seed-003-weekend-schedule",
+        group: "Scale to zero (seed 003)",
+        json: include_str!("../scenarios/seed-003-weekend-schedule.json"),
+    },
+    Example {
         name: "seed-004-p2-ramp",
         group: "Rightsizing (seed 004)",
         json: include_str!("../scenarios/seed-004-p2-ramp.json"),

@@ -71,3 +71,32 @@ fn waking_llama_70b_from_zero_takes_about_six_minutes() {
     let wake = wake_up_minutes(&r);
     assert!((wake - 6.002).abs() <= 0.75, "wake-up {wake:.2} min, seed 6.002");
 }
+
+/// Seed 003's weekly schedule: zero copies from Friday 18:00 to Monday 07:00, Paris time
+/// (UTC+1 in January).
+#[test]
+fn the_weekend_schedule_scales_to_zero_and_back_in_paris_time() {
+    let r = run(&examples::get("seed-003-weekend-schedule").unwrap());
+    let day = 86_400.0;
+    let friday_17_utc = 4.0 * day + 17.0 * 3600.0;
+    let monday_06_utc = 7.0 * day + 6.0 * 3600.0;
+    let off = r.activities.iter().find(|a| a.desired_after == 0).unwrap();
+    assert_eq!(off.at_secs, friday_17_utc, "{}", off.description);
+    assert!(off.description.contains("weekend-scale-in (cron(0 18 ? * FRI *) in Europe/Paris)"), "{}", off.description);
+    let on = r.activities.iter().find(|a| a.desired_before == 0 && a.desired_after == 1).unwrap();
+    assert_eq!(on.at_secs, monday_06_utc, "{}", on.description);
+    // The instance stops ten minutes after the last copy, which first finishes the requests in
+    // service (a minute at most for this model); nothing is billed over the weekend.
+    let stopped = r.instances.iter().find_map(|i| i.terminated_secs).unwrap();
+    let drain = stopped - (friday_17_utc + 600.0);
+    assert!((0.0..60.0).contains(&drain), "stopped {drain} s after the ten minutes");
+    let weekend_cost: f64 = r
+        .series
+        .iter()
+        .filter(|row| row.t_secs >= stopped && row.t_secs + 60.0 <= monday_06_utc)
+        .map(|row| row.cost_usd)
+        .sum();
+    assert_eq!(weekend_cost, 0.0);
+    // Monday's copy is in service before the traffic at 07:00 UTC: nothing fails all week.
+    assert_eq!(r.summary.errors.total, 0, "{:?}", r.summary.errors);
+}

@@ -103,19 +103,9 @@ fn main() -> ExitCode {
 fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
         Command::Run { scenario, example, seed, json, csv, csv_period, hash, stats, quiet } => {
-            let scenario = match (scenario, example) {
-                (_, Some(name)) => match examples::get(&name) {
-                    Some(s) => s,
-                    None => return Ok(unknown_example(&name)),
-                },
-                (Some(path), None) => match load(&path)? {
-                    Ok(s) => s,
-                    Err(code) => return Ok(code),
-                },
-                (None, None) => {
-                    eprintln!("error: give a scenario file, or --example NAME (see `scalelab example --list`)");
-                    return Ok(ExitCode::from(2));
-                }
+            let scenario = match file_or_example(scenario, example)? {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
             };
             run(&scenario, seed, json.as_deref(), csv.as_deref(), csv_period, hash, stats, quiet)
         }
@@ -168,19 +158,9 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            let scenario = match (scenario, example) {
-                (_, Some(name)) => match examples::get(&name) {
-                    Some(s) => s,
-                    None => return Ok(unknown_example(&name)),
-                },
-                (Some(path), None) => match load(&path)? {
-                    Ok(s) => s,
-                    Err(code) => return Ok(code),
-                },
-                (None, None) => {
-                    eprintln!("error: give a scenario file, or --example NAME");
-                    return Ok(ExitCode::from(2));
-                }
+            let scenario = match file_or_example(scenario, example)? {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
             };
             // Export only what validates: a broken configuration would fail in AWS too.
             if let Err(problems) = plan(&scenario, None) {
@@ -227,6 +207,19 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The scenario a command names: a built-in (`--example`) or a file. `Ok(Err(code))` means the
+/// problem was printed and the command should exit with `code`.
+fn file_or_example(path: Option<PathBuf>, example: Option<String>) -> Result<std::result::Result<Scenario, ExitCode>> {
+    match (path, example) {
+        (_, Some(name)) => Ok(examples::get(&name).ok_or_else(|| unknown_example(&name))),
+        (Some(path), None) => load(&path),
+        (None, None) => {
+            eprintln!("error: give a scenario file, or --example NAME (see `scalelab example --list`)");
+            Ok(Err(ExitCode::from(2)))
         }
     }
 }

@@ -65,6 +65,44 @@ pub struct Row {
     pub cost_usd: f64,
 }
 
+impl Row {
+    /// A period with no traffic and no instance: every count zero, every measurement missing.
+    pub fn empty(t_secs: f64, period_secs: f64, variant: u16) -> Row {
+        Row {
+            t_secs,
+            period_secs,
+            variant,
+            requests: 0,
+            invocations: 0,
+            invocations_per_instance: 0.0,
+            succeeded: 0,
+            model_errors: 0,
+            errors_5xx: 0,
+            errors_4xx: 0,
+            no_capacity_failures: 0,
+            model_latency_avg_ms: None,
+            model_latency_p50_ms: None,
+            model_latency_p90_ms: None,
+            model_latency_p99_ms: None,
+            model_latency_max_ms: None,
+            overhead_latency_avg_ms: None,
+            concurrent_requests_per_model: None,
+            cpu_utilization: None,
+            gpu_utilization: None,
+            memory_utilization: None,
+            desired_instances: 0,
+            pending_instances: 0,
+            in_service_instances: 0,
+            billed_instances: 0,
+            approximate_backlog_size: None,
+            approximate_backlog_size_per_instance: None,
+            approximate_age_of_oldest_request_secs: None,
+            has_backlog_without_capacity: None,
+            cost_usd: 0.0,
+        }
+    }
+}
+
 /// How utilization follows work, per variant.
 #[derive(Clone, Copy, Debug)]
 pub struct UtilModel {

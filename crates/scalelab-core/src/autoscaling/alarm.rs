@@ -246,36 +246,12 @@ mod tests {
 
     fn row(t: f64, ipi: f64, in_service: u32) -> Row {
         Row {
-            t_secs: t,
-            period_secs: 60.0,
-            variant: 0,
-            requests: 0,
             invocations: ipi as u64,
             invocations_per_instance: ipi,
-            succeeded: 0,
-            model_errors: 0,
-            errors_5xx: 0,
-            errors_4xx: 0,
-            no_capacity_failures: 0,
-            model_latency_avg_ms: None,
-            model_latency_p50_ms: None,
-            model_latency_p90_ms: None,
-            model_latency_p99_ms: None,
-            model_latency_max_ms: None,
-            overhead_latency_avg_ms: None,
-            concurrent_requests_per_model: None,
-            cpu_utilization: None,
-            gpu_utilization: None,
-            memory_utilization: None,
             desired_instances: in_service,
-            pending_instances: 0,
             in_service_instances: in_service,
             billed_instances: in_service,
-            approximate_backlog_size: None,
-            approximate_backlog_size_per_instance: None,
-            approximate_age_of_oldest_request_secs: None,
-            has_backlog_without_capacity: None,
-            cost_usd: 0.0,
+            ..Row::empty(t, 60.0, 0)
         }
     }
 

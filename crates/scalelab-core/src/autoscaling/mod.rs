@@ -239,23 +239,27 @@ pub fn compile(
         }
     }
 
+    // A policy's or scheduled action's target: resolved, and registered. (variant, target)
+    let registered = |path: &str, ns: &str, id: &str, dim: &str, err: &mut dyn FnMut(String, String)| {
+        let variant = resolve_target(path, ns, id, dim, err)?;
+        let target = targets.iter().position(|t| t.variant == variant);
+        if target.is_none() {
+            err(
+                format!("{path}.ResourceId"),
+                format!(
+                    "\"{id}\" is not registered: add a RegisterScalableTarget for it with MinCapacity and MaxCapacity"
+                ),
+            );
+        }
+        Some((variant, target?))
+    };
     let mut policies: Vec<PolicyDef> = Vec::new();
     let mut alarms: Vec<AlarmBinding> = Vec::new();
     for (i, p) in cfg.put_scaling_policy.iter().enumerate() {
         let path = format!("scaling.PutScalingPolicy[{i}]");
-        let Some(variant) =
-            resolve_target(&path, &p.service_namespace, &p.resource_id, &p.scalable_dimension, &mut err)
+        let Some((variant, target)) =
+            registered(&path, &p.service_namespace, &p.resource_id, &p.scalable_dimension, &mut err)
         else {
-            continue;
-        };
-        let Some(target) = targets.iter().position(|t| t.variant == variant) else {
-            err(
-                format!("{path}.ResourceId"),
-                format!(
-                    "\"{}\" is not registered: add a RegisterScalableTarget for it with MinCapacity and MaxCapacity",
-                    p.resource_id
-                ),
-            );
             continue;
         };
         if policies.iter().any(|q| q.target == target && q.name == p.policy_name) {
@@ -498,16 +502,9 @@ pub fn compile(
     let mut firings = Vec::new();
     for (i, a) in cfg.put_scheduled_action.iter().enumerate() {
         let path = format!("scaling.PutScheduledAction[{i}]");
-        let Some(variant) =
-            resolve_target(&path, &a.service_namespace, &a.resource_id, &a.scalable_dimension, &mut err)
+        let Some((_, target)) =
+            registered(&path, &a.service_namespace, &a.resource_id, &a.scalable_dimension, &mut err)
         else {
-            continue;
-        };
-        let Some(target) = targets.iter().position(|t| t.variant == variant) else {
-            err(
-                format!("{path}.ResourceId"),
-                format!("\"{}\" is not registered: add a RegisterScalableTarget for it", a.resource_id),
-            );
             continue;
         };
         let act = a.scalable_target_action;

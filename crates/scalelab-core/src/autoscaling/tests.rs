@@ -62,36 +62,14 @@ fn rows(points: &[(f64, f64)]) -> Vec<Row> {
         .iter()
         .enumerate()
         .map(|(k, &(ipi, cpu))| Row {
-            t_secs: 60.0 * k as f64,
-            period_secs: 60.0,
-            variant: 0,
             requests: ipi as u64,
             invocations: ipi as u64,
             invocations_per_instance: ipi,
-            succeeded: 0,
-            model_errors: 0,
-            errors_5xx: 0,
-            errors_4xx: 0,
-            no_capacity_failures: 0,
-            model_latency_avg_ms: None,
-            model_latency_p50_ms: None,
-            model_latency_p90_ms: None,
-            model_latency_p99_ms: None,
-            model_latency_max_ms: None,
-            overhead_latency_avg_ms: None,
-            concurrent_requests_per_model: None,
             cpu_utilization: (cpu >= 0.0).then_some(cpu),
-            gpu_utilization: None,
-            memory_utilization: None,
             desired_instances: 1,
-            pending_instances: 0,
             in_service_instances: u32::from(cpu >= 0.0),
             billed_instances: u32::from(cpu >= 0.0),
-            approximate_backlog_size: None,
-            approximate_backlog_size_per_instance: None,
-            approximate_age_of_oldest_request_secs: None,
-            has_backlog_without_capacity: None,
-            cost_usd: 0.0,
+            ..Row::empty(60.0 * k as f64, 60.0, 0)
         })
         .collect()
 }

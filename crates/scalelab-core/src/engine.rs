@@ -908,12 +908,14 @@ impl Simulation {
             let t = now + var.timeout_us;
             self.schedule(t, Ev::BacklogExpire { variant: v as u16 });
         }
-        let serving = self.variants.get(v).map(|x| x.in_service.clone()).unwrap_or_default();
-        for inst in serving {
+        // `feed` never changes which instances are in service, so indexing is stable.
+        let mut k = 0;
+        while let Some(&inst) = self.variants.get(v).and_then(|x| x.in_service.get(k)) {
             if self.variants.get(v).is_none_or(|x| x.backlog.as_ref().is_none_or(VecDeque::is_empty)) {
                 break;
             }
             self.feed(inst);
+            k += 1;
         }
         self.sync_gauges(v);
     }

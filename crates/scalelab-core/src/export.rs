@@ -18,6 +18,11 @@ fn set(v: &mut Value, key: &str, value: Value) {
     }
 }
 
+/// What stands for step policy `k`'s ARN in an alarm's actions until a format wires it.
+fn placeholder(k: usize) -> String {
+    format!("__POLICY_ARN_{k}__")
+}
+
 /// `v[key]`, or null.
 fn field<'a>(v: &'a Value, key: &str) -> &'a Value {
     v.get(key).unwrap_or(&Value::Null)
@@ -100,19 +105,31 @@ fn requests(s: &Scenario) -> Requests {
             (serde_json::to_value(p).unwrap_or(Value::Null), step)
         })
         .collect();
+    // Policy references in AlarmActions become placeholders each format wires to the policy's
+    // ARN; other actions (notification topics) stay as they are.
     let alarms = cfg
         .put_metric_alarm
         .iter()
         .map(|a| {
-            let refs: Vec<usize> = a
+            let mut refs = Vec::new();
+            let actions: Vec<Value> = a
                 .alarm_actions
                 .iter()
-                .filter_map(|act| {
-                    let name = act.rsplit_once("policyName/").map_or(act.as_str(), |(_, n)| n);
-                    cfg.put_scaling_policy.iter().position(|p| p.policy_name == name)
+                .map(|act| {
+                    let policy = crate::autoscaling::policy_name_of(act)
+                        .and_then(|name| cfg.put_scaling_policy.iter().position(|p| p.policy_name == name));
+                    match policy {
+                        Some(k) => {
+                            refs.push(k);
+                            Value::String(placeholder(k))
+                        }
+                        None => Value::String(act.clone()),
+                    }
                 })
                 .collect();
-            (serde_json::to_value(a).unwrap_or(Value::Null), refs)
+            let mut body = serde_json::to_value(a).unwrap_or(Value::Null);
+            set(&mut body, "AlarmActions", Value::Array(actions));
+            (body, refs)
         })
         .collect();
     let on_demand = s
@@ -189,15 +206,9 @@ fn cli(s: &Scenario) -> String {
         }
     }
     for (a, refs) in &r.alarms {
-        let mut a = a.clone();
-        set(
-            &mut a,
-            "AlarmActions",
-            refs.iter().map(|k| Value::String(format!("__POLICY_ARN_{k}__"))).collect::<Vec<_>>().into(),
-        );
-        let mut text = shell_quote(&pretty(&a));
+        let mut text = shell_quote(&pretty(a));
         for k in refs {
-            text = text.replace(&format!("\"__POLICY_ARN_{k}__\""), &format!("\"'\"$POLICY_ARN_{k}\"'\""));
+            text = text.replace(&format!("\"{}\"", placeholder(*k)), &format!("\"'\"$POLICY_ARN_{k}\"'\""));
         }
         o += &format!("aws cloudwatch put-metric-alarm --cli-input-json {text}\n\n");
     }
@@ -258,15 +269,9 @@ fn boto3(s: &Scenario) -> String {
         }
     }
     for (a, refs) in &r.alarms {
-        let mut a = a.clone();
-        set(
-            &mut a,
-            "AlarmActions",
-            refs.iter().map(|k| Value::String(format!("__POLICY_ARN_{k}__"))).collect::<Vec<_>>().into(),
-        );
-        let mut text = python(&a, 0);
+        let mut text = python(a, 0);
         for k in refs {
-            text = text.replace(&format!("\"__POLICY_ARN_{k}__\""), &format!("policy_arn_{k}"));
+            text = text.replace(&format!("\"{}\"", placeholder(*k)), &format!("policy_arn_{k}"));
         }
         o += &format!("cloudwatch.put_metric_alarm(**{text})\n\n");
     }
@@ -341,11 +346,21 @@ fn cloudformation(s: &Scenario) -> Value {
     for (a, refs) in &r.alarms {
         let id = logical_id("Alarm", field(a, "AlarmName").as_str().unwrap_or("Alarm"));
         let mut props = without(a, &["Tags"]);
-        set(
-            &mut props,
-            "AlarmActions",
-            refs.iter().filter_map(|k| policy_ids.get(*k)).map(|pid| json!({"Ref": pid})).collect(),
-        );
+        let actions: Vec<Value> = field(a, "AlarmActions")
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|act| {
+                        let policy = refs.iter().find(|k| act.as_str() == Some(placeholder(**k).as_str()));
+                        match policy.and_then(|k| policy_ids.get(*k)) {
+                            Some(pid) => json!({"Ref": pid}),
+                            None => act.clone(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        set(&mut props, "AlarmActions", Value::Array(actions));
         resources.insert(id, json!({"Type": "AWS::CloudWatch::Alarm", "Properties": props}));
     }
     json!({
@@ -465,6 +480,22 @@ mod tests {
         assert!(cdk.contains("\"scalingTargetId\": scalableTargetAllTraffic.ref,"), "{cdk}");
         assert!(cdk.contains("\"alarmActions\": [\n        scalingPolicyLatencyStepScaling.ref\n      ]"), "{cdk}");
         assert!(!cdk.contains("__REF_"), "{cdk}");
+    }
+
+    #[test]
+    fn notification_actions_are_kept_beside_the_policy() {
+        let mut s = examples::get("seed-000-step-scaling-latency").unwrap();
+        let topic = "arn:aws:sns:us-east-1:123456789012:latency-alerts";
+        s.scaling.as_mut().unwrap().put_metric_alarm[0].alarm_actions.push(topic.into());
+        assert!(export(&s, Format::Cli).contains(topic));
+        assert!(export(&s, Format::Boto3).contains(&format!("policy_arn_0,\n        \"{topic}\",")));
+        let cfn: Value = serde_json::from_str(&export(&s, Format::CloudFormation)).unwrap();
+        assert_eq!(
+            cfn["Resources"]["AlarmResnet50LatencyHigh"]["Properties"]["AlarmActions"],
+            json!([{"Ref": "ScalingPolicyLatencyStepScaling"}, topic])
+        );
+        let json: Value = serde_json::from_str(&export(&s, Format::Json)).unwrap();
+        assert_eq!(json["scaling"]["PutMetricAlarm"][0]["AlarmActions"], json!(["Latency-StepScaling", topic]));
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn parse_resource_id(id: &str) -> Option<(&str, &str)> {
 
 /// Resolves a policy reference in `AlarmActions`: a policy name, or an Application Auto Scaling
 /// policy ARN ending in `policyName/NAME`.
-fn policy_name_of(action: &str) -> Option<&str> {
+pub(crate) fn policy_name_of(action: &str) -> Option<&str> {
     if action.starts_with("arn:") {
         if !action.contains(":autoscaling:") {
             return None;

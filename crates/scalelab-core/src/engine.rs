@@ -8,11 +8,12 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
+use crate::client::{AfterFailure, ClientPlan, RetryOn};
 use crate::hist::Histogram;
 use crate::limits;
 use crate::metrics::{Gauges, Recorder, UtilModel};
 use crate::plan::Plan;
-use crate::report::{Activity, Errors, InstanceRecord, Latency, Report, Summary, VariantSummary};
+use crate::report::{Activity, ClientSummary, Errors, InstanceRecord, Latency, Report, Summary, VariantSummary};
 use crate::rng::{Sampler, Stream};
 use crate::scaling::{Command, ManualSchedule, Scaler, VariantView, View};
 use crate::scenario::Routing;
@@ -25,8 +26,13 @@ enum Ev {
     /// One request finished service.
     Done {
         inst: u32,
-        arrival: SimTime,
+        req: Req,
         start: SimTime,
+    },
+    /// A client sends attempt `attempt` (1 = the first) of a request first sent at `first`.
+    Attempt {
+        first: SimTime,
+        attempt: u32,
     },
     /// A batch finished service; its arrival times are in `batches[slot]`.
     BatchDone {
@@ -57,6 +63,22 @@ enum Ev {
     Wake {
         scaler: u16,
     },
+    /// Free queue consumers take visible messages.
+    Pump,
+}
+
+/// A request in an instance's queue or in service: when this attempt arrived, and when the
+/// client first sent the request (earlier only after retries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Req {
+    at: SimTime,
+    first: SimTime,
+}
+
+impl Req {
+    fn new(at: SimTime) -> Req {
+        Req { at, first: at }
+    }
 }
 
 #[derive(Debug)]
@@ -106,8 +128,8 @@ struct Instance {
     busy: u32,
     /// Requests in service (a batch counts its size).
     serving: u32,
-    /// Arrival times of queued requests, oldest first.
-    queue: VecDeque<SimTime>,
+    /// Queued requests, oldest first.
+    queue: VecDeque<Req>,
     expire_pending: bool,
     batch_wait_pending: bool,
     /// For a copy of an inference component: the managed instance hosting it.
@@ -211,7 +233,7 @@ pub struct Simulation {
     variants: Vec<VariantState>,
     instances: Vec<Instance>,
     hosts: Vec<Host>,
-    batches: Vec<Vec<SimTime>>,
+    batches: Vec<Vec<Req>>,
     free_batches: Vec<u32>,
     scalers: Vec<Box<dyn Scaler>>,
     metrics: Recorder,
@@ -225,6 +247,25 @@ pub struct Simulation {
     warnings: Vec<String>,
     launch_limit_warned: bool,
     events: u64,
+    client: Option<ClientPlan>,
+    client_rng: Stream,
+    clients: ClientCounters,
+}
+
+/// Counts of the client's behaviour (retries or queue); all zero without a client section.
+#[derive(Debug, Default)]
+struct ClientCounters {
+    attempts: u64,
+    retries: u64,
+    retried_requests: u64,
+    /// Requests waiting for their next attempt (backoff, visibility timeout, delivery delay).
+    waiting: u64,
+    gave_up: u64,
+    /// A queue with bounded consumers: messages visible and waiting for a consumer
+    /// (first sent, attempt), the consumers busy, and whether a `Pump` is scheduled.
+    visible: VecDeque<(SimTime, u32)>,
+    consumers_busy: u32,
+    pump_pending: bool,
 }
 
 impl Simulation {
@@ -342,6 +383,9 @@ impl Simulation {
             warnings: plan.warnings.clone(),
             launch_limit_warned: false,
             events: 0,
+            client: plan.client.clone(),
+            client_rng: Stream::new(seed, "client"),
+            clients: ClientCounters::default(),
         };
         // The endpoint exists at the start: initial instances are in service from t = 0.
         for (v, vp) in plan.variants.iter().enumerate() {
@@ -419,9 +463,36 @@ impl Simulation {
                 if let Some(t) = self.arrivals.next_arrival() {
                     self.schedule(t, Ev::Arrival);
                 }
-                self.arrive();
+                let now = self.now;
+                let bounded = self.client.as_ref().and_then(ClientPlan::consumers).is_some();
+                match self.client.as_ref().map(ClientPlan::first_delay_us) {
+                    Some(0) if bounded => {
+                        self.clients.waiting += 1;
+                        self.clients.visible.push_back((now, 1));
+                        self.pump();
+                    }
+                    Some(delay) if delay > 0 => {
+                        self.clients.waiting += 1;
+                        self.schedule(now + delay, Ev::Attempt { first: now, attempt: 1 });
+                    }
+                    _ => self.arrive(now, 1),
+                }
             }
-            Ev::Done { inst, arrival, start } => self.done(inst, arrival, start),
+            Ev::Attempt { first, attempt } => {
+                if self.client.as_ref().and_then(ClientPlan::consumers).is_some() {
+                    // The message is visible again: it waits for a free consumer.
+                    self.clients.visible.push_back((first, attempt));
+                    self.pump();
+                } else {
+                    self.clients.waiting -= 1;
+                    self.arrive(first, attempt);
+                }
+            }
+            Ev::Pump => {
+                self.clients.pump_pending = false;
+                self.pump();
+            }
+            Ev::Done { inst, req, start } => self.done(inst, req, start),
             Ev::BatchDone { inst, slot, start } => self.batch_done(inst, slot, start),
             Ev::BatchWait { inst } => {
                 if let Some(i) = self.instances.get_mut(inst as usize) {
@@ -469,9 +540,11 @@ impl Simulation {
         }
     }
 
-    fn arrive(&mut self) {
+    /// Attempt `attempt` of a request the client first sent at `first` reaches the endpoint.
+    fn arrive(&mut self, first: SimTime, attempt: u32) {
         let v = self.pick_variant();
         self.metrics.request(v);
+        self.clients.attempts += 1;
         let now = self.now;
         let var = self.variant_mut(v);
         var.requests += 1;
@@ -481,9 +554,8 @@ impl Simulation {
         }
         let n = var.in_service.len();
         if n == 0 {
-            var.errors.no_capacity += 1;
             self.metrics.no_capacity(v);
-            self.record_error_time();
+            self.attempt_failed(v, RetryOn::NoCapacity, first, attempt);
             return;
         }
         let Some(inst) = self.route(v, n) else { return };
@@ -491,12 +563,13 @@ impl Simulation {
         let Some(var) = self.variants.get(v) else { return };
         let (capacity, batching, workers) = (var.queue_capacity, var.batching.is_some(), var.workers);
         let Some(i) = self.instances.get_mut(inst as usize) else { return };
+        let req = Req { at: now, first };
         if !batching && i.busy < workers && i.queue.is_empty() {
             // Straight into service.
             self.variant_mut(v).outstanding += 1;
-            self.start_single(inst, now, now);
+            self.start_single(inst, req, now);
         } else if i.queue.len() < capacity {
-            i.queue.push_back(now);
+            i.queue.push_back(req);
             let schedule_expiry = !i.expire_pending;
             i.expire_pending = true;
             self.variant_mut(v).outstanding += 1;
@@ -508,11 +581,69 @@ impl Simulation {
                 self.dispatch(inst);
             }
         } else {
-            self.variant_mut(v).errors.service_unavailable += 1;
             self.metrics.error_5xx(v);
-            self.record_error_time();
+            self.attempt_failed(v, RetryOn::ServiceUnavailable, first, attempt);
         }
         self.sync_gauges(v);
+    }
+
+    /// Free consumers of a bounded queue take visible messages, oldest first.
+    fn pump(&mut self) {
+        let Some(limit) = self.client.as_ref().and_then(ClientPlan::consumers) else { return };
+        while self.clients.consumers_busy < limit {
+            let Some((first, attempt)) = self.clients.visible.pop_front() else { break };
+            self.clients.consumers_busy += 1;
+            self.clients.waiting -= 1;
+            self.arrive(first, attempt);
+        }
+    }
+
+    /// `n` attempts ended (answered, failed or timed out): a bounded queue's consumers that
+    /// made them are free again and take more messages once the current event is done.
+    fn attempts_ended(&mut self, n: u64) {
+        if n == 0 || self.client.as_ref().and_then(ClientPlan::consumers).is_none() {
+            return;
+        }
+        self.clients.consumers_busy = self.clients.consumers_busy.saturating_sub(n as u32);
+        if !self.clients.pump_pending && !self.clients.visible.is_empty() {
+            self.clients.pump_pending = true;
+            let now = self.now;
+            self.schedule(now, Ev::Pump);
+        }
+    }
+
+    /// An attempt failed at the endpoint (CloudWatch has counted it): the client retries it
+    /// later, or the request ends with this error.
+    fn attempt_failed(&mut self, v: usize, why: RetryOn, first: SimTime, attempt: u32) {
+        let now = self.now;
+        let next = match &self.client {
+            Some(c) => c.after_failure(why, attempt, first, now, &mut self.client_rng),
+            None => AfterFailure::GiveUp,
+        };
+        match next {
+            AfterFailure::RetryAt(t) => {
+                // The request is no longer this variant's: its next attempt is routed afresh.
+                self.variant_mut(v).requests -= 1;
+                self.clients.waiting += 1;
+                self.clients.retries += 1;
+                if attempt == 1 {
+                    self.clients.retried_requests += 1;
+                }
+                self.schedule(t, Ev::Attempt { first, attempt: attempt + 1 });
+            }
+            AfterFailure::GiveUp => {
+                let e = &mut self.variant_mut(v).errors;
+                match why {
+                    RetryOn::NoCapacity => e.no_capacity += 1,
+                    RetryOn::ServiceUnavailable => e.service_unavailable += 1,
+                }
+                if attempt > 1 {
+                    self.clients.gave_up += 1;
+                }
+                self.record_error_time();
+            }
+        }
+        self.attempts_ended(1);
     }
 
     /// Picks the instance of variant `v` (which has `n` > 0 instances in service).
@@ -561,7 +692,7 @@ impl Simulation {
 
     /// Starts serving one request on a free worker (no batching). The caller has already
     /// counted it in the variant's outstanding requests.
-    fn start_single(&mut self, inst: u32, arrival: SimTime, now: SimTime) {
+    fn start_single(&mut self, inst: u32, req: Req, now: SimTime) {
         let Some(i) = self.instances.get_mut(inst as usize) else { return };
         let v = i.variant as usize;
         i.busy += 1;
@@ -572,7 +703,7 @@ impl Simulation {
             Some(sampler) => sampler.sample_us(&mut var.service_rng),
             None => 0,
         };
-        self.schedule(now + s, Ev::Done { inst, arrival, start: now });
+        self.schedule(now + s, Ev::Done { inst, req, start: now });
     }
 
     /// Moves queued requests into service while workers are free.
@@ -592,7 +723,7 @@ impl Simulation {
                 if i.busy >= workers || i.queue.is_empty() {
                     return;
                 }
-                let oldest = i.queue.front().copied().unwrap_or(now);
+                let oldest = i.queue.front().map_or(now, |r| r.at);
                 if i.queue.len() < max && now < oldest + max_wait {
                     if !i.batch_wait_pending {
                         i.batch_wait_pending = true;
@@ -627,8 +758,8 @@ impl Simulation {
                 if i.busy >= workers {
                     return;
                 }
-                let Some(arrival) = i.queue.pop_front() else { return };
-                self.start_single(inst, arrival, now);
+                let Some(req) = i.queue.pop_front() else { return };
+                self.start_single(inst, req, now);
             }
         }
     }
@@ -640,16 +771,17 @@ impl Simulation {
         let timeout = self.variant_mut(v).timeout_us;
         let Some(i) = self.instances.get_mut(inst as usize) else { return };
         let mut dropped = 0u64;
-        while i.queue.front().is_some_and(|&a| a + timeout <= now) {
+        while i.queue.front().is_some_and(|r| r.at + timeout <= now) {
             i.queue.pop_front();
             dropped += 1;
         }
-        let next = i.queue.front().map(|&a| a + timeout);
+        let next = i.queue.front().map(|r| r.at + timeout);
         if let Some(t) = next {
             i.expire_pending = true;
             self.schedule(t, Ev::Expire { inst });
         }
         if dropped > 0 {
+            self.attempts_ended(dropped);
             let var = self.variant_mut(v);
             var.errors.model_error += dropped;
             var.outstanding -= dropped;
@@ -661,9 +793,10 @@ impl Simulation {
     }
 
     /// Records the outcome of one served request.
-    fn complete(&mut self, v: usize, arrival: SimTime, start: SimTime) {
+    fn complete(&mut self, v: usize, req: Req, start: SimTime) {
         let now = self.now;
-        let model_us = now - arrival;
+        self.attempts_ended(1);
+        let model_us = now - req.at;
         if model_us > self.variant_mut(v).timeout_us {
             self.variant_mut(v).errors.model_error += 1;
             self.metrics.model_error(v);
@@ -675,15 +808,16 @@ impl Simulation {
         let overhead = var.overhead.sample_us(&mut var.overhead_rng);
         self.metrics.success(v, model_us, overhead);
         self.model_latency.record(model_us);
-        self.queue_wait.record(start - arrival);
-        let total = model_us + overhead;
+        self.queue_wait.record(start - req.at);
+        // The client waited from its first attempt: retries and backoffs included.
+        let total = now - req.first + overhead;
         self.latency.record(total);
         if self.slo_us.is_some_and(|slo| total <= slo) {
             self.within_slo += 1;
         }
     }
 
-    fn done(&mut self, inst: u32, arrival: SimTime, start: SimTime) {
+    fn done(&mut self, inst: u32, req: Req, start: SimTime) {
         let Some(i) = self.instances.get_mut(inst as usize) else { return };
         i.busy -= 1;
         i.serving -= 1;
@@ -691,7 +825,7 @@ impl Simulation {
         let var = self.variant_mut(v);
         var.busy -= 1;
         var.outstanding -= 1;
-        self.complete(v, arrival, start);
+        self.complete(v, req, start);
         self.dispatch(inst);
         self.feed(inst);
         self.after_instance_change(inst);
@@ -709,8 +843,8 @@ impl Simulation {
         let var = self.variant_mut(v);
         var.busy -= 1;
         var.outstanding -= u64::from(n);
-        for &arrival in &batch {
-            self.complete(v, arrival, start);
+        for &req in &batch {
+            self.complete(v, req, start);
         }
         if let Some(b) = self.batches.get_mut(slot as usize) {
             *b = batch;
@@ -900,6 +1034,7 @@ impl Simulation {
             var.errors.service_unavailable += 1;
             self.metrics.error_5xx(v);
             self.record_error_time();
+            self.attempts_ended(1);
             return;
         }
         q.push_back(now);
@@ -947,13 +1082,13 @@ impl Simulation {
             self.metrics.invocation(v, n);
             self.variant_mut(v).outstanding += 1;
             if let Some(i) = self.instances.get_mut(inst as usize) {
-                i.queue.push_back(arrival);
+                i.queue.push_back(Req::new(arrival));
             }
             moved += 1;
         }
         if moved > 0 {
             let pending = self.inst(inst).is_some_and(|i| i.expire_pending);
-            if !pending && let Some(front) = self.inst(inst).and_then(|i| i.queue.front().copied()) {
+            if !pending && let Some(front) = self.inst(inst).and_then(|i| i.queue.front().map(|r| r.at)) {
                 let t = (front + self.variant_mut(v).timeout_us).max(now);
                 if let Some(i) = self.instances.get_mut(inst as usize) {
                     i.expire_pending = true;
@@ -984,6 +1119,7 @@ impl Simulation {
                 self.metrics.model_error(v);
             }
             self.record_error_time();
+            self.attempts_ended(dropped);
         }
         let var = self.variant_mut(v);
         if let Some(t) = next
@@ -1216,7 +1352,20 @@ impl Simulation {
             });
         }
         total.total = total.model_error + total.service_unavailable + total.no_capacity;
+        // Requests waiting for a retry belong to no variant until their next attempt.
+        requests += self.clients.waiting;
         let in_flight = requests - succeeded - total.total;
+        let client = self.client.as_ref().map(|c| ClientSummary {
+            mode: match c {
+                ClientPlan::Retry { .. } => "retry".into(),
+                ClientPlan::Queue { .. } => "queue".into(),
+            },
+            attempts: self.clients.attempts,
+            retries: self.clients.retries,
+            retried_requests: self.clients.retried_requests,
+            gave_up_after_retry: self.clients.gave_up,
+            waiting_at_end: self.clients.waiting,
+        });
         let duration_secs = end as f64 / US_PER_SEC as f64;
         let summary = Summary {
             requests,
@@ -1234,6 +1383,7 @@ impl Simulation {
             slo_latency_ms: self.slo_us.map(|s| s as f64 / 1000.0),
             slo_attainment: self.slo_us.and_then(|_| (requests > 0).then(|| self.within_slo as f64 / requests as f64)),
             first_error_secs: self.first_error.map(|t| t as f64 / US_PER_SEC as f64),
+            client,
         };
         let to_secs = |t: SimTime| t as f64 / US_PER_SEC as f64;
         // Billed instances: plain instances, and the managed instances hosting copies.

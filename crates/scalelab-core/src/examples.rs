@@ -54,6 +54,16 @@ pub const EXAMPLES: &[Example] = &[
         json: include_str!("../scenarios/seed-003-scale-to-zero.json"),
     },
     Example {
+        name: "seed-003-client-retries",
+        group: "Scale to zero (seed 003)",
+        json: include_str!("../scenarios/seed-003-client-retries.json"),
+    },
+    Example {
+        name: "seed-003-sqs-buffer",
+        group: "Scale to zero (seed 003)",
+        json: include_str!("../scenarios/seed-003-sqs-buffer.json"),
+    },
+    Example {
         name: "seed-003-weekend-schedule",
         group: "Scale to zero (seed 003)",
         json: include_str!("../scenarios/seed-003-weekend-schedule.json"),

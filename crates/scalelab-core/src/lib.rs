@@ -12,6 +12,7 @@
 
 pub mod autoscaling;
 pub mod catalog;
+pub mod client;
 pub mod engine;
 pub mod examples;
 pub mod export;

@@ -26,6 +26,7 @@ pub struct Plan {
     pub publish_delay_us: SimTime,
     pub slo_us: Option<SimTime>,
     pub autoscaling: Option<crate::autoscaling::AutoScalingPlan>,
+    pub client: Option<crate::client::ClientPlan>,
     pub warnings: Vec<String>,
 }
 
@@ -415,6 +416,8 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         let clock = crate::autoscaling::RunClock { start_unix_secs, duration_us: s.duration.as_micros() };
         crate::autoscaling::compile(cfg, e, s.metrics.publish_delay.as_micros(), clock, &mut p, &mut warnings)
     });
+    let is_async = e.variants.iter().any(|v| v.async_inference.is_some());
+    let client = s.client.as_ref().and_then(|c| crate::client::ClientPlan::compile(c, is_async, &mut p, &mut warnings));
     if !p.is_empty() {
         return Err(Problems(p));
     }
@@ -432,6 +435,7 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         publish_delay_us: s.metrics.publish_delay.as_micros(),
         slo_us: s.slo_latency.map(|d| d.as_micros()),
         autoscaling,
+        client,
         warnings,
     })
 }

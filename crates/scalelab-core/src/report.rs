@@ -54,6 +54,26 @@ pub struct Summary {
     pub slo_attainment: Option<f64>,
     /// Seconds from the start to the first failed request.
     pub first_error_secs: Option<f64>,
+    /// The client's retries or queue, when the scenario has a `client` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientSummary>,
+}
+
+/// What the client's retries or queue did. CloudWatch's counts (the series) include every
+/// attempt; the summary's requests and errors count each request once, by its final outcome.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClientSummary {
+    /// "retry" or "queue".
+    pub mode: String,
+    /// Attempts that reached the endpoint (first attempts included).
+    pub attempts: u64,
+    pub retries: u64,
+    /// Requests that needed at least one retry.
+    pub retried_requests: u64,
+    /// Requests that failed although retried (attempts used up, dead-letter queue, retention).
+    pub gave_up_after_retry: u64,
+    /// Requests still waiting for their next attempt when the run ended (counted in flight).
+    pub waiting_at_end: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

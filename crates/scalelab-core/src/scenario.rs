@@ -48,6 +48,9 @@ pub struct Scenario {
     /// Application Auto Scaling: AWS request bodies, listed under the names of the API calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling: Option<crate::autoscaling::aws::ScalingConfig>,
+    /// What clients do when an invocation fails: retry with backoff, or queue (SQS-like).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<crate::client::Client>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]

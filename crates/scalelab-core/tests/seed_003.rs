@@ -100,3 +100,28 @@ fn the_weekend_schedule_scales_to_zero_and_back_in_paris_time() {
     // Monday's copy is in service before the traffic at 07:00 UTC: nothing fails all week.
     assert_eq!(r.summary.errors.total, 0, "{:?}", r.summary.errors);
 }
+
+/// Seed 003's advice for the wake-up window: retry on the client, or buffer in a queue.
+#[test]
+fn retries_and_a_queue_keep_requests_that_would_fail_while_waking_up() {
+    let base = run(&examples::get("seed-003-scale-to-zero").unwrap());
+    let retries = run(&examples::get("seed-003-client-retries").unwrap());
+    let queue = run(&examples::get("seed-003-sqs-buffer").unwrap());
+    let woke = wake_up_minutes(&base);
+    assert!(base.summary.errors.no_capacity > 100);
+
+    // Retries: no request ends with ValidationError, though CloudWatch counts more failed
+    // attempts than the run without retries (each retry is one).
+    let c = retries.summary.client.as_ref().unwrap();
+    assert_eq!(retries.summary.errors.no_capacity, 0);
+    assert!(c.retried_requests >= base.summary.errors.no_capacity * 9 / 10);
+    let cw = |r: &Report| r.series.iter().map(|row| row.no_capacity_failures).sum::<u64>();
+    assert!(cw(&retries) > 2 * cw(&base), "{} vs {}", cw(&retries), cw(&base));
+
+    // The queue: nothing fails; the messages of the wake-up window wait for it.
+    assert_eq!(queue.summary.errors.total, 0, "{:?}", queue.summary.errors);
+    let max_wait_min = queue.summary.latency_ms.max.unwrap() / 60_000.0;
+    assert!(max_wait_min >= woke - 1.0, "longest wait {max_wait_min:.1} min, wake-up {woke:.1} min");
+    let q = queue.summary.client.as_ref().unwrap();
+    assert_eq!(q.gave_up_after_retry, 0);
+}

@@ -3,7 +3,8 @@
 //! - `test`: every check the project has (format, lints, unit and integration tests, the wasm
 //!   build of the core and the native-vs-wasm determinism check). Installs what it needs.
 //! - `bench`: engine throughput and memory on reference scenarios, side by side with SimPy.
-//! - `serve`: the main job (today: the CLI on the default scenario).
+//! - `serve`: the main job: build the web playground and serve it on http://127.0.0.1:8080.
+//! - `dist`: the release site in `dist/`; `bench-web`: page timings in headless Chromium.
 //!
 //! Dependency-free on purpose: it only runs other programs.
 
@@ -12,6 +13,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 mod bench;
+mod web;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -20,10 +22,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("bench") => bench::bench(),
-        Some("serve") => serve(),
+        Some("serve") => web::serve(),
+        Some("dist") => web::dist(),
+        Some("bench-web") => web::bench_web(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  test    run every check (fmt, clippy, tests, wasm build, native-vs-wasm determinism)\n  bench   engine figures on reference scenarios, with SimPy side by side\n  serve   run the main job"
+                "usage: cargo xtask <command>\n\n  serve      build the playground and serve it on http://127.0.0.1:8080 (installs what is missing)\n  dist       build the release site into dist/\n  test       run every check (fmt, clippy, tests, wasm, determinism, AWS exports, browser tests)\n  bench      engine figures on reference scenarios, with SimPy side by side\n  bench-web  page timings in headless Chromium"
             );
             return ExitCode::from(2);
         }
@@ -143,6 +147,9 @@ fn test() -> Result {
     })?;
     steps.step("native and wasm runs give byte-identical reports", determinism)?;
     steps.step("AWS exports pass botocore's models, the AWS CLI, moto and cfn-lint", aws_exports)?;
+    steps.step("web tools: Trunk, wasm-bindgen CLI, wasm-opt (installed once)", web::ensure_web_tools)?;
+    steps.step("the core in headless Chromium gives the native report hashes", web::browser_unit_tests)?;
+    steps.step("end to end: the release site in headless Chromium", web::e2e)?;
     println!("\nAll {} steps passed in {:.0} s:", steps.done.len(), started.elapsed().as_secs_f64());
     for (name, secs) in &steps.done {
         println!("  {secs:>6.1} s  {name}");
@@ -277,12 +284,5 @@ fn aws_exports() -> Result {
     }
     let mut c = Command::new(python);
     c.arg(root().join("tests/aws/check_exports.py")).arg(&cli).args(&names).env_remove("PYTHONPATH");
-    run(c)
-}
-
-fn serve() -> Result {
-    println!("==> the main job: the default scenario (seed 001, one ml.m4.xlarge under the load test)");
-    let mut c = cargo();
-    c.args(["run", "--release", "-q", "-p", "scalelab-cli", "--", "run", "--example", "seed-001-before"]);
     run(c)
 }

@@ -1,0 +1,69 @@
+//! `cargo xtask bench-web`: the playground's timings in headless Chromium, from the page's own
+//! measurements (`#run-status` data attributes, `performance.now()` since navigation).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use scalelab_e2e::{Browser, site};
+
+fn ms(v: &serde_json::Value) -> f64 {
+    v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_f64()).unwrap_or(f64::NAN)
+}
+
+#[tokio::main]
+async fn main() {
+    let site = site().expect("dist/");
+    let b = Browser::start(1400, 1800).await.expect("ChromeDriver");
+    let attr = |name: &'static str| format!("return document.getElementById('run-status').dataset.{name};");
+    let mut first = Vec::new();
+    for _ in 0..3 {
+        b.client.goto("about:blank").await.unwrap();
+        b.client.goto(&site.url).await.unwrap();
+        b.wait_for_charts().await.unwrap();
+        first.push(ms(&b.js(&attr("firstChartsMs")).await.unwrap()));
+    }
+    // Re-simulate + redraw: a seed change re-runs the default scenario (seed 001, 2 h, ~4 M requests).
+    let mut resim = Vec::new();
+    let mut sim = Vec::new();
+    for seed in 2..5 {
+        b.set_value("#seed", &seed.to_string(), "change").await.unwrap();
+        b.wait_for(
+            "the run",
+            "document.querySelector('#run-status').dataset.running === 'true'",
+            Duration::from_secs(10),
+        )
+        .await
+        .ok();
+        b.wait_for_charts().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        resim.push(ms(&b.js(&attr("editToChartsMs")).await.unwrap()));
+        sim.push(ms(&b.js(&attr("runMs")).await.unwrap()));
+    }
+    // Redraw alone: moving the cursor redraws every chart.
+    let mut redraw = Vec::new();
+    for k in 0..10 {
+        b.js(&format!(
+            "const c = document.getElementById('chart-rate'); const r = c.getBoundingClientRect();
+             c.dispatchEvent(new MouseEvent('mousemove', {{clientX: r.left + 100 + {k} * 40, clientY: r.top + 50, bubbles: true}}));
+             return true;"
+        ))
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        redraw.push(ms(&b.js(&attr("drawMs")).await.unwrap()));
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    println!("playground timings in headless Chromium (median; software rendering, this machine):");
+    println!("  navigation → first complete charts   {:>8.0} ms   runs {:?}", med(&mut first), first);
+    println!(
+        "  re-simulate + redraw, seed 001 (2 h) {:>8.0} ms   (simulation alone {:.0} ms; goal ≤ 100 ms)",
+        med(&mut resim),
+        med(&mut sim)
+    );
+    println!("  redraw of all 7 charts (cursor move) {:>8.1} ms", med(&mut redraw));
+    b.close().await;
+}

@@ -1,0 +1,202 @@
+//! The playground's release build in headless Chromium, as a user meets it. Ignored by a plain
+//! `cargo test` (they need `dist/` and ChromeDriver); `cargo xtask test` builds the site and runs
+//! them, saving screenshots of the main states under `target/e2e/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::time::Duration;
+
+use scalelab_e2e::{Browser, site};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn open(url: &str) -> Browser {
+    let b = Browser::start(1400, 1800).await.unwrap();
+    b.client.goto(url).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    b
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn the_page_opens_on_seed_001_with_every_chart_drawn() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    for id in ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"] {
+        let ink = b.ink(&format!("chart-{id}")).await.unwrap();
+        assert!(ink > 500, "chart {id} looks blank: {ink} pixels differ from the background");
+        let label =
+            b.js(&format!("return document.getElementById('chart-{id}').getAttribute('aria-label');")).await.unwrap();
+        assert!(label.as_str().unwrap().len() > 20, "chart {id} needs an aria-label: {label}");
+    }
+    let desc = b.js("return document.getElementById('description').textContent;").await.unwrap();
+    assert!(desc.as_str().unwrap().contains("seed 001"), "{desc}");
+    let summary = b.summary().await.unwrap();
+    assert!(summary.iter().any(|c| c.starts_with("requests=") && c.contains('M')), "{summary:?}");
+    let activities = b.js("return document.querySelectorAll('#activities li').length;").await.unwrap();
+    assert!(activities.as_u64().unwrap() >= 2, "seed 001 with autoscaling scales out and in");
+    b.screenshot("01-default").await.unwrap();
+    // Clicking an activity moves the shared cursor to its moment.
+    b.js("document.querySelector('#activities button').click(); return true;").await.unwrap();
+    b.wait_for("the cursor", "document.querySelector('.cursor-readout').textContent.includes('cursor at')", WAIT)
+        .await
+        .unwrap();
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn changing_a_control_resimulates_and_rewrites_the_link() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    let before = b.summary().await.unwrap();
+    b.set_value("#max-capacity", "2", "change").await.unwrap();
+    b.wait_for("a new summary", &format!(
+        "JSON.stringify(Array.from(document.querySelectorAll('#summary .card')).map(c => c.dataset.card + '=' + c.querySelector('.value').textContent)) !== {}",
+        serde_json::to_string(&serde_json::to_string(&before).unwrap()).unwrap()
+    ), WAIT).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    let after = b.summary().await.unwrap();
+    assert_ne!(before, after);
+    let hash = b.js("return location.hash;").await.unwrap();
+    assert!(hash.as_str().unwrap().starts_with("#s=1."), "{hash}");
+    let history = b.js("return history.length;").await.unwrap();
+    assert!(history.as_u64().unwrap() <= 2, "edits replace the history entry: {history}");
+    b.screenshot("02-max-capacity-2").await.unwrap();
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_copied_link_opens_the_same_scenario_and_numbers_in_a_fresh_browser() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    b.set_value("#preset", "seed-003-sqs-buffer", "change").await.unwrap();
+    b.wait_for("the preset", "document.getElementById('description').textContent.includes('SQS')", WAIT).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    b.set_value("#seed", "42", "change").await.unwrap();
+    b.wait_for("the new seed's run", "document.querySelector('#run-status').dataset.running === 'false'", WAIT)
+        .await
+        .unwrap();
+    b.js("document.getElementById('copy-link').click(); return true;").await.unwrap();
+    b.wait_for("the link", "document.getElementById('share-link').value.includes('#s=1.')", WAIT).await.unwrap();
+    let link = b.js("return document.getElementById('share-link').value;").await.unwrap();
+    let a = b.summary().await.unwrap();
+    b.close().await;
+
+    // A fresh profile opens the link: same scenario (seed included), same numbers.
+    let fresh = open(link.as_str().unwrap()).await;
+    let desc = fresh.js("return document.getElementById('description').textContent;").await.unwrap();
+    assert!(desc.as_str().unwrap().contains("SQS"), "{desc}");
+    let seed = fresh.js("return document.getElementById('seed').value;").await.unwrap();
+    assert_eq!(seed.as_str().unwrap(), "42");
+    let restored = fresh.summary().await.unwrap();
+    fresh.screenshot("03-shared-link").await.unwrap();
+    assert_eq!(a, restored, "the link gives the same numbers");
+    fresh.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn broken_links_explain_themselves_and_leave_a_working_page() {
+    let site = site().unwrap();
+    for (fragment, says) in [
+        ("#s=1.this-is-not-deflate", "could not be opened"),
+        ("#s=9.abcdef", "newer Scalelab"),
+        ("#s=1.", "could not be opened"),
+    ] {
+        let b = open(&format!("{}{fragment}", site.url)).await;
+        let notice = b.js("const n = document.getElementById('notice'); return n ? n.textContent : '';").await.unwrap();
+        assert!(notice.as_str().unwrap().contains(says), "{fragment}: {notice}");
+        assert!(b.ink("chart-rate").await.unwrap() > 500, "{fragment}: the default scenario still runs");
+        if fragment.starts_with("#s=1.this") {
+            b.screenshot("04-broken-link").await.unwrap();
+        }
+        b.close().await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_pasted_policy_is_checked_field_by_field_and_applied() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    let policy = |kind: &str| {
+        format!(
+            r#"{{"PolicyName": "ipi-target", "ServiceNamespace": "sagemaker",
+  "ResourceId": "endpoint/decision-trees-sample/variant/AllTraffic",
+  "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "PolicyType": "{kind}",
+  "TargetTrackingScalingPolicyConfiguration": {{"TargetValue": 15000,
+    "PredefinedMetricSpecification": {{"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}}}}}"#
+        )
+    };
+    b.set_value("#aws-paste", &policy("TargetTrackingScalling"), "input").await.unwrap();
+    b.js("document.getElementById('aws-apply').click(); return true;").await.unwrap();
+    b.wait_for("the field-level error", "document.querySelector('#aws-result li')", WAIT).await.unwrap();
+    let err = b.js("return document.getElementById('aws-result').textContent;").await.unwrap();
+    let err = err.as_str().unwrap();
+    assert!(err.contains("PolicyType") && err.contains("TargetTrackingScaling"), "{err}");
+    let typed = b.js("return document.getElementById('aws-paste').value;").await.unwrap();
+    assert!(typed.as_str().unwrap().contains("TargetTrackingScalling"), "what was typed stays");
+    b.screenshot("05-invalid-policy").await.unwrap();
+
+    let before = b.summary().await.unwrap();
+    b.set_value("#aws-paste", &policy("TargetTrackingScaling"), "input").await.unwrap();
+    b.js("document.getElementById('aws-apply').click(); return true;").await.unwrap();
+    b.wait_for("the applied policy", "document.querySelector('#aws-result .ok')", WAIT).await.unwrap();
+    b.wait_for("a new run", "document.querySelector('#run-status').dataset.running === 'false'", WAIT).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    let json = b.js("return document.getElementById('scenario-json').value;").await.unwrap();
+    assert!(json.as_str().unwrap().contains("ipi-target"));
+    let after = b.summary().await.unwrap();
+    assert_ne!(before, after, "a second policy with a lower target changes the run");
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_typo_in_the_json_is_named_and_the_text_is_kept() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    let text = b.js("return document.getElementById('scenario-json').value;").await.unwrap();
+    let broken = text.as_str().unwrap().replacen("\"duration\"", "\"duraton\"", 1);
+    b.set_value("#scenario-json", &broken, "input").await.unwrap();
+    b.wait_for("the problem list", "document.querySelector('#problems li')", WAIT).await.unwrap();
+    let problems = b.js("return document.getElementById('problems').textContent;").await.unwrap();
+    assert!(problems.as_str().unwrap().contains("duration"), "{problems}");
+    let kept = b.js("return document.getElementById('scenario-json').value;").await.unwrap();
+    assert_eq!(kept.as_str().unwrap(), broken);
+    assert!(b.ink("chart-rate").await.unwrap() > 500, "the last good run stays on screen");
+    b.screenshot("06-json-typo").await.unwrap();
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn compare_before_and_after_autoscaling_in_dark_mode() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    b.set_value("#preset", "seed-001-before", "change").await.unwrap();
+    b.wait_for(
+        "seed-001-before",
+        "document.getElementById('description').textContent.includes('no autoscaling')",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    b.wait_for_charts().await.unwrap();
+    b.js("document.getElementById('pin').click(); return true;").await.unwrap();
+    b.set_value("#preset", "seed-001-after", "change").await.unwrap();
+    b.wait_for("the comparison", "document.querySelectorAll('#summary .diff').length >= 5", WAIT).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    let errors = b
+        .js("return document.querySelector('[data-card=errors] .diff').className + ' ' + document.querySelector('[data-card=errors] .diff').textContent;")
+        .await
+        .unwrap();
+    assert!(errors.as_str().unwrap().contains("better"), "autoscaling cuts errors: {errors}");
+    b.js("document.querySelector('.toggles input').click(); return true;").await.unwrap();
+    b.wait_for("dark mode", "document.querySelector('.page.dark')", WAIT).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    b.screenshot("07-compare-dark").await.unwrap();
+    b.close().await;
+}

@@ -1,0 +1,540 @@
+//! The page: presets, forms and the scenario JSON on the left; summary, charts and the activity
+//! log on the right. Every edit re-simulates (the previous run is cancelled) and rewrites the
+//! link in the address bar without adding a history entry.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use scalelab_core::export::Format;
+use scalelab_core::report::Report;
+use scalelab_core::{Scenario, examples};
+use wasm_bindgen::JsCast;
+
+use crate::chartdata::{self, ChartSet, fmt_clock};
+use crate::draw::{self, Style};
+use crate::edit::{self, FieldError};
+use crate::link;
+use crate::runner::{self, Outcome};
+use crate::summary::{self, Card};
+
+const DEFAULT_EXAMPLE: &str = "seed-001-after";
+const CHART_IDS: [&str; 7] = ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"];
+
+/// A finished run, shared by the summary, the charts and the log.
+#[derive(Debug)]
+struct Run {
+    name: String,
+    report: Report,
+    charts: ChartSet,
+    cards: Vec<Card>,
+    wall_ms: f64,
+}
+
+fn default_json() -> String {
+    examples::EXAMPLES.iter().find(|e| e.name == DEFAULT_EXAMPLE).map(|e| e.json.to_string()).unwrap_or_default()
+}
+
+fn now_ms() -> f64 {
+    window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn set_fragment(json: &str) {
+    let Some(w) = window() else { return };
+    let Ok(history) = w.history() else { return };
+    let url = link::fragment(json);
+    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+}
+
+fn page_url() -> String {
+    window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
+fn download(name: &str, mime: &str, text: &str) {
+    let Some(doc) = window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(a) = doc.create_element("a")
+        && let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>()
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+fn copy_text(text: &str) {
+    if let Some(w) = window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    // What the user typed (never overwritten by a failed parse) and the last valid scenario.
+    let json = RwSignal::new(String::new());
+    let scenario: RwSignal<Option<Scenario>> = RwSignal::new(None);
+    let problems: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    let notice: RwSignal<Option<String>> = RwSignal::new(None);
+    let field_error: RwSignal<Option<FieldError>> = RwSignal::new(None);
+    let run: RwSignal<Option<Arc<Run>>> = RwSignal::new(None);
+    let baseline: RwSignal<Option<Arc<Run>>> = RwSignal::new(None);
+    let progress = RwSignal::new(0.0f64);
+    let running = RwSignal::new(false);
+    let cursor: RwSignal<Option<f64>> = RwSignal::new(None);
+    let dark = RwSignal::new(
+        window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    );
+    let big = RwSignal::new(false);
+    let share = RwSignal::new(String::new());
+    let paste = RwSignal::new(String::new());
+    let paste_result: RwSignal<Result<String, Vec<FieldError>>> = RwSignal::new(Ok(String::new()));
+    let export_format = RwSignal::new("cli".to_string());
+    let generation = Rc::new(Cell::new(0u64));
+    // Timings for the status line and `cargo xtask bench-web`: the last draw of every chart,
+    // and the moment (since navigation) the first complete set of charts was drawn.
+    let draw_ms = RwSignal::new(0.0f64);
+    let first_charts_ms: RwSignal<Option<f64>> = RwSignal::new(None);
+    let edit_started_ms = RwSignal::new(0.0f64);
+    let edit_to_charts_ms = RwSignal::new(0.0f64);
+
+    // Starts a run of the current scenario; a newer call cancels it.
+    let start_run = {
+        let generation = generation.clone();
+        move || {
+            let Some(s) = scenario.get_untracked() else { return };
+            edit_started_ms.set(now_ms());
+            let g = generation.get() + 1;
+            generation.set(g);
+            let current = generation.clone();
+            running.set(true);
+            progress.set(0.0);
+            spawn_local(async move {
+                let name = if s.name.is_empty() { "scenario".to_string() } else { s.name.clone() };
+                let out = runner::run(s.clone(), None, g, current.clone(), |p| progress.set(p)).await;
+                if current.get() != g {
+                    return;
+                }
+                running.set(false);
+                match out {
+                    Outcome::Done { report, wall_ms } => {
+                        let charts = chartdata::charts(&report, &s);
+                        let cards = summary::cards(&report.summary);
+                        run.set(Some(Arc::new(Run { name, report: *report, charts, cards, wall_ms })));
+                    }
+                    Outcome::Invalid(p) => problems.set(p.0.iter().map(|p| p.to_string()).collect()),
+                    Outcome::Cancelled => {}
+                }
+            });
+        }
+    };
+    let start_run = StoredValue::new_local(Rc::new(start_run) as Rc<dyn Fn()>);
+
+    // Accepts scenario JSON: parse, check, and run if valid; keep the text either way.
+    let accept = {
+        Rc::new(move |text: String, write_link: bool| {
+            json.set(text.clone());
+            let parsed = Scenario::from_json(&text).and_then(|s| scalelab_core::plan(&s, None).map(|_| s));
+            match parsed {
+                Ok(s) => {
+                    problems.set(Vec::new());
+                    field_error.set(None);
+                    scenario.set(Some(s));
+                    if write_link {
+                        set_fragment(&text);
+                    }
+                    start_run.with_value(|f| f());
+                }
+                Err(p) => problems.set(p.0.iter().map(|p| p.to_string()).collect()),
+            }
+        })
+    };
+    let accept: StoredValue<Rc<dyn Fn(String, bool)>, LocalStorage> = StoredValue::new_local(accept);
+
+    // A form edit: applied to a copy of the scenario; on error the field shows it.
+    let apply_edit = move |f: &dyn Fn(&mut Scenario) -> Result<(), FieldError>| {
+        let Some(mut s) = scenario.get_untracked() else { return };
+        match f(&mut s) {
+            Ok(()) => accept.with_value(|a| a(s.to_json_pretty(), true)),
+            Err(e) => field_error.set(Some(e)),
+        }
+    };
+
+    // Opening: a link's scenario, or the default one with the link's problem explained.
+    {
+        let hash = window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        match link::decode_fragment(&hash) {
+            Ok(text) => {
+                let ok = Scenario::from_json(&text).and_then(|s| scalelab_core::plan(&s, None).map(|_| s));
+                match ok {
+                    // Links hold compact JSON: show it laid out, in the format's field order.
+                    Ok(s) => accept.with_value(|a| a(s.to_json_pretty(), false)),
+                    Err(p) => {
+                        notice.set(Some(format!(
+                            "The link's scenario has problems; the default scenario is shown instead. {}",
+                            p.0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
+                        )));
+                        accept.with_value(|a| a(default_json(), false));
+                    }
+                }
+            }
+            Err(link::LinkError::Absent) => accept.with_value(|a| a(default_json(), false)),
+            Err(e) => {
+                notice.set(Some(format!("This link could not be opened: {e}. The default scenario is shown instead.")));
+                accept.with_value(|a| a(default_json(), false));
+            }
+        }
+    }
+
+    // Charts: one canvas each, redrawn when the run, the baseline, the cursor or the style change.
+    let canvases: Vec<NodeRef<html::Canvas>> = CHART_IDS.iter().map(|_| NodeRef::new()).collect();
+    {
+        let canvases = canvases.clone();
+        Effect::new(move |_| {
+            let r = run.get();
+            let b = baseline.get();
+            let c = cursor.get();
+            let style = Style { dark: dark.get(), big: big.get() };
+            let Some(r) = r else { return };
+            let t0 = now_ms();
+            let mut drawn = 0;
+            for (k, id) in CHART_IDS.iter().enumerate() {
+                let Some(canvas) = canvases.get(k).and_then(|n| n.get()) else { continue };
+                let Some(chart) = r.charts.charts.iter().find(|c| c.id == *id) else { continue };
+                let base = b.as_ref().and_then(|b| b.charts.charts.iter().find(|c| c.id == *id));
+                match draw::draw(&canvas, chart, base, r.charts.x_end, &r.charts.activities, c, style) {
+                    Ok(()) => drawn += 1,
+                    Err(e) => web_sys::console::warn_1(&format!("chart {id}: {e}").into()),
+                }
+            }
+            let t1 = now_ms();
+            draw_ms.set(t1 - t0);
+            if drawn == CHART_IDS.len() {
+                if first_charts_ms.get_untracked().is_none() {
+                    first_charts_ms.set(Some(t1));
+                }
+                let started = edit_started_ms.get_untracked();
+                if started > 0.0 {
+                    edit_to_charts_ms.set(t1 - started);
+                    edit_started_ms.set(0.0);
+                }
+            }
+        });
+    }
+
+    let on_preset = move |ev: leptos::ev::Event| {
+        let name = event_target_value(&ev);
+        if let Some(e) = examples::EXAMPLES.iter().find(|e| e.name == name) {
+            notice.set(None);
+            accept.with_value(|a| a(e.json.to_string(), true));
+        }
+    };
+    let on_json_input = move |ev: leptos::ev::Event| accept.with_value(|a| a(event_target_value(&ev), true));
+    let on_instance_type = {
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            apply_edit(&move |s: &mut Scenario| edit::set_instance_type(s, &v));
+        }
+    };
+    let on_count = {
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            apply_edit(&move |s: &mut Scenario| edit::set_initial_count(s, &v));
+        }
+    };
+    let on_target = {
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            apply_edit(&move |s: &mut Scenario| edit::set_target_value(s, &v));
+        }
+    };
+    let min_text = RwSignal::new(String::new());
+    let max_text = RwSignal::new(String::new());
+    let on_bounds = {
+        move || {
+            let (lo, hi) = (min_text.get_untracked(), max_text.get_untracked());
+            apply_edit(&move |s: &mut Scenario| edit::set_capacity_bounds(s, &lo, &hi));
+        }
+    };
+    // The seed is part of the scenario, so a link carries it and gives the same numbers.
+    let on_seed = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        apply_edit(&move |s: &mut Scenario| {
+            let n: u64 = text.trim().parse().map_err(|_| FieldError {
+                path: "seed".into(),
+                message: format!("\"{}\" is not a whole number", text.trim()),
+            })?;
+            s.seed = Some(n);
+            Ok(())
+        });
+    };
+    let on_paste_apply = move |_| {
+        let Some(mut s) = scenario.get_untracked() else { return };
+        let r = edit::apply_aws_json(&mut s, &paste.get_untracked());
+        if r.is_ok() {
+            accept.with_value(|a| a(s.to_json_pretty(), true));
+        }
+        paste_result.set(r);
+    };
+    let on_import = {
+        move |ev: leptos::ev::Event| {
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            spawn_local(async move {
+                if file.size() > link::MAX_INFLATED_BYTES as f64 {
+                    notice.set(Some("The file is larger than 1 MiB: not a Scalelab scenario.".into()));
+                    return;
+                }
+                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    Ok(v) => accept.with_value(|a| a(v.as_string().unwrap_or_default(), true)),
+                    Err(_) => notice.set(Some("The file could not be read.".into())),
+                }
+            });
+        }
+    };
+
+    let controls = move || scenario.with(|s| s.as_ref().map(edit::controls).unwrap_or_default());
+    let choices = move || scenario.with(|s| s.as_ref().map(edit::instance_choices).unwrap_or_default());
+    let description = move || scenario.with(|s| s.as_ref().map(|s| s.description.clone()).unwrap_or_default());
+    let field_msg = move |path_part: &'static str| {
+        move || field_error.with(|e| e.as_ref().filter(|e| e.path.contains(path_part)).map(|e| e.to_string()))
+    };
+    let export_text = move || {
+        let f = match export_format.get().as_str() {
+            "boto3" => Format::Boto3,
+            "cloudformation" => Format::CloudFormation,
+            "cdk" => Format::Cdk,
+            "json" => Format::Json,
+            _ => Format::Cli,
+        };
+        scenario.with(|s| s.as_ref().map(|s| scalelab_core::export::export(s, f)).unwrap_or_default())
+    };
+
+    let groups: Vec<&'static str> = {
+        let mut g: Vec<&'static str> = Vec::new();
+        for e in examples::EXAMPLES {
+            if !g.contains(&e.group) {
+                g.push(e.group);
+            }
+        }
+        g
+    };
+
+    view! {
+        <div class="page" class:dark=move || dark.get() class:big=move || big.get()>
+            <header>
+                <h1>"Scalelab"</h1>
+                <p class="tagline">"What will a SageMaker endpoint do under this traffic and this scaling policy, and what will it cost?"</p>
+                <div class="toggles">
+                    <label><input type="checkbox" prop:checked=move || dark.get() on:change=move |_| dark.update(|d| *d = !*d)/>" Dark"</label>
+                    <label><input type="checkbox" prop:checked=move || big.get() on:change=move |_| big.update(|b| *b = !*b)/>" Larger text"</label>
+                </div>
+            </header>
+            {move || notice.get().map(|n| view! { <div class="notice" role="alert" id="notice">{n}</div> })}
+            <main>
+                <section class="editor" aria-label="Scenario">
+                    <label class="field">"Preset"
+                        <select id="preset" on:change=on_preset>
+                            {groups.into_iter().map(|g| view! {
+                                <optgroup label=g>
+                                    {examples::EXAMPLES.iter().filter(|e| e.group == g).map(|e| {
+                                        let name = e.name;
+                                        view! { <option value=name selected=move || scenario.with(|s| s.as_ref().is_some_and(|s| s.name == name))>{name}</option> }
+                                    }).collect_view()}
+                                </optgroup>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <p class="description" id="description">{description}</p>
+                    <fieldset>
+                        <legend>"Endpoint"</legend>
+                        <label class="field">"Instance type"
+                            <select id="instance-type" on:change=on_instance_type>
+                                {move || {
+                                    let current = controls().instance_type.unwrap_or_default();
+                                    choices().into_iter().map(|t| {
+                                        let label = if t.accelerators > 0 {
+                                            format!("{} · {} vCPU · {}× {} · ${:.3}/h", t.name, t.vcpus, t.accelerators, t.accelerator, t.price_usd_per_hour)
+                                        } else {
+                                            format!("{} · {} vCPU · {} GiB · ${:.3}/h", t.name, t.vcpus, t.memory_gib, t.price_usd_per_hour)
+                                        };
+                                        view! { <option value=t.name selected=t.name == current>{label}</option> }
+                                    }).collect_view()
+                                }}
+                            </select>
+                        </label>
+                        <label class="field">"Initial instances"
+                            <input id="initial-count" type="number" min="0" prop:value=move || controls().initial_count.map(|c| c.to_string()).unwrap_or_default() on:change=on_count/>
+                        </label>
+                        <p class="field-error" role="alert">{field_msg("initialInstanceCount")}{field_msg("instanceType")}</p>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Scaling"</legend>
+                        {move || if controls().target_value.is_some() {
+                            view! {
+                                <label class="field">"Target value (first target tracking policy)"
+                                    <input id="target-value" type="number" min="0" step="any" prop:value=move || controls().target_value.map(|v| v.to_string()).unwrap_or_default() on:change=on_target/>
+                                </label>
+                            }.into_any()
+                        } else {
+                            view! { <p class="hint">"No target tracking policy: paste one below."</p> }.into_any()
+                        }}
+                        <p class="field-error" role="alert">{field_msg("TargetValue")}</p>
+                        {move || controls().min_capacity.map(|lo| {
+                            let hi = controls().max_capacity.unwrap_or(lo);
+                            min_text.set(lo.to_string());
+                            max_text.set(hi.to_string());
+                            let (b1, b2) = (on_bounds, on_bounds);
+                            view! {
+                                <div class="row">
+                                    <label class="field">"MinCapacity"
+                                        <input id="min-capacity" type="number" min="0" prop:value=lo.to_string() on:change=move |ev| { min_text.set(event_target_value(&ev)); b1(); }/>
+                                    </label>
+                                    <label class="field">"MaxCapacity"
+                                        <input id="max-capacity" type="number" min="0" prop:value=hi.to_string() on:change=move |ev| { max_text.set(event_target_value(&ev)); b2(); }/>
+                                    </label>
+                                </div>
+                            }
+                        })}
+                        <p class="field-error" role="alert">{field_msg("Capacity")}</p>
+                        <label class="field">"Paste AWS JSON (PutScalingPolicy, RegisterScalableTarget, PutMetricAlarm, PutScheduledAction, or a whole scaling section)"
+                            <textarea id="aws-paste" rows="6" spellcheck="false" prop:value=move || paste.get() on:input=move |ev| paste.set(event_target_value(&ev))></textarea>
+                        </label>
+                        <button id="aws-apply" on:click=on_paste_apply>"Apply to scenario"</button>
+                        <div id="aws-result" role="status">
+                            {move || match paste_result.get() {
+                                Ok(s) if s.is_empty() => ().into_any(),
+                                Ok(s) => view! { <p class="ok">"Applied: " {s}</p> }.into_any(),
+                                Err(errs) => view! {
+                                    <ul class="problems">{errs.into_iter().map(|e| view! { <li><code>{e.path.clone()}</code>" " {e.message.clone()}</li> }).collect_view()}</ul>
+                                }.into_any(),
+                            }}
+                        </div>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Run"</legend>
+                        <label class="field">"Seed"
+                            <input id="seed" type="number" min="0" prop:value=move || scenario.with(|s| s.as_ref().and_then(|s| s.seed).unwrap_or(scalelab_core::plan::DEFAULT_SEED).to_string()) on:change=on_seed/>
+                        </label>
+                        <p class="field-error" role="alert">{field_msg("seed")}</p>
+                    </fieldset>
+                    <details open>
+                        <summary>"Scenario JSON"</summary>
+                        <textarea id="scenario-json" rows="18" spellcheck="false" aria-label="Scenario JSON"
+                            prop:value=move || json.get() on:input=on_json_input></textarea>
+                        <ul class="problems" id="problems" role="alert">
+                            {move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                        </ul>
+                        <div class="row">
+                            <button on:click=move |_| download("scenario.json", "application/json", &json.get_untracked())>"Download JSON"</button>
+                            <label class="button">"Open JSON file…"<input type="file" accept=".json,application/json" class="hidden-file" on:change=on_import/></label>
+                        </div>
+                    </details>
+                    <details>
+                        <summary>"Export scaling configuration"</summary>
+                        <select id="export-format" on:change=move |ev| export_format.set(event_target_value(&ev))>
+                            <option value="cli">"AWS CLI"</option>
+                            <option value="boto3">"boto3 (Python)"</option>
+                            <option value="cloudformation">"CloudFormation"</option>
+                            <option value="cdk">"CDK (TypeScript)"</option>
+                            <option value="json">"JSON"</option>
+                        </select>
+                        <button on:click=move |_| copy_text(&export_text())>"Copy"</button>
+                        <pre class="export" id="export">{export_text}</pre>
+                    </details>
+                </section>
+                <section class="results" aria-label="Results">
+                    <div class="toolbar">
+                        <button id="copy-link" on:click=move |_| { let u = page_url(); copy_text(&u); share.set(u); }>"Copy link"</button>
+                        <input id="share-link" readonly aria-label="Link to this scenario" prop:value=move || share.get()/>
+                        <button id="pin" on:click=move |_| baseline.set(run.get_untracked())>"Pin as baseline"</button>
+                        {move || baseline.get().map(|b| view! {
+                            <span class="baseline">"Comparing with " <b>{b.name.clone()}</b>
+                                <button on:click=move |_| baseline.set(None)>"Clear"</button></span>
+                        })}
+                        <progress id="progress" max="1" prop:value=move || progress.get() class:idle=move || !running.get()></progress>
+                        <span id="run-status" class="status"
+                            data-run-ms=move || run.with(|r| r.as_ref().map_or(0.0, |r| r.wall_ms)).to_string()
+                            data-draw-ms=move || draw_ms.get().to_string()
+                            data-first-charts-ms=move || first_charts_ms.get().map(|t| t.to_string()).unwrap_or_default()
+                            data-edit-to-charts-ms=move || edit_to_charts_ms.get().to_string()
+                            data-running=move || running.get().to_string()>
+                            {move || if running.get() { "simulating…".to_string() } else {
+                                run.with(|r| r.as_ref().map(|r| format!("{} events · simulated in {:.0} ms · drawn in {:.0} ms",
+                                    chartdata::fmt_num(r.report.events_processed as f64), r.wall_ms, draw_ms.get())).unwrap_or_default())
+                            }}</span>
+                    </div>
+                    <div class="cards" id="summary">
+                        {move || run.get().map(|r| {
+                            let base = baseline.get();
+                            r.cards.iter().enumerate().map(|(k, c)| {
+                                let diff = base.as_ref().and_then(|b| b.cards.get(k)).and_then(|b| summary::difference(b, c));
+                                view! {
+                                    <div class="card" data-card=c.id>
+                                        <div class="label">{c.label}</div>
+                                        <div class="value">{c.value.clone()}</div>
+                                        {diff.map(|(t, better)| view! { <div class="diff" class:better=better class:worse=!better>{t}</div> })}
+                                    </div>
+                                }
+                            }).collect_view()
+                        })}
+                    </div>
+                    <div class="charts">
+                        {CHART_IDS.iter().enumerate().map(|(k, id)| {
+                            let node = canvases.get(k).copied().unwrap_or_default();
+                            let chart = move || run.with(|r| r.as_ref().and_then(|r| r.charts.charts.iter().find(|c| c.id == *id).cloned()));
+                            let x_end = move || run.with(|r| r.as_ref().map_or(1.0, |r| r.charts.x_end));
+                            view! {
+                                <figure class="chart">
+                                    <figcaption>{move || chart().map(|c| format!("{} ({})", c.title, c.unit)).unwrap_or_default()}</figcaption>
+                                    <canvas node_ref=node id=format!("chart-{id}") role="img"
+                                        aria-label=move || chart().map(|c| c.aria_label()).unwrap_or_default()
+                                        on:mousemove=move |ev: leptos::ev::MouseEvent| {
+                                            let w = node.get().map_or(0.0, |c| f64::from(c.client_width()));
+                                            cursor.set(draw::time_at(f64::from(ev.offset_x()), w, x_end()));
+                                        }
+                                        on:mouseleave=move |_| cursor.set(None)></canvas>
+                                    <button class="link" on:click=move |_| if let Some(c) = chart() { download(&format!("{}.csv", c.id), "text/csv", &c.csv()) }>"Data (CSV)"</button>
+                                </figure>
+                            }
+                        }).collect_view()}
+                    </div>
+                    <div class="cursor-readout" role="status">{move || cursor.get().map(|t| format!("cursor at {}", fmt_clock(t)))}</div>
+                    <section class="log" aria-label="Scaling activities">
+                        <h2>"Scaling activities"</h2>
+                        <ol id="activities">
+                            {move || run.get().map(|r| r.report.activities.iter().map(|a| {
+                                let t = a.at_secs;
+                                let status = a.status.clone();
+                                let text = a.description.clone();
+                                view! { <li><button class="activity" on:click=move |_| cursor.set(Some(t))>
+                                    <span class="when">{fmt_clock(t)}</span>" "<span class="status">{status}</span>" "{text}</button></li> }
+                            }).collect_view())}
+                        </ol>
+                        <h2>"Alarm history"</h2>
+                        <ol id="alarms">
+                            {move || run.get().map(|r| r.report.alarm_history.iter().take(500).map(|h| {
+                                let state = |x| serde_json::to_string(&x).unwrap_or_default().trim_matches('"').to_string();
+                                let line = format!("{} {}: {} → {}. {}", fmt_clock(h.at_secs), h.alarm, state(h.from), state(h.to), h.reason);
+                                view! { <li>{line}</li> }
+                            }).collect_view())}
+                        </ol>
+                    </section>
+                </section>
+            </main>
+        </div>
+    }
+}

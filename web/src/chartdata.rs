@@ -1,0 +1,477 @@
+//! Chart data shaped from a report, independent of any drawing: what each chart shows, its
+//! reference lines, a CSV table behind it, and min/max decimation to the pixel columns drawn.
+
+use scalelab_core::Report;
+use scalelab_core::Scenario;
+use scalelab_core::metrics::Row;
+
+/// One line of a chart: a value (or a gap, as CloudWatch leaves one) per x.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub name: String,
+    pub ys: Vec<Option<f64>>,
+}
+
+/// A horizontal reference line (a target, an alarm threshold, an SLO).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub name: String,
+    pub y: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    pub id: &'static str,
+    pub title: String,
+    pub unit: &'static str,
+    /// Seconds since the start of the run; shared by every line.
+    pub xs: Vec<f64>,
+    pub lines: Vec<Line>,
+    pub rules: Vec<Rule>,
+    /// Draw as steps (counts that hold until they change) rather than straight segments.
+    pub steps: bool,
+}
+
+impl Chart {
+    /// The largest value of any line or rule, for the y axis.
+    pub fn y_max(&self) -> f64 {
+        let lines = self.lines.iter().flat_map(|l| l.ys.iter().flatten().copied());
+        let rules = self.rules.iter().map(|r| r.y);
+        lines.chain(rules).filter(|y| y.is_finite()).fold(0.0, f64::max)
+    }
+
+    /// The data behind the chart as CSV: a time column and one column per line.
+    pub fn csv(&self) -> String {
+        let mut out = String::from("t_secs");
+        for l in &self.lines {
+            out.push(',');
+            out.push_str(&l.name.replace(',', " "));
+        }
+        out.push('\n');
+        for (k, x) in self.xs.iter().enumerate() {
+            out.push_str(&format!("{x}"));
+            for l in &self.lines {
+                out.push(',');
+                if let Some(Some(y)) = l.ys.get(k) {
+                    out.push_str(&format!("{y}"));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A sentence for screen readers: what the chart shows and its range.
+    pub fn aria_label(&self) -> String {
+        let names: Vec<&str> = self.lines.iter().map(|l| l.name.as_str()).collect();
+        format!(
+            "{}: {} over {} points; highest value {} {}",
+            self.title,
+            names.join(", "),
+            self.xs.len(),
+            fmt_num(self.y_max()),
+            self.unit
+        )
+    }
+}
+
+/// Every chart of a report, on one time axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartSet {
+    pub x_end: f64,
+    pub charts: Vec<Chart>,
+    /// Times of scaling activities that changed capacity, for markers.
+    pub activities: Vec<f64>,
+}
+
+/// Rows per period summed (or maxed) over variants. Rows of one period are adjacent.
+fn by_period(rows: &[Row]) -> Vec<&[Row]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for k in 1..=rows.len() {
+        let split = match (rows.get(k), rows.get(start)) {
+            (Some(a), Some(b)) => a.t_secs != b.t_secs,
+            _ => true,
+        };
+        if split {
+            if let Some(chunk) = rows.get(start..k)
+                && !chunk.is_empty()
+            {
+                out.push(chunk);
+            }
+            start = k;
+        }
+    }
+    out
+}
+
+fn sum<F: Fn(&Row) -> f64>(g: &[Row], f: F) -> f64 {
+    g.iter().map(f).sum()
+}
+fn max_opt<F: Fn(&Row) -> Option<f64>>(g: &[Row], f: F) -> Option<f64> {
+    g.iter().filter_map(f).fold(None, |m, y| Some(m.map_or(y, |m: f64| m.max(y))))
+}
+
+/// Target values of target tracking policies on `InvocationsPerInstance`.
+fn invocation_targets(s: &Scenario) -> Vec<f64> {
+    let Some(cfg) = &s.scaling else { return Vec::new() };
+    cfg.put_scaling_policy
+        .iter()
+        .filter_map(|p| p.target_tracking_scaling_policy_configuration.as_ref())
+        .filter(|tt| {
+            tt.predefined_metric_specification
+                .as_ref()
+                .is_some_and(|m| m.predefined_metric_type == "SageMakerVariantInvocationsPerInstance")
+        })
+        .map(|tt| tt.target_value)
+        .collect()
+}
+
+/// Builds the charts. Runs up to 12 hours use the 10 s high-resolution rows; longer ones the
+/// 60 s rows. Invocations per instance is always per minute, as CloudWatch publishes it.
+pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
+    let fine = report.duration_secs <= 12.0 * 3600.0;
+    let rows = if fine { &report.series_10s } else { &report.series };
+    let periods = by_period(rows);
+    let xs: Vec<f64> = periods.iter().filter_map(|g| g.first().map(|r| r.t_secs)).collect();
+    let per_sec = |g: &[Row], f: fn(&Row) -> u64| {
+        let len = g.first().map_or(1.0, |r| r.period_secs.max(1e-9));
+        Some(g.iter().map(f).sum::<u64>() as f64 / len)
+    };
+    let line = |name: &str, f: &dyn Fn(&[Row]) -> Option<f64>| Line {
+        name: name.to_string(),
+        ys: periods.iter().map(|g| f(g)).collect(),
+    };
+
+    let mut charts = Vec::new();
+    charts.push(Chart {
+        id: "rate",
+        title: "Request rate".into(),
+        unit: "req/s",
+        xs: xs.clone(),
+        lines: vec![
+            line("requests/s", &|g| per_sec(g, |r| r.requests)),
+            line("invocations/s", &|g| per_sec(g, |r| r.invocations)),
+            line("succeeded/s", &|g| per_sec(g, |r| r.succeeded)),
+        ],
+        rules: Vec::new(),
+        steps: false,
+    });
+
+    let minutes = by_period(&report.series);
+    let mut ipi_rules = Vec::new();
+    for t in invocation_targets(scenario) {
+        ipi_rules.push(Rule { name: format!("target {}", fmt_num(t)), y: t });
+        let low = t * scenario.scaling.as_ref().map_or(0.9, |c| c.target_tracking_defaults.scale_in_factor);
+        ipi_rules.push(Rule { name: format!("scale-in below {}", fmt_num(low)), y: low });
+    }
+    charts.push(Chart {
+        id: "ipi",
+        title: "Invocations per instance".into(),
+        unit: "per minute",
+        xs: minutes.iter().filter_map(|g| g.first().map(|r| r.t_secs)).collect(),
+        lines: vec![Line {
+            name: "InvocationsPerInstance".into(),
+            ys: minutes.iter().map(|g| Some(sum(g, |r| r.invocations_per_instance))).collect(),
+        }],
+        rules: ipi_rules,
+        steps: false,
+    });
+
+    charts.push(Chart {
+        id: "instances",
+        title: "Instances".into(),
+        unit: "instances",
+        xs: xs.clone(),
+        lines: vec![
+            line("desired", &|g| Some(sum(g, |r| f64::from(r.desired_instances)))),
+            line("pending", &|g| Some(sum(g, |r| f64::from(r.pending_instances)))),
+            line("in service", &|g| Some(sum(g, |r| f64::from(r.in_service_instances)))),
+            line("billed", &|g| Some(sum(g, |r| f64::from(r.billed_instances)))),
+        ],
+        rules: Vec::new(),
+        steps: true,
+    });
+
+    let mut latency_rules = Vec::new();
+    if let Some(slo) = report.summary.slo_latency_ms {
+        latency_rules.push(Rule { name: format!("SLO {}", fmt_ms(slo)), y: slo });
+    }
+    charts.push(Chart {
+        id: "latency",
+        title: "Model latency".into(),
+        unit: "ms",
+        xs: xs.clone(),
+        lines: vec![
+            line("p50", &|g| max_opt(g, |r| r.model_latency_p50_ms)),
+            line("p90", &|g| max_opt(g, |r| r.model_latency_p90_ms)),
+            line("p99", &|g| max_opt(g, |r| r.model_latency_p99_ms)),
+        ],
+        rules: latency_rules,
+        steps: false,
+    });
+
+    charts.push(Chart {
+        id: "errors",
+        title: "Errors (CloudWatch: every attempt)".into(),
+        unit: "per period",
+        xs: xs.clone(),
+        lines: vec![
+            line("ModelError", &|g| Some(sum(g, |r| r.model_errors as f64))),
+            line("503 ServiceUnavailable", &|g| Some(sum(g, |r| r.errors_5xx as f64))),
+            line("ValidationError (no capacity)", &|g| Some(sum(g, |r| r.no_capacity_failures as f64))),
+        ],
+        rules: Vec::new(),
+        steps: false,
+    });
+
+    charts.push(Chart {
+        id: "utilization",
+        title: "Utilization per instance".into(),
+        unit: "%",
+        xs: xs.clone(),
+        lines: vec![
+            line("CPU", &|g| max_opt(g, |r| r.cpu_utilization)),
+            line("GPU", &|g| max_opt(g, |r| r.gpu_utilization)),
+            line("memory", &|g| max_opt(g, |r| r.memory_utilization)),
+        ],
+        rules: Vec::new(),
+        steps: false,
+    });
+
+    let mut total = 0.0;
+    let cost: Vec<Option<f64>> = periods
+        .iter()
+        .map(|g| {
+            total += sum(g, |r| r.cost_usd);
+            Some(total)
+        })
+        .collect();
+    charts.push(Chart {
+        id: "cost",
+        title: "Cumulative cost".into(),
+        unit: "USD",
+        xs: xs.iter().zip(periods.iter()).map(|(x, g)| x + g.first().map_or(0.0, |r| r.period_secs)).collect(),
+        lines: vec![Line { name: "cost".into(), ys: cost }],
+        rules: Vec::new(),
+        steps: false,
+    });
+
+    // Drop lines that are zero or missing throughout (a GPU line on a CPU instance).
+    // (A chart whose lines are all zero keeps its first line, drawn flat at zero.)
+    for c in &mut charts {
+        let first = c.lines.first().cloned();
+        c.lines.retain(|l| l.ys.iter().flatten().any(|y| *y != 0.0));
+        if c.lines.is_empty()
+            && let Some(f) = first
+        {
+            c.lines.push(f);
+        }
+    }
+
+    let activities =
+        report.activities.iter().filter(|a| a.desired_after != a.desired_before).map(|a| a.at_secs).collect();
+    ChartSet { x_end: report.duration_secs, charts, activities }
+}
+
+/// A pixel column being filled: its index and its first, lowest, highest and last points.
+type Column = (i64, (f64, f64), (f64, f64), (f64, f64), (f64, f64));
+
+/// Reduces a line to at most two points per pixel column (the minimum and the maximum, in
+/// their order) plus the first and last point, so a million points draw as fast as a few
+/// thousand and no spike disappears. Gaps (`None`) split the line into segments.
+pub fn decimate(xs: &[f64], ys: &[Option<f64>], x0: f64, x1: f64, columns: usize) -> Vec<Vec<(f64, f64)>> {
+    let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut seg: Vec<(f64, f64)> = Vec::new();
+    let columns = columns.max(1);
+    let width = (x1 - x0).max(f64::MIN_POSITIVE);
+    let col_of = |x: f64| (((x - x0) / width) * columns as f64).floor() as i64;
+    // The open column: its index, first, min, max and last points.
+    let mut open: Option<Column> = None;
+    let flush = |open: &mut Option<Column>, seg: &mut Vec<(f64, f64)>| {
+        if let Some((_, first, lo, hi, last)) = open.take() {
+            let mut pts = vec![first];
+            let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
+            for p in [a, b, last] {
+                if pts.last() != Some(&p) {
+                    pts.push(p);
+                }
+            }
+            seg.extend(pts);
+        }
+    };
+    for (x, y) in xs.iter().copied().zip(ys.iter().copied()) {
+        let Some(y) = y.filter(|y| y.is_finite()) else {
+            flush(&mut open, &mut seg);
+            if !seg.is_empty() {
+                segments.push(std::mem::take(&mut seg));
+            }
+            continue;
+        };
+        let c = col_of(x);
+        let p = (x, y);
+        match &mut open {
+            Some((col, _, lo, hi, last)) if *col == c => {
+                if y < lo.1 {
+                    *lo = p;
+                }
+                if y > hi.1 {
+                    *hi = p;
+                }
+                *last = p;
+            }
+            _ => {
+                flush(&mut open, &mut seg);
+                open = Some((c, p, p, p, p));
+            }
+        }
+    }
+    flush(&mut open, &mut seg);
+    if !seg.is_empty() {
+        segments.push(seg);
+    }
+    segments
+}
+
+/// A number for a label: no trailing zeros, thousands separated.
+pub fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if a >= 1000.0 {
+        let whole = libm_round(x) as i64;
+        let s = whole.abs().to_string();
+        let mut out = String::new();
+        for (k, ch) in s.chars().enumerate() {
+            if k > 0 && (s.len() - k).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        if whole < 0 { format!("-{out}") } else { out }
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        trim(format!("{x:.1}"))
+    } else {
+        trim(format!("{x:.2}"))
+    }
+}
+
+fn libm_round(x: f64) -> f64 {
+    if x >= 0.0 { (x + 0.5).floor() } else { (x - 0.5).ceil() }
+}
+
+fn trim(s: String) -> String {
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+/// Milliseconds as a readable duration: "840 ms", "3.2 s", "4.5 min".
+pub fn fmt_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{} ms", fmt_num(ms))
+    } else if ms < 120_000.0 {
+        format!("{} s", fmt_num(ms / 1000.0))
+    } else {
+        format!("{} min", fmt_num(ms / 60_000.0))
+    }
+}
+
+/// Seconds since the start as `1h05m`, `12m30s`.
+pub fn fmt_clock(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}h{m:02}m")
+    } else if sec == 0 {
+        format!("{m}m")
+    } else {
+        format!("{m}m{sec:02}s")
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn decimation_keeps_extremes_and_bounds_the_point_count() {
+        let n = 1_000_000;
+        let xs: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut ys: Vec<Option<f64>> = (0..n).map(|i| Some(((i as u64 * 7919) % 97) as f64 / 97.0)).collect();
+        ys[123_457] = Some(50.0);
+        ys[876_543] = Some(-50.0);
+        let out = decimate(&xs, &ys, 0.0, n as f64, 800);
+        let pts: Vec<_> = out.concat();
+        assert!(pts.len() <= 4 * 800 + 2, "{} points", pts.len());
+        assert!(pts.contains(&(123_457.0, 50.0)) && pts.contains(&(876_543.0, -50.0)));
+        assert!(pts.windows(2).all(|w| w[0].0 <= w[1].0), "x stays ordered");
+        assert_eq!(pts.first(), Some(&(0.0, 0.0)));
+        assert_eq!(pts.last().unwrap().0, (n - 1) as f64);
+    }
+
+    #[test]
+    fn gaps_split_lines() {
+        let xs = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let ys = [Some(1.0), Some(2.0), None, Some(3.0), Some(4.0)];
+        let out = decimate(&xs, &ys, 0.0, 5.0, 100);
+        assert_eq!(out, vec![vec![(0.0, 1.0), (1.0, 2.0)], vec![(3.0, 3.0), (4.0, 4.0)]]);
+    }
+
+    proptest! {
+        #[test]
+        fn decimated_range_equals_the_data_range(ys in proptest::collection::vec(-1e6f64..1e6, 1..3000), cols in 1usize..400) {
+            let xs: Vec<f64> = (0..ys.len()).map(|i| i as f64).collect();
+            let opt: Vec<Option<f64>> = ys.iter().copied().map(Some).collect();
+            let pts = decimate(&xs, &opt, 0.0, ys.len() as f64, cols).concat();
+            let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            prop_assert_eq!(pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min), lo);
+            prop_assert_eq!(pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max), hi);
+            prop_assert!(pts.len() <= 4 * cols + 4);
+        }
+    }
+
+    #[test]
+    fn seed_001_after_charts_show_the_scale_out_and_the_target() {
+        let s = scalelab_core::examples::get("seed-001-after").unwrap();
+        let r = scalelab_core::simulate(&s, Some(1)).unwrap();
+        let set = charts(&r, &s);
+        let ids: Vec<_> = set.charts.iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"]);
+        let inst = &set.charts[2];
+        let in_service = inst.lines.iter().find(|l| l.name == "in service").unwrap();
+        let max = in_service.ys.iter().flatten().copied().fold(0.0, f64::max);
+        assert_eq!(max, f64::from(r.summary.max_in_service_instances));
+        // The cost line ends at the report's total (to the cent).
+        let cost = set.charts.iter().find(|c| c.id == "cost").unwrap();
+        let last = cost.lines[0].ys.last().unwrap().unwrap();
+        assert!((last - r.summary.cost_usd).abs() < 0.01, "{last} vs {}", r.summary.cost_usd);
+        // The requests line integrates to the report's requests.
+        let rate = &set.charts[0];
+        let total: f64 = rate.lines[0].ys.iter().flatten().map(|y| y * 10.0).sum();
+        assert!((total - r.summary.requests as f64).abs() / (r.summary.requests as f64) < 0.01);
+        assert!(!set.activities.is_empty());
+        let ipi = &set.charts[1];
+        assert!(!ipi.rules.is_empty(), "seed-001-after tracks InvocationsPerInstance");
+        let csv = rate.csv();
+        assert_eq!(csv.lines().count(), rate.xs.len() + 1);
+        assert!(csv.starts_with("t_secs,requests/s,"));
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(fmt_num(1234567.0), "1.23 M");
+        assert_eq!(fmt_num(12345.4), "12,345");
+        assert_eq!(fmt_num(2.50), "2.5");
+        assert_eq!(fmt_ms(840.0), "840 ms");
+        assert_eq!(fmt_ms(3200.0), "3.2 s");
+        assert_eq!(fmt_clock(3900.0), "1h05m");
+        assert_eq!(fmt_clock(750.0), "12m30s");
+    }
+}

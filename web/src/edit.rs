@@ -1,0 +1,301 @@
+//! The edits the page's forms make to a scenario. Each checks its input and names the field
+//! in its error, so a form shows the problem beside the control and keeps what was typed.
+
+use scalelab_core::Scenario;
+use scalelab_core::catalog;
+
+/// A form's problem: the field (as a scenario path) and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { path: path.into(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// The controls the form offers for a scenario (first variant, first target tracking policy,
+/// first scalable target), read back from it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Controls {
+    pub instance_type: Option<String>,
+    pub initial_count: Option<u32>,
+    pub target_value: Option<f64>,
+    pub min_capacity: Option<u32>,
+    pub max_capacity: Option<u32>,
+}
+
+pub fn controls(s: &Scenario) -> Controls {
+    let v = s.endpoint.variants.first();
+    let scaling = s.scaling.as_ref();
+    let tt = scaling.and_then(|c| {
+        c.put_scaling_policy.iter().find_map(|p| p.target_tracking_scaling_policy_configuration.as_ref())
+    });
+    let target = scaling.and_then(|c| c.register_scalable_target.first());
+    Controls {
+        instance_type: v.map(|v| v.instance_type.clone()),
+        initial_count: v.map(|v| v.initial_instance_count),
+        target_value: tt.map(|t| t.target_value),
+        min_capacity: target.map(|t| t.min_capacity),
+        max_capacity: target.map(|t| t.max_capacity),
+    }
+}
+
+/// Parses a whole number typed in a form field.
+fn parse_count(path: &str, text: &str, max: u32) -> Result<u32, FieldError> {
+    let n: u32 =
+        text.trim().parse().map_err(|_| FieldError::new(path, format!("\"{}\" is not a whole number", text.trim())))?;
+    if n > max {
+        return Err(FieldError::new(path, format!("at most {max}")));
+    }
+    Ok(n)
+}
+
+/// The instance types the first variant may use: those its built-in model has a profile for,
+/// or the whole catalog for an inline profile.
+pub fn instance_choices(s: &Scenario) -> Vec<&'static catalog::InstanceType> {
+    let model = s.endpoint.variants.first().and_then(|v| v.model.as_deref());
+    match model.and_then(scalelab_core::profile::builtin_model) {
+        Some(m) => m.instance_types().filter_map(catalog::lookup).collect(),
+        None => catalog::CATALOG.iter().collect(),
+    }
+}
+
+pub fn set_instance_type(s: &mut Scenario, name: &str) -> Result<(), FieldError> {
+    let path = "endpoint.variants[0].instanceType";
+    if catalog::lookup(name).is_none() {
+        return Err(FieldError::new(path, format!("\"{name}\" is not in the catalog")));
+    }
+    if !instance_choices(s).iter().any(|t| t.name == name) {
+        return Err(FieldError::new(path, format!("the variant's built-in model has no profile for {name}")));
+    }
+    let v = s.endpoint.variants.first_mut().ok_or_else(|| FieldError::new(path, "the endpoint has no variant"))?;
+    v.instance_type = name.to_string();
+    Ok(())
+}
+
+pub fn set_initial_count(s: &mut Scenario, text: &str) -> Result<(), FieldError> {
+    let path = "endpoint.variants[0].initialInstanceCount";
+    let n = parse_count(path, text, scalelab_core::limits::MAX_INSTANCES_PER_VARIANT)?;
+    let v = s.endpoint.variants.first_mut().ok_or_else(|| FieldError::new(path, "the endpoint has no variant"))?;
+    v.initial_instance_count = n;
+    Ok(())
+}
+
+pub fn set_target_value(s: &mut Scenario, text: &str) -> Result<(), FieldError> {
+    let path = "scaling.PutScalingPolicy[0].TargetTrackingScalingPolicyConfiguration.TargetValue";
+    let x: f64 =
+        text.trim().parse().map_err(|_| FieldError::new(path, format!("\"{}\" is not a number", text.trim())))?;
+    if !(x.is_finite() && x > 0.0) {
+        return Err(FieldError::new(path, "must be a number above 0"));
+    }
+    let tt = s
+        .scaling
+        .as_mut()
+        .and_then(|c| {
+            c.put_scaling_policy.iter_mut().find_map(|p| p.target_tracking_scaling_policy_configuration.as_mut())
+        })
+        .ok_or_else(|| FieldError::new(path, "the scenario has no target tracking policy"))?;
+    tt.target_value = x;
+    Ok(())
+}
+
+/// Sets MinCapacity and MaxCapacity of the first scalable target together, so that a
+/// half-typed pair is refused with both numbers named rather than half applied.
+pub fn set_capacity_bounds(s: &mut Scenario, min: &str, max: &str) -> Result<(), FieldError> {
+    let pmin = "scaling.RegisterScalableTarget[0].MinCapacity";
+    let pmax = "scaling.RegisterScalableTarget[0].MaxCapacity";
+    let lo = parse_count(pmin, min, scalelab_core::limits::MAX_INSTANCES_PER_VARIANT)?;
+    let hi = parse_count(pmax, max, scalelab_core::limits::MAX_INSTANCES_PER_VARIANT)?;
+    if lo > hi {
+        return Err(FieldError::new(pmax, format!("{hi} is below MinCapacity {lo}")));
+    }
+    let t = s
+        .scaling
+        .as_mut()
+        .and_then(|c| c.register_scalable_target.first_mut())
+        .ok_or_else(|| FieldError::new(pmin, "the scenario registers no scalable target"))?;
+    t.min_capacity = lo;
+    t.max_capacity = hi;
+    Ok(())
+}
+
+/// Merges AWS request JSON pasted by a user into the scenario's scaling section: either a
+/// whole section (`{"RegisterScalableTarget": [...], "PutScalingPolicy": [...]}`) or one request
+/// body (recognised by `PolicyName`, `AlarmName`, `ScheduledActionName`, or a scalable target's
+/// `MinCapacity`). A policy, alarm or scheduled action with the same name is replaced, a target
+/// with the same resource and dimension too. Returns what was applied, or every problem with
+/// its path; on error the scenario is unchanged.
+pub fn apply_aws_json(s: &mut Scenario, text: &str) -> Result<String, Vec<FieldError>> {
+    use scalelab_core::autoscaling::aws::ScalingConfig;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| vec![FieldError::new("", format!("not valid JSON: {e}"))])?;
+    let Some(obj) = value.as_object() else {
+        return Err(vec![FieldError::new("", "paste a JSON object: a request body or a scaling section")]);
+    };
+    let key = if obj.contains_key("PolicyName") {
+        Some("PutScalingPolicy")
+    } else if obj.contains_key("AlarmName") {
+        Some("PutMetricAlarm")
+    } else if obj.contains_key("ScheduledActionName") {
+        Some("PutScheduledAction")
+    } else if obj.contains_key("MinCapacity") && obj.contains_key("ResourceId") {
+        Some("RegisterScalableTarget")
+    } else {
+        None
+    };
+    let section = match key {
+        Some(k) => serde_json::json!({ k: [value.clone()] }),
+        None => value.clone(),
+    };
+    let pasted: ScalingConfig = {
+        // Parse through the scenario reader so that errors carry its paths and suggestions.
+        let mut base = serde_json::to_value(&*s).map_err(|e| vec![FieldError::new("", e.to_string())])?;
+        if let Some(o) = base.as_object_mut() {
+            o.insert("scaling".into(), section);
+        }
+        let parsed = Scenario::from_json(&base.to_string())
+            .map_err(|p| p.0.into_iter().map(|p| FieldError::new(p.path, p.message)).collect::<Vec<_>>())?;
+        parsed.scaling.unwrap_or_default()
+    };
+    let mut next = s.clone();
+    let cfg = next.scaling.get_or_insert_with(ScalingConfig::default);
+    let mut applied = Vec::new();
+    for t in pasted.register_scalable_target {
+        cfg.register_scalable_target
+            .retain(|x| !(x.resource_id == t.resource_id && x.scalable_dimension == t.scalable_dimension));
+        applied.push(format!("scalable target {}", t.resource_id));
+        cfg.register_scalable_target.push(t);
+    }
+    for p in pasted.put_scaling_policy {
+        cfg.put_scaling_policy.retain(|x| x.policy_name != p.policy_name);
+        applied.push(format!("policy {}", p.policy_name));
+        cfg.put_scaling_policy.push(p);
+    }
+    for a in pasted.put_metric_alarm {
+        cfg.put_metric_alarm.retain(|x| x.alarm_name != a.alarm_name);
+        applied.push(format!("alarm {}", a.alarm_name));
+        cfg.put_metric_alarm.push(a);
+    }
+    for a in pasted.put_scheduled_action {
+        cfg.put_scheduled_action.retain(|x| x.scheduled_action_name != a.scheduled_action_name);
+        applied.push(format!("scheduled action {}", a.scheduled_action_name));
+        cfg.put_scheduled_action.push(a);
+    }
+    if applied.is_empty() {
+        return Err(vec![FieldError::new("", "nothing to apply: the JSON holds no scaling request")]);
+    }
+    if let Err(p) = scalelab_core::plan(&next, None) {
+        return Err(p.0.into_iter().map(|p| FieldError::new(p.path, p.message)).collect());
+    }
+    *s = next;
+    Ok(applied.join(", "))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn after() -> Scenario {
+        scalelab_core::examples::get("seed-001-after").unwrap()
+    }
+
+    #[test]
+    fn controls_read_what_the_edits_write() {
+        let mut s = after();
+        set_instance_type(&mut s, "ml.m5.xlarge").unwrap();
+        set_initial_count(&mut s, " 3 ").unwrap();
+        set_target_value(&mut s, "1200").unwrap();
+        set_capacity_bounds(&mut s, "2", "6").unwrap();
+        let c = controls(&s);
+        assert_eq!(c.instance_type.as_deref(), Some("ml.m5.xlarge"));
+        assert_eq!(
+            (c.initial_count, c.target_value, c.min_capacity, c.max_capacity),
+            (Some(3), Some(1200.0), Some(2), Some(6))
+        );
+        // The edited scenario still passes every check.
+        scalelab_core::plan(&s, None).unwrap();
+    }
+
+    #[test]
+    fn bad_input_names_the_field_and_changes_nothing() {
+        let mut s = after();
+        let before = s.clone();
+        let e = set_initial_count(&mut s, "two").unwrap_err();
+        assert_eq!(e.path, "endpoint.variants[0].initialInstanceCount");
+        assert!(e.message.contains("\"two\""));
+        let e = set_target_value(&mut s, "-5").unwrap_err();
+        assert!(e.path.ends_with("TargetValue"), "{e}");
+        let e = set_capacity_bounds(&mut s, "5", "2").unwrap_err();
+        assert_eq!(e.to_string(), "scaling.RegisterScalableTarget[0].MaxCapacity: 2 is below MinCapacity 5");
+        let e = set_instance_type(&mut s, "ml.c9.huge").unwrap_err();
+        assert!(e.message.contains("catalog"));
+        let e = set_instance_type(&mut s, "ml.g5.2xlarge").unwrap_err();
+        assert!(e.message.contains("no profile"), "{e}");
+        assert!(instance_choices(&s).iter().all(|t| t.name != "ml.g5.2xlarge"));
+        assert_eq!(s, before);
+        let mut plain = scalelab_core::examples::get("seed-001-before").unwrap();
+        assert!(set_capacity_bounds(&mut plain, "1", "2").is_err());
+        assert!(set_target_value(&mut plain, "10").unwrap_err().message.contains("no target tracking"));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod paste_tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    const TARGET: &str = r#"{"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/decision-trees-sample/variant/AllTraffic",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "MinCapacity": 1, "MaxCapacity": 4}"#;
+
+    fn policy(kind: &str) -> String {
+        format!(
+            r#"{{"PolicyName": "ipi", "ServiceNamespace": "sagemaker",
+            "ResourceId": "endpoint/decision-trees-sample/variant/AllTraffic",
+            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "PolicyType": "{kind}",
+            "TargetTrackingScalingPolicyConfiguration": {{"TargetValue": 900,
+              "PredefinedMetricSpecification": {{"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_pasted_target_and_policy_make_seed_001_before_scale() {
+        let mut s = scalelab_core::examples::get("seed-001-before").unwrap();
+        assert!(apply_aws_json(&mut s, TARGET).unwrap().contains("scalable target"));
+        assert_eq!(apply_aws_json(&mut s, &policy("TargetTrackingScaling")).unwrap(), "policy ipi");
+        let c = controls(&s);
+        assert_eq!((c.target_value, c.max_capacity), (Some(900.0), Some(4)));
+        let r = scalelab_core::simulate(&s, Some(1)).unwrap();
+        assert!(r.summary.max_in_service_instances > 1, "the pasted policy scales out");
+        // Pasting it again replaces it instead of adding a second policy.
+        apply_aws_json(&mut s, &policy("TargetTrackingScaling")).unwrap();
+        assert_eq!(s.scaling.as_ref().unwrap().put_scaling_policy.len(), 1);
+    }
+
+    #[test]
+    fn a_misspelled_policy_type_is_refused_with_its_path_and_nothing_changes() {
+        let mut s = scalelab_core::examples::get("seed-001-before").unwrap();
+        apply_aws_json(&mut s, TARGET).unwrap();
+        let before = s.clone();
+        let errs = apply_aws_json(&mut s, &policy("TargetTrackingScalling")).unwrap_err();
+        assert_eq!(errs[0].path, "scaling.PutScalingPolicy[0].PolicyType", "{errs:?}");
+        assert!(errs[0].message.contains("TargetTrackingScaling"), "{}", errs[0].message);
+        assert_eq!(s, before);
+        // A policy for a target that is not registered: the planner's message, with its path.
+        let mut bare = scalelab_core::examples::get("seed-001-before").unwrap();
+        let errs = apply_aws_json(&mut bare, &policy("TargetTrackingScaling")).unwrap_err();
+        assert!(errs.iter().any(|e| e.path.starts_with("scaling.PutScalingPolicy[0]")), "{errs:?}");
+        assert!(apply_aws_json(&mut bare, "[1, 2]").is_err());
+        assert!(apply_aws_json(&mut bare, "{\"PolicyName\": ").unwrap_err()[0].message.contains("not valid JSON"));
+    }
+}

@@ -10,29 +10,24 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use scalelab_core::export::Format;
-use scalelab_core::report::Report;
 use scalelab_core::{Scenario, examples};
 use wasm_bindgen::JsCast;
 
-use crate::chartdata::{self, ChartSet, fmt_clock};
+use crate::chartdata::{self, fmt_clock};
 use crate::draw::{self, Style};
 use crate::edit::{self, FieldError};
 use crate::link;
 use crate::runner::{self, Outcome};
-use crate::summary::{self, Card};
+use crate::summary;
+use crate::view::{RunRequest, RunView, WorkerMessage, run_view};
 
 const DEFAULT_EXAMPLE: &str = "seed-001-after";
 const CHART_IDS: [&str; 7] = ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"];
 
-/// A finished run, shared by the summary, the charts and the log.
-#[derive(Debug)]
-struct Run {
-    name: String,
-    report: Report,
-    charts: ChartSet,
-    cards: Vec<Card>,
-    wall_ms: f64,
-}
+/// The simulation's Web Worker, created by the Trunk loader shim next to the page.
+const WORKER_URL: &str = "./scalelab-worker_loader.js";
+
+type Run = RunView;
 
 fn default_json() -> String {
     examples::EXAMPLES.iter().find(|e| e.name == DEFAULT_EXAMPLE).map(|e| e.json.to_string()).unwrap_or_default()
@@ -111,30 +106,75 @@ pub fn App() -> impl IntoView {
     let edit_started_ms = RwSignal::new(0.0f64);
     let edit_to_charts_ms = RwSignal::new(0.0f64);
 
+    // The simulation runs in a Web Worker; its answers carry the run number, and only the
+    // newest run's are used. Without workers, runs go on the page in slices.
+    let worker: Option<web_sys::Worker> = web_sys::Worker::new(WORKER_URL).ok();
+    // Until the worker says it is ready, the newest request waits here.
+    let pending: Rc<std::cell::RefCell<Option<String>>> = Rc::new(std::cell::RefCell::new(None));
+    let ready = Rc::new(Cell::new(false));
+    if let Some(w) = &worker {
+        let generation = generation.clone();
+        let (pending, ready, w2) = (pending.clone(), ready.clone(), w.clone());
+        let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |ev: web_sys::MessageEvent| {
+                let Some(text) = ev.data().as_string() else { return };
+                let Ok(msg) = serde_json::from_str::<WorkerMessage>(&text) else { return };
+                match msg {
+                    WorkerMessage::Ready => {
+                        ready.set(true);
+                        if let Some(text) = pending.borrow_mut().take() {
+                            let _ = w2.post_message(&wasm_bindgen::JsValue::from_str(&text));
+                        }
+                    }
+                    WorkerMessage::Progress { id, progress: p } if id == generation.get() => progress.set(p),
+                    WorkerMessage::Done { id, view } if id == generation.get() => {
+                        running.set(false);
+                        run.set(Some(Arc::new(*view)));
+                    }
+                    WorkerMessage::Invalid { id, problems: p } if id == generation.get() => {
+                        running.set(false);
+                        problems.set(p);
+                    }
+                    _ => {}
+                }
+            },
+        );
+        w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+    }
+    let uses_worker = worker.is_some();
+
     // Starts a run of the current scenario; a newer call cancels it.
     let start_run = {
         let generation = generation.clone();
+        let (pending, ready) = (pending.clone(), ready.clone());
         move || {
             let Some(s) = scenario.get_untracked() else { return };
             edit_started_ms.set(now_ms());
             let g = generation.get() + 1;
             generation.set(g);
-            let current = generation.clone();
             running.set(true);
             progress.set(0.0);
+            if let Some(w) = &worker {
+                let req = RunRequest { id: g, scenario: s.to_json_pretty() };
+                if let Ok(text) = serde_json::to_string(&req) {
+                    if ready.get() {
+                        let _ = w.post_message(&wasm_bindgen::JsValue::from_str(&text));
+                    } else {
+                        *pending.borrow_mut() = Some(text);
+                    }
+                }
+                return;
+            }
+            let current = generation.clone();
             spawn_local(async move {
-                let name = if s.name.is_empty() { "scenario".to_string() } else { s.name.clone() };
-                let out = runner::run(s.clone(), None, g, current.clone(), |p| progress.set(p)).await;
+                let out = runner::run(s.clone(), g, |id| current.get() == id, |p| progress.set(p)).await;
                 if current.get() != g {
                     return;
                 }
                 running.set(false);
                 match out {
-                    Outcome::Done { report, wall_ms } => {
-                        let charts = chartdata::charts(&report, &s);
-                        let cards = summary::cards(&report.summary);
-                        run.set(Some(Arc::new(Run { name, report: *report, charts, cards, wall_ms })));
-                    }
+                    Outcome::Done { report, wall_ms } => run.set(Some(Arc::new(run_view(&report, &s, wall_ms)))),
                     Outcome::Invalid(p) => problems.set(p.0.iter().map(|p| p.to_string()).collect()),
                     Outcome::Cancelled => {}
                 }
@@ -270,6 +310,26 @@ pub fn App() -> impl IntoView {
         }
     };
     // The seed is part of the scenario, so a link carries it and gives the same numbers.
+    let on_peak = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        apply_edit(&move |s: &mut Scenario| edit::set_peak_rps(s, &v));
+    };
+    // The traffic preview: the offered rate from the traffic alone, redrawn at every edit.
+    let preview_canvas: NodeRef<html::Canvas> = NodeRef::new();
+    let peak = RwSignal::new(None::<f64>);
+    Effect::new(move |_| {
+        let style = Style { dark: dark.get(), big: big.get() };
+        let Some(s) = scenario.get() else { return };
+        let Ok(plan) = scalelab_core::plan(&s, None) else { return };
+        peak.set(Some(plan.peak_rps));
+        let chart = chartdata::traffic_preview(&plan);
+        if let Some(canvas) = preview_canvas.get() {
+            let end = plan.duration_us as f64 / 1e6;
+            if let Err(e) = draw::draw(&canvas, &chart, None, end, &[], None, style) {
+                web_sys::console::warn_1(&format!("traffic preview: {e}").into());
+            }
+        }
+    });
     let on_seed = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         apply_edit(&move |s: &mut Scenario| {
@@ -359,6 +419,15 @@ pub fn App() -> impl IntoView {
                         </select>
                     </label>
                     <p class="description" id="description">{description}</p>
+                    <fieldset>
+                        <legend>"Traffic"</legend>
+                        <canvas class="preview" node_ref=preview_canvas id="traffic-preview" role="img"
+                            aria-label=move || peak.get().map(|p| format!("Offered traffic over the run, peaking at {} requests per second", chartdata::fmt_num(p))).unwrap_or_default()></canvas>
+                        <label class="field">"Peak rate (req/s): scales the whole traffic shape"
+                            <input id="peak-rps" type="number" min="0" step="any" prop:value=move || peak.get().map(|p| format!("{}", (p * 1000.0).round() / 1000.0)).unwrap_or_default() on:change=on_peak/>
+                        </label>
+                        <p class="field-error" role="alert">{move || field_error.with(|e| e.as_ref().filter(|e| e.path.starts_with("traffic")).map(|e| e.to_string()))}</p>
+                    </fieldset>
                     <fieldset>
                         <legend>"Endpoint"</legend>
                         <label class="field">"Instance type"
@@ -471,10 +540,11 @@ pub fn App() -> impl IntoView {
                             data-draw-ms=move || draw_ms.get().to_string()
                             data-first-charts-ms=move || first_charts_ms.get().map(|t| t.to_string()).unwrap_or_default()
                             data-edit-to-charts-ms=move || edit_to_charts_ms.get().to_string()
-                            data-running=move || running.get().to_string()>
+                            data-running=move || running.get().to_string()
+                            data-worker=uses_worker.to_string()>
                             {move || if running.get() { "simulating…".to_string() } else {
                                 run.with(|r| r.as_ref().map(|r| format!("{} events · simulated in {:.0} ms · drawn in {:.0} ms",
-                                    chartdata::fmt_num(r.report.events_processed as f64), r.wall_ms, draw_ms.get())).unwrap_or_default())
+                                    chartdata::fmt_num(r.events as f64), r.wall_ms, draw_ms.get())).unwrap_or_default())
                             }}</span>
                     </div>
                     <div class="cards" id="summary">
@@ -483,8 +553,8 @@ pub fn App() -> impl IntoView {
                             r.cards.iter().enumerate().map(|(k, c)| {
                                 let diff = base.as_ref().and_then(|b| b.cards.get(k)).and_then(|b| summary::difference(b, c));
                                 view! {
-                                    <div class="card" data-card=c.id>
-                                        <div class="label">{c.label}</div>
+                                    <div class="card" data-card=c.id.clone()>
+                                        <div class="label">{c.label.clone()}</div>
                                         <div class="value">{c.value.clone()}</div>
                                         {diff.map(|(t, better)| view! { <div class="diff" class:better=better class:worse=!better>{t}</div> })}
                                     </div>
@@ -516,7 +586,7 @@ pub fn App() -> impl IntoView {
                     <section class="log" aria-label="Scaling activities">
                         <h2>"Scaling activities"</h2>
                         <ol id="activities">
-                            {move || run.get().map(|r| r.report.activities.iter().map(|a| {
+                            {move || run.get().map(|r| r.activities.iter().map(|a| {
                                 let t = a.at_secs;
                                 let status = a.status.clone();
                                 let text = a.description.clone();
@@ -526,9 +596,8 @@ pub fn App() -> impl IntoView {
                         </ol>
                         <h2>"Alarm history"</h2>
                         <ol id="alarms">
-                            {move || run.get().map(|r| r.report.alarm_history.iter().take(500).map(|h| {
-                                let state = |x| serde_json::to_string(&x).unwrap_or_default().trim_matches('"').to_string();
-                                let line = format!("{} {}: {} → {}. {}", fmt_clock(h.at_secs), h.alarm, state(h.from), state(h.to), h.reason);
+                            {move || run.get().map(|r| r.alarms.iter().map(|line| {
+                                let line = line.clone();
                                 view! { <li>{line}</li> }
                             }).collect_view())}
                         </ol>

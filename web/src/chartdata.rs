@@ -6,24 +6,24 @@ use scalelab_core::Scenario;
 use scalelab_core::metrics::Row;
 
 /// One line of a chart: a value (or a gap, as CloudWatch leaves one) per x.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     pub name: String,
     pub ys: Vec<Option<f64>>,
 }
 
 /// A horizontal reference line (a target, an alarm threshold, an SLO).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub name: String,
     pub y: f64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Chart {
-    pub id: &'static str,
+    pub id: String,
     pub title: String,
-    pub unit: &'static str,
+    pub unit: String,
     /// Seconds since the start of the run; shared by every line.
     pub xs: Vec<f64>,
     pub lines: Vec<Line>,
@@ -76,7 +76,7 @@ impl Chart {
 }
 
 /// Every chart of a report, on one time axis.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChartSet {
     pub x_end: f64,
     pub charts: Vec<Chart>,
@@ -145,9 +145,9 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
 
     let mut charts = Vec::new();
     charts.push(Chart {
-        id: "rate",
+        id: "rate".into(),
         title: "Request rate".into(),
-        unit: "req/s",
+        unit: "req/s".into(),
         xs: xs.clone(),
         lines: vec![
             line("requests/s", &|g| per_sec(g, |r| r.requests)),
@@ -166,9 +166,9 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
         ipi_rules.push(Rule { name: format!("scale-in below {}", fmt_num(low)), y: low });
     }
     charts.push(Chart {
-        id: "ipi",
+        id: "ipi".into(),
         title: "Invocations per instance".into(),
-        unit: "per minute",
+        unit: "per minute".into(),
         xs: minutes.iter().filter_map(|g| g.first().map(|r| r.t_secs)).collect(),
         lines: vec![Line {
             name: "InvocationsPerInstance".into(),
@@ -179,9 +179,9 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
     });
 
     charts.push(Chart {
-        id: "instances",
+        id: "instances".into(),
         title: "Instances".into(),
-        unit: "instances",
+        unit: "instances".into(),
         xs: xs.clone(),
         lines: vec![
             line("desired", &|g| Some(sum(g, |r| f64::from(r.desired_instances)))),
@@ -198,9 +198,9 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
         latency_rules.push(Rule { name: format!("SLO {}", fmt_ms(slo)), y: slo });
     }
     charts.push(Chart {
-        id: "latency",
+        id: "latency".into(),
         title: "Model latency".into(),
-        unit: "ms",
+        unit: "ms".into(),
         xs: xs.clone(),
         lines: vec![
             line("p50", &|g| max_opt(g, |r| r.model_latency_p50_ms)),
@@ -212,9 +212,9 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
     });
 
     charts.push(Chart {
-        id: "errors",
+        id: "errors".into(),
         title: "Errors (CloudWatch: every attempt)".into(),
-        unit: "per period",
+        unit: "per period".into(),
         xs: xs.clone(),
         lines: vec![
             line("ModelError", &|g| Some(sum(g, |r| r.model_errors as f64))),
@@ -226,9 +226,9 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
     });
 
     charts.push(Chart {
-        id: "utilization",
+        id: "utilization".into(),
         title: "Utilization per instance".into(),
-        unit: "%",
+        unit: "%".into(),
         xs: xs.clone(),
         lines: vec![
             line("CPU", &|g| max_opt(g, |r| r.cpu_utilization)),
@@ -248,9 +248,9 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
         })
         .collect();
     charts.push(Chart {
-        id: "cost",
+        id: "cost".into(),
         title: "Cumulative cost".into(),
-        unit: "USD",
+        unit: "USD".into(),
         xs: xs.iter().zip(periods.iter()).map(|(x, g)| x + g.first().map_or(0.0, |r| r.period_secs)).collect(),
         lines: vec![Line { name: "cost".into(), ys: cost }],
         rules: Vec::new(),
@@ -272,6 +272,24 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
     let activities =
         report.activities.iter().filter(|a| a.desired_after != a.desired_before).map(|a| a.at_secs).collect();
     ChartSet { x_end: report.duration_secs, charts, activities }
+}
+
+/// The offered request rate of a scenario over its run, from the traffic alone (no
+/// simulation): the editor's instant preview.
+pub fn traffic_preview(plan: &scalelab_core::Plan) -> Chart {
+    let end = plan.duration_us as f64 / 1e6;
+    let n = 240;
+    let xs: Vec<f64> = (0..=n).map(|k| end * k as f64 / n as f64).collect();
+    let ys = xs.iter().map(|&t| Some(plan.rate.at(t.min(end - 1e-6).max(0.0)))).collect();
+    Chart {
+        id: "traffic".into(),
+        title: "Offered traffic".into(),
+        unit: "req/s".into(),
+        xs,
+        lines: vec![Line { name: "offered req/s".into(), ys }],
+        rules: Vec::new(),
+        steps: false,
+    }
 }
 
 /// A pixel column being filled: its index and its first, lowest, highest and last points.
@@ -442,7 +460,7 @@ mod tests {
         let s = scalelab_core::examples::get("seed-001-after").unwrap();
         let r = scalelab_core::simulate(&s, Some(1)).unwrap();
         let set = charts(&r, &s);
-        let ids: Vec<_> = set.charts.iter().map(|c| c.id).collect();
+        let ids: Vec<_> = set.charts.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"]);
         let inst = &set.charts[2];
         let in_service = inst.lines.iter().find(|l| l.name == "in service").unwrap();
@@ -462,6 +480,16 @@ mod tests {
         let csv = rate.csv();
         assert_eq!(csv.lines().count(), rate.xs.len() + 1);
         assert!(csv.starts_with("t_secs,requests/s,"));
+    }
+
+    #[test]
+    fn the_traffic_preview_follows_the_rate_function() {
+        let s = scalelab_core::examples::get("seed-001-before").unwrap();
+        let plan = scalelab_core::plan(&s, None).unwrap();
+        let c = traffic_preview(&plan);
+        let max = c.y_max();
+        assert!((max - plan.peak_rps).abs() / plan.peak_rps < 0.02, "{max} vs {}", plan.peak_rps);
+        assert_eq!(c.lines[0].ys[0], Some(plan.rate.at(0.0)));
     }
 
     #[test]

@@ -137,6 +137,10 @@ pub fn draw(
         cc.draw_series(LineSeries::new([(t / unit, 0.0), (t / unit, y_top)], fg.mix(0.7).stroke_width(px(1.0))))
             .map_err(|e| e.to_string())?;
     }
+    if chart.id == "traffic" {
+        root.present().map_err(|e| e.to_string())?;
+        return Ok(());
+    }
     cc.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .background_style(bg.mix(0.85))

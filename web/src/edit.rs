@@ -3,6 +3,7 @@
 
 use scalelab_core::Scenario;
 use scalelab_core::catalog;
+use scalelab_core::traffic::Traffic;
 
 /// A form's problem: the field (as a scenario path) and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +130,78 @@ pub fn set_capacity_bounds(s: &mut Scenario, min: &str, max: &str) -> Result<(),
     Ok(())
 }
 
+/// Multiplies every rate of a traffic shape by `factor` (rounded to 0.001 requests/s).
+fn scale_traffic(t: &mut Traffic, factor: f64, path: &str) -> Result<(), FieldError> {
+    let r = |x: &mut f64| *x = (*x * factor * 1000.0).round() / 1000.0;
+    match t {
+        Traffic::Constant { rps } => r(rps),
+        Traffic::Phases(phases) => {
+            for p in phases {
+                r(&mut p.arrival_rate);
+                if let Some(x) = p.ramp_to.as_mut() {
+                    r(x);
+                }
+            }
+        }
+        Traffic::Steps(steps) => steps.iter_mut().for_each(|s| r(&mut s.rps)),
+        Traffic::Spike { rps, .. } => r(rps),
+        Traffic::Diurnal { min_rps, max_rps, .. } => {
+            r(min_rps);
+            r(max_rps);
+        }
+        Traffic::BusinessHours { rps, off_hours_rps, .. } => {
+            r(rps);
+            r(off_hours_rps);
+        }
+        Traffic::Bursts { rps, base_rps, .. } => {
+            r(rps);
+            r(base_rps);
+        }
+        Traffic::Trace { invocations: Some(counts), .. } => counts.iter_mut().for_each(r),
+        Traffic::Trace { .. } => {
+            return Err(FieldError::new(path, "a CSV trace cannot be scaled here: scale its counts in the file"));
+        }
+        Traffic::Sum(parts) => {
+            for (k, p) in parts.iter_mut().enumerate() {
+                scale_traffic(p, factor, &format!("{path}.sum[{k}]"))?;
+            }
+        }
+        Traffic::Sequence(segments) => {
+            for (k, seg) in segments.iter_mut().enumerate() {
+                scale_traffic(&mut seg.traffic, factor, &format!("{path}.sequence[{k}].traffic"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The scenario's peak offered rate, requests per second.
+pub fn peak_rps(s: &Scenario) -> Option<f64> {
+    scalelab_core::plan(s, None).ok().map(|p| p.peak_rps)
+}
+
+/// Scales the whole traffic so that its peak becomes `text` requests per second.
+pub fn set_peak_rps(s: &mut Scenario, text: &str) -> Result<(), FieldError> {
+    let path = "traffic";
+    let want: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| FieldError::new(path, format!("peak rate \"{}\" is not a number", text.trim())))?;
+    if !(want.is_finite() && want > 0.0) {
+        return Err(FieldError::new(path, "the peak rate must be above 0 requests/s"));
+    }
+    let peak =
+        peak_rps(s).filter(|p| *p > 0.0).ok_or_else(|| FieldError::new(path, "the traffic sends nothing to scale"))?;
+    let mut next = s.clone();
+    scale_traffic(&mut next.traffic, want / peak, path)?;
+    if let Err(p) = scalelab_core::plan(&next, None) {
+        let first = p.0.into_iter().next().map(|p| p.to_string()).unwrap_or_default();
+        return Err(FieldError::new(path, format!("at {want} requests/s the scenario is refused: {first}")));
+    }
+    *s = next;
+    Ok(())
+}
+
 /// Merges AWS request JSON pasted by a user into the scenario's scaling section: either a
 /// whole section (`{"RegisterScalableTarget": [...], "PutScalingPolicy": [...]}`) or one request
 /// body (recognised by `PolicyName`, `AlarmName`, `ScheduledActionName`, or a scalable target's
@@ -244,9 +317,34 @@ mod tests {
         assert!(e.message.contains("no profile"), "{e}");
         assert!(instance_choices(&s).iter().all(|t| t.name != "ml.g5.2xlarge"));
         assert_eq!(s, before);
+        assert!(set_peak_rps(&mut s, "0").is_err());
+        assert!(set_peak_rps(&mut s, "1e12").unwrap_err().message.contains("refused"));
+        assert_eq!(s, before);
         let mut plain = scalelab_core::examples::get("seed-001-before").unwrap();
         assert!(set_capacity_bounds(&mut plain, "1", "2").is_err());
         assert!(set_target_value(&mut plain, "10").unwrap_err().message.contains("no target tracking"));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod traffic_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn setting_the_peak_scales_every_shape_and_keeps_the_profile() {
+        for name in ["seed-001-before", "spiky-diurnal", "seed-003-scale-to-zero", "llama-8b-business-day"] {
+            let mut s = scalelab_core::examples::get(name).unwrap();
+            let before = scalelab_core::plan(&s, None).unwrap();
+            let target = (before.peak_rps * 1.5 * 1000.0).round() / 1000.0;
+            set_peak_rps(&mut s, &target.to_string()).unwrap();
+            let after = scalelab_core::plan(&s, None).unwrap();
+            // Rates are rounded to 0.001 requests/s: within 0.5 % of the asked peak, and the
+            // expected requests grow by the same factor.
+            assert!((after.peak_rps / target - 1.0).abs() < 0.005, "{name}: {} vs {target}", after.peak_rps);
+            let ratio = after.expected_requests / before.expected_requests;
+            assert!((ratio - 1.5).abs() < 0.01, "{name}: {ratio}");
+        }
     }
 }
 

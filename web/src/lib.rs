@@ -6,13 +6,16 @@ pub mod chartdata;
 pub mod edit;
 pub mod link;
 pub mod summary;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod draw;
 #[cfg(target_arch = "wasm32")]
-mod runner;
+pub mod runner;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
 
 /// Mounts the page (wasm only).
 #[cfg(target_arch = "wasm32")]

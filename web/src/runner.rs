@@ -1,24 +1,26 @@
-//! Runs the simulation without freezing the page: the event loop advances in slices of about
-//! 12 ms of wall time, yielding to the browser between slices (input, painting, the progress
-//! bar). A newer run cancels an older one at its next slice.
-
-use std::cell::Cell;
-use std::rc::Rc;
+//! Runs the simulation in slices of about 12 ms of wall time, yielding to the event loop
+//! between slices, so that a newer request can cancel a stale run and progress can be shown.
+//! Used inside the Web Worker, and on the page itself when workers are unavailable.
 
 use scalelab_core::{Problems, Report, Scenario, Simulation};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Wall-clock budget of one slice, milliseconds.
 const SLICE_MS: f64 = 12.0;
 
 fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    js_sys::Date::now()
 }
 
-/// Lets the browser handle input and paint, then continues.
-async fn yield_to_browser() {
+/// Lets the event loop run (messages, input, painting), then continues. Works in a window and
+/// in a worker: both have a global `setTimeout`.
+async fn yield_now() {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        let global = js_sys::global();
+        if let Ok(f) = js_sys::Reflect::get(&global, &JsValue::from_str("setTimeout"))
+            && let Ok(f) = f.dyn_into::<js_sys::Function>()
+        {
+            let _ = f.call2(&global, &resolve, &JsValue::from(0));
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
@@ -35,16 +37,10 @@ pub enum Outcome {
     Cancelled,
 }
 
-/// Runs `scenario`; `generation` is this run's number and `current` the latest one started.
-pub async fn run(
-    scenario: Scenario,
-    seed: Option<u64>,
-    generation: u64,
-    current: Rc<Cell<u64>>,
-    progress: impl Fn(f64),
-) -> Outcome {
+/// Runs `scenario` as run number `id`; `is_current(id)` says whether it is still wanted.
+pub async fn run(scenario: Scenario, id: u64, is_current: impl Fn(u64) -> bool, progress: impl Fn(f64)) -> Outcome {
     let start = now_ms();
-    let plan = match scalelab_core::plan(&scenario, seed) {
+    let plan = match scalelab_core::plan(&scenario, None) {
         Ok(p) => p,
         Err(p) => return Outcome::Invalid(p),
     };
@@ -58,8 +54,8 @@ pub async fn run(
         sim.run_until(t);
         if now_ms() - slice_start > SLICE_MS {
             progress(sim.progress());
-            yield_to_browser().await;
-            if current.get() != generation {
+            yield_now().await;
+            if !is_current(id) {
                 return Outcome::Cancelled;
             }
             slice_start = now_ms();
@@ -70,6 +66,5 @@ pub async fn run(
         }
     }
     progress(1.0);
-    let report = sim.finish();
-    Outcome::Done { report: Box::new(report), wall_ms: now_ms() - start }
+    Outcome::Done { report: Box::new(sim.finish()), wall_ms: now_ms() - start }
 }

@@ -5,10 +5,10 @@ use scalelab_core::report::Summary;
 use crate::chartdata::{fmt_ms, fmt_num};
 
 /// One card: a label, the value as text, and the raw number for comparisons.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Card {
-    pub id: &'static str,
-    pub label: &'static str,
+    pub id: String,
+    pub label: String,
     pub value: String,
     pub raw: Option<f64>,
     /// Whether a larger value is better (for colouring a difference).
@@ -20,50 +20,50 @@ pub fn cards(s: &Summary) -> Vec<Card> {
     let err_rate = if s.requests > 0 { s.errors.total as f64 / s.requests as f64 } else { 0.0 };
     vec![
         Card {
-            id: "requests",
-            label: "Requests",
+            id: "requests".into(),
+            label: "Requests".into(),
             value: fmt_num(s.requests as f64),
             raw: Some(s.requests as f64),
             higher_is_better: true,
         },
         Card {
-            id: "errors",
-            label: "Errors",
+            id: "errors".into(),
+            label: "Errors".into(),
             value: format!("{} ({})", fmt_num(s.errors.total as f64), pct(err_rate)),
             raw: Some(s.errors.total as f64),
             higher_is_better: false,
         },
         Card {
-            id: "p99",
-            label: "p99 latency",
+            id: "p99".into(),
+            label: "p99 latency".into(),
             value: s.latency_ms.p99.map_or("–".into(), fmt_ms),
             raw: s.latency_ms.p99,
             higher_is_better: false,
         },
         Card {
-            id: "slo",
-            label: "SLO attainment",
+            id: "slo".into(),
+            label: "SLO attainment".into(),
             value: s.slo_attainment.map_or("no SLO".into(), pct),
             raw: s.slo_attainment,
             higher_is_better: true,
         },
         Card {
-            id: "instance-hours",
-            label: "Instance-hours",
+            id: "instance-hours".into(),
+            label: "Instance-hours".into(),
             value: fmt_num(s.instance_hours),
             raw: Some(s.instance_hours),
             higher_is_better: false,
         },
         Card {
-            id: "cost",
-            label: "Cost",
+            id: "cost".into(),
+            label: "Cost".into(),
             value: format!("${:.2}", s.cost_usd),
             raw: Some(s.cost_usd),
             higher_is_better: false,
         },
         Card {
-            id: "cost-per-million",
-            label: "Cost per 1M",
+            id: "cost-per-million".into(),
+            label: "Cost per 1M".into(),
             value: s.cost_per_million_usd.map_or("–".into(), |c| format!("${c:.2}")),
             raw: s.cost_per_million_usd,
             higher_is_better: false,

@@ -133,6 +133,20 @@ fn test() -> Result {
     steps.step("lints (clippy, warnings are errors)", || {
         let mut c = cargo();
         c.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+        run(c)?;
+        // The page's wasm-only modules (app, draw, runner, worker) are linted for their target.
+        let mut c = cargo();
+        c.args([
+            "clippy",
+            "-p",
+            "scalelab-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]);
         run(c)
     })?;
     steps.step("unit and integration tests", || {

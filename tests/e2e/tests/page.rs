@@ -31,6 +31,8 @@ async fn the_page_opens_on_seed_001_with_every_chart_drawn() {
     }
     let desc = b.js("return document.getElementById('description').textContent;").await.unwrap();
     assert!(desc.as_str().unwrap().contains("seed 001"), "{desc}");
+    let worker = b.js("return document.getElementById('run-status').dataset.worker;").await.unwrap();
+    assert_eq!(worker.as_str(), Some("true"), "the simulation runs in a Web Worker");
     let summary = b.summary().await.unwrap();
     assert!(summary.iter().any(|c| c.starts_with("requests=") && c.contains('M')), "{summary:?}");
     let activities = b.js("return document.querySelectorAll('#activities li').length;").await.unwrap();

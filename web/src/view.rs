@@ -1,0 +1,125 @@
+//! What the page shows of a run, computed where the simulation ran (a Web Worker) and sent to
+//! the page as JSON: summary cards, charts, activities and alarm history, never the raw report.
+
+use serde::{Deserialize, Serialize};
+
+use scalelab_core::{Report, Scenario};
+
+use crate::chartdata::{self, ChartSet};
+use crate::summary::{self, Card};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub at_secs: f64,
+    pub status: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunView {
+    pub name: String,
+    pub cards: Vec<Card>,
+    pub charts: ChartSet,
+    pub activities: Vec<ActivityView>,
+    pub alarms: Vec<String>,
+    pub events: u64,
+    pub wall_ms: f64,
+}
+
+/// At most this many alarm state changes are listed (a long run can have thousands).
+pub const MAX_ALARM_LINES: usize = 500;
+
+pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
+    RunView {
+        name: if scenario.name.is_empty() { "scenario".into() } else { scenario.name.clone() },
+        cards: summary::cards(&report.summary),
+        charts: chartdata::charts(report, scenario),
+        activities: report
+            .activities
+            .iter()
+            .map(|a| ActivityView { at_secs: a.at_secs, status: a.status.clone(), description: a.description.clone() })
+            .collect(),
+        alarms: report
+            .alarm_history
+            .iter()
+            .take(MAX_ALARM_LINES)
+            .map(|h| {
+                format!(
+                    "{} {}: {} → {}. {}",
+                    chartdata::fmt_clock(h.at_secs),
+                    h.alarm,
+                    state(&h.from),
+                    state(&h.to),
+                    h.reason
+                )
+            })
+            .collect(),
+        events: report.events_processed,
+        wall_ms,
+    }
+}
+
+/// An alarm state as AWS spells it (`ALARM`, `OK`, `INSUFFICIENT_DATA`).
+fn state<T: Serialize>(x: &T) -> String {
+    serde_json::to_string(x).unwrap_or_default().trim_matches('"').to_string()
+}
+
+/// A request to the simulation worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub id: u64,
+    pub scenario: String,
+}
+
+/// The worker's answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum WorkerMessage {
+    /// The worker's handler is installed (requests sent before it would be lost).
+    Ready,
+    Progress {
+        id: u64,
+        progress: f64,
+    },
+    Done {
+        id: u64,
+        view: Box<RunView>,
+    },
+    Invalid {
+        id: u64,
+        problems: Vec<String>,
+    },
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn a_run_view_survives_the_trip_to_the_page() {
+        let s = scalelab_core::examples::get("seed-000-step-scaling-latency").unwrap();
+        let r = scalelab_core::simulate(&s, Some(2)).unwrap();
+        let v = run_view(&r, &s, 12.5);
+        let msg = WorkerMessage::Done { id: 7, view: Box::new(v.clone()) };
+        let back: WorkerMessage = serde_json::from_str(&serde_json::to_string(&msg).unwrap()).unwrap();
+        // Text survives exactly; numbers to within JSON's float printing.
+        let WorkerMessage::Done { id, view: b } = back else { panic!("kind") };
+        assert_eq!(id, 7);
+        assert_eq!(
+            (&b.cards.len(), &b.activities, &b.alarms, b.events),
+            (&v.cards.len(), &v.activities, &v.alarms, v.events)
+        );
+        for (x, y) in b.charts.charts.iter().zip(&v.charts.charts) {
+            assert_eq!((&x.id, x.xs.len(), x.lines.len()), (&y.id, y.xs.len(), y.lines.len()));
+            for (lx, ly) in x.lines.iter().zip(&y.lines) {
+                for (a, b) in lx.ys.iter().zip(&ly.ys) {
+                    assert!(a.zip(*b).is_none_or(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0)), "{a:?} {b:?}");
+                }
+            }
+        }
+        assert_eq!(v.activities.len(), r.activities.len());
+        assert_eq!(v.alarms.len(), r.alarm_history.len().min(MAX_ALARM_LINES));
+        assert!(v.alarms.iter().all(|a| a.contains(" → ")));
+    }
+}

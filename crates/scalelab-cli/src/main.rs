@@ -10,6 +10,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+
+mod calibrate;
 use scalelab_core::{Scenario, catalog, examples, plan, profile};
 
 mod output;
@@ -56,6 +58,34 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// A measured instance profile (from `scalelab calibrate`) every variant uses instead
+        /// of its model's.
+        #[arg(long, value_name = "FILE")]
+        instance_profile: Option<PathBuf>,
+    },
+    /// Measure this machine's GPU with a model-shaped workload and write an instance profile.
+    Calibrate {
+        /// mlp, bert-base or llm-decode.
+        #[arg(long, default_value = "mlp")]
+        workload: String,
+        /// The p99 latency objective of the closed-loop load test, milliseconds.
+        #[arg(long, default_value_t = 100.0)]
+        slo_ms: f64,
+        /// Largest batch measured (and the profile's maxBatchSize).
+        #[arg(long, default_value_t = 8)]
+        max_batch: u32,
+        /// Tokens per request (bert-base).
+        #[arg(long, default_value_t = 128)]
+        seq: u32,
+        /// Transformer layers (bert-base: 12; llm-decode: 2, scaled to memory).
+        #[arg(long)]
+        layers: Option<u32>,
+        /// Timed runs per batch size.
+        #[arg(long, default_value_t = 10)]
+        repeats: u32,
+        /// Where to write the profile JSON.
+        #[arg(long, default_value = "profile.json")]
+        out: PathBuf,
     },
     /// Check a scenario and list every problem at once.
     Validate {
@@ -102,11 +132,17 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
-        Command::Run { scenario, example, seed, json, csv, csv_period, hash, stats, quiet } => {
-            let scenario = match file_or_example(scenario, example)? {
+        Command::Calibrate { workload, slo_ms, max_batch, seq, layers, repeats, out } => {
+            calibrate::calibrate(&workload, slo_ms, max_batch, seq, layers, repeats, &out)
+        }
+        Command::Run { scenario, example, seed, json, csv, csv_period, hash, stats, quiet, instance_profile } => {
+            let mut scenario = match file_or_example(scenario, example)? {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
+            if let Some(path) = instance_profile {
+                calibrate::apply_profile(&mut scenario, &path)?;
+            }
             run(&scenario, seed, json.as_deref(), csv.as_deref(), csv_period, hash, stats, quiet)
         }
         Command::Validate { scenario } => {

@@ -1403,8 +1403,8 @@ impl Simulation {
                 launched_secs: to_secs(h.launched_at),
                 // An instance stopped (or the run ended) before it finished provisioning never
                 // served.
-                in_service_secs: (h.ready_at <= end && h.terminated_at.is_none_or(|t| h.ready_at <= t))
-                    .then(|| to_secs(h.ready_at)),
+                in_service_secs:
+                    (h.ready_at <= end && h.terminated_at.is_none_or(|t| h.ready_at <= t)).then(|| to_secs(h.ready_at)),
                 terminated_secs: h.terminated_at.map(to_secs),
             }))
             .collect();

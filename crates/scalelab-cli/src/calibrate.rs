@@ -1,0 +1,188 @@
+//! `scalelab calibrate` and `scalelab run --instance-profile`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use scalelab_core::Scenario;
+use scalelab_gpu::calibrate::{self, Fidelity, MeasuredProfile, Options, Provenance};
+use scalelab_gpu::workload::Workload;
+use scalelab_gpu::{Gpu, GpuError};
+
+fn today() -> String {
+    // Days since the epoch to a civil date (Howard Hinnant's algorithm), from the system clock.
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+pub fn calibrate(
+    workload: &str,
+    slo_ms: f64,
+    max_batch: u32,
+    seq: u32,
+    layers: Option<u32>,
+    repeats: u32,
+    out: &Path,
+) -> Result<ExitCode> {
+    let valid = slo_ms.is_finite() && slo_ms > 0.0 && (1..=1024).contains(&max_batch) && (1..=4096).contains(&seq);
+    if !valid {
+        eprintln!("error: --slo-ms must be above 0, --max-batch 1..=1024, --seq 1..=4096");
+        return Ok(ExitCode::from(2));
+    }
+    let gpu = match Gpu::open() {
+        Ok(g) => g,
+        Err(e @ GpuError::NoAdapter(_)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(3));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let w = match workload {
+        "mlp" => Workload::mlp(),
+        "bert-base" => Workload::bert_base(seq, layers.unwrap_or(12)),
+        "llm-decode" => {
+            let limits = gpu.device.limits();
+            Workload::llm_decode(1 << 30, limits.max_storage_buffer_binding_size, layers.unwrap_or(2), 1024)
+        }
+        other => {
+            eprintln!("error: unknown workload {other:?}: choose one of {}", Workload::NAMES.join(", "));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let info = &gpu.info;
+    println!(
+        "adapter   {} ({:?}, {}, driver {} {})",
+        info.name,
+        info.backend,
+        gpu.device_type(),
+        info.driver,
+        info.driver_info
+    );
+    if gpu.is_software() {
+        println!();
+        println!("  !!! This adapter is a SOFTWARE rasterizer running on the CPU (e.g. Mesa lavapipe).");
+        println!("  !!! The numbers below describe this CPU, not any GPU. Do not use them for a GPU instance.");
+        println!();
+    }
+    let timing = if gpu.timestamps {
+        "GPU timestamp queries around the compute pass (converted with the queue's timestamp period)"
+    } else {
+        "wall clock around submit and wait (the adapter has no timestamp queries)"
+    };
+    println!("workload  {}", w.label());
+    println!("timing    {timing}");
+    let o = Options { workload: w.clone(), slo_ms, max_batch, repeats, warmups: 3, date: today() };
+    let points = calibrate::measure(&gpu, &o, |line| println!("{line}"))?;
+    let (fixed, per_item, cv) = calibrate::fit(&points);
+    println!("fit       latency ≈ {fixed:.3} ms + {per_item:.3} ms × batch, cv {cv:.3}");
+    let best = points.iter().max_by(|a, b| (a.flops / a.median_ms).total_cmp(&(b.flops / b.median_ms)));
+    let (gflops, gbs) = best.map_or((0.0, 0.0), |p| (p.flops / p.median_ms / 1e6, p.bytes / p.median_ms / 1e6));
+    let peak = calibrate::known_peak(&info.name);
+    println!("achieved  {gflops:.2} GFLOP/s, {gbs:.2} GB/s (largest of the batch sizes)");
+    let (pf, pb) = match peak {
+        Some((name, tflops, bw)) => {
+            println!(
+                "peak      {name}: {tflops} TFLOP/s FP32, {bw} GB/s → {:.1} % of FLOP/s, {:.1} % of bandwidth",
+                gflops / (tflops * 1e3) * 100.0,
+                gbs / bw * 100.0
+            );
+            (Some(gflops / (tflops * 1e3)), Some(gbs / bw))
+        }
+        None => {
+            println!("peak      unknown for this adapter (known: T4, A10G, L4, A100, H100)");
+            (None, None)
+        }
+    };
+    let profile = calibrate::profile(fixed, per_item, cv, max_batch, !gpu.is_software());
+    let cap = 1000.0 / (fixed + per_item * f64::from(max_batch)) * f64::from(max_batch);
+    let single = points.first().map_or(f64::INFINITY, |p| p.median_ms);
+    let fidelity = if single * 1.5 > slo_ms {
+        println!(
+            "max RPS   not measured: one request takes {single:.1} ms, too close to the {slo_ms} ms objective \
+             (raise --slo-ms above {:.0})",
+            single * 3.0
+        );
+        None
+    } else {
+        let (m_rps, m_p99) =
+            calibrate::max_rps(|r| calibrate::replay_p99(&points, max_batch, r, 20_000, 1), cap / 50.0, slo_ms);
+        let (p_rps, p_p99) =
+            calibrate::max_rps(|r| calibrate::predicted_p99(&profile, r, 300).unwrap_or(f64::NAN), cap / 50.0, slo_ms);
+        let err = if m_rps > 0.0 { (p_rps - m_rps).abs() / m_rps } else { 1.0 };
+        println!(
+            "max RPS   measured {m_rps:.1} (p99 {m_p99:.1} ms) · predicted by the simulator {p_rps:.1} (p99 {p_p99:.1} ms) · error {:.1} %",
+            err * 100.0
+        );
+        Some(Fidelity {
+            slo_p99_ms: slo_ms,
+            measured_max_rps: m_rps,
+            predicted_max_rps: p_rps,
+            measured_p99_ms_at_max: if m_p99.is_finite() { m_p99 } else { 0.0 },
+            predicted_p99_ms_at_max: if p_p99.is_finite() { p_p99 } else { 0.0 },
+            max_rps_error: err,
+            method: "closed-loop load test replaying the measured batch times behind a dynamic batcher \
+                     (rate ×1.25 per step until p99 passes the objective), against the core's simulation \
+                     of the fitted profile at the same rates"
+                .into(),
+        })
+    };
+    let note = if gpu.is_software() {
+        "measured on a software adapter: the numbers describe a CPU".to_string()
+    } else {
+        format!("measured on {}", info.name)
+    };
+    let measured = MeasuredProfile {
+        profile,
+        provenance: Provenance {
+            adapter: info.name.clone(),
+            backend: format!("{:?}", info.backend),
+            driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+            device_type: gpu.device_type().to_string(),
+            date: o.date.clone(),
+            workload: w.clone(),
+            workload_label: w.label(),
+            max_batch,
+            timing: timing.to_string(),
+            points,
+            achieved_gflops: gflops,
+            achieved_gbytes_per_s: gbs,
+            peak_fraction_flops: pf,
+            peak_fraction_bandwidth: pb,
+            fidelity,
+            note,
+        },
+    };
+    std::fs::write(out, serde_json::to_string_pretty(&measured)? + "\n")
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!("wrote     {} (use it with: scalelab run <scenario> --instance-profile {})", out.display(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Puts a measured profile on every variant of the scenario.
+pub fn apply_profile(s: &mut Scenario, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let m: MeasuredProfile = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not an instance profile from `scalelab calibrate` (expected \"profile\" and \"provenance\")",
+            path.display()
+        )
+    })?;
+    for v in &mut s.endpoint.variants {
+        v.model = None;
+        v.profile = Some(m.profile.clone());
+        eprintln!(
+            "{}: profile measured on {} ({}, {}), {}",
+            v.name, m.provenance.adapter, m.provenance.device_type, m.provenance.date, m.provenance.workload_label
+        );
+    }
+    Ok(())
+}

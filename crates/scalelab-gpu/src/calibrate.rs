@@ -1,0 +1,295 @@
+//! From benchmark to serving profile: latency per batch size, a fitted `fixed + per_item · n`
+//! batch model with its variability, achieved FLOP/s and bytes/s against the device's peak,
+//! a closed-loop load test that replays the measured batch times behind a dynamic batcher
+//! (ramped like seed 004 until p99 passes the objective), and the same load through the
+//! core's simulator with the fitted profile: predicted against measured.
+
+use scalelab_core::profile::{Batching, ServingProfile};
+use scalelab_core::rng::Family;
+use scalelab_core::time::Duration;
+
+use crate::gpu::{Gpu, GpuError};
+use crate::workload::Workload;
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchPoint {
+    pub batch: u32,
+    /// Median of the repeated runs, milliseconds: GPU timestamps where supported, else wall
+    /// clock around submit-and-wait.
+    pub median_ms: f64,
+    pub samples_ms: Vec<f64>,
+    pub upload_ms: f64,
+    pub readback_ms: f64,
+    pub flops: f64,
+    pub bytes: f64,
+}
+
+/// Published peaks of GPUs behind SageMaker instance types (FP32 TFLOP/s without sparsity;
+/// memory bandwidth GB/s), from the vendors' data sheets.
+pub const KNOWN_PEAKS: &[(&str, &str, f64, f64)] = &[
+    ("T4", "ml.g4dn", 8.1, 320.0),
+    ("A10G", "ml.g5", 31.2, 600.0),
+    ("L4", "ml.g6", 30.3, 300.0),
+    ("A100", "ml.p4d", 19.5, 1555.0),
+    ("H100", "ml.p5", 66.9, 3350.0),
+];
+
+pub fn known_peak(adapter: &str) -> Option<(&'static str, f64, f64)> {
+    KNOWN_PEAKS.iter().find(|(n, ..)| adapter.contains(n)).map(|(n, _, tf, bw)| (*n, *tf, *bw))
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fidelity {
+    pub slo_p99_ms: f64,
+    pub measured_max_rps: f64,
+    pub predicted_max_rps: f64,
+    pub measured_p99_ms_at_max: f64,
+    pub predicted_p99_ms_at_max: f64,
+    /// |predicted − measured| / measured max RPS.
+    pub max_rps_error: f64,
+    pub method: String,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Provenance {
+    pub adapter: String,
+    pub backend: String,
+    pub driver: String,
+    pub device_type: String,
+    pub date: String,
+    pub workload: Workload,
+    pub workload_label: String,
+    pub max_batch: u32,
+    pub timing: String,
+    pub points: Vec<BatchPoint>,
+    pub achieved_gflops: f64,
+    pub achieved_gbytes_per_s: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_fraction_flops: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_fraction_bandwidth: Option<f64>,
+    /// Absent when the latency objective is below one request's latency (no rate meets it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<Fidelity>,
+    pub note: String,
+}
+
+/// A measured instance profile: the core's serving profile plus where it came from.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeasuredProfile {
+    pub profile: ServingProfile,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub workload: Workload,
+    pub slo_ms: f64,
+    pub max_batch: u32,
+    pub repeats: u32,
+    pub warmups: u32,
+    pub date: String,
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Batch sizes measured: powers of two up to `max` (and `max`).
+pub fn batch_sizes(max: u32) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..16).map(|k| 1u32 << k).take_while(|b| *b < max.max(1)).collect();
+    v.push(max.max(1));
+    v
+}
+
+/// Runs the workload at each batch size: warm-ups, then `repeats` timed runs.
+pub fn measure(gpu: &Gpu, o: &Options, mut log: impl FnMut(&str)) -> Result<Vec<BatchPoint>, GpuError> {
+    let mut points = Vec::new();
+    for batch in batch_sizes(o.max_batch) {
+        let built = o.workload.build(gpu, batch);
+        let input = crate::workload::weights(built.input_len, 99, 1.0);
+        let upload_ms = built.graph.upload(built.input, &input)? * 1e3;
+        for _ in 0..o.warmups {
+            built.graph.run()?;
+        }
+        let mut samples = Vec::new();
+        for _ in 0..o.repeats.max(1) {
+            let (wall, gpu_s) = built.graph.run()?;
+            samples.push(gpu_s.unwrap_or(wall) * 1e3);
+        }
+        let (_, readback) = built.graph.download(built.output)?;
+        let p = BatchPoint {
+            batch,
+            median_ms: median(&samples),
+            samples_ms: samples,
+            upload_ms,
+            readback_ms: readback * 1e3,
+            flops: built.graph.work.flops,
+            bytes: built.graph.work.bytes,
+        };
+        log(&format!(
+            "  batch {:>4}: {:>10.3} ms  (upload {:.3} ms, readback {:.3} ms, {:.2} GFLOP/s)",
+            batch,
+            p.median_ms,
+            p.upload_ms,
+            p.readback_ms,
+            p.flops / (p.median_ms * 1e-3) / 1e9
+        ));
+        points.push(p);
+    }
+    Ok(points)
+}
+
+/// Least squares `latency = fixed + per_item · batch` over the medians, and the coefficient
+/// of variation of the samples around their medians (pooled).
+pub fn fit(points: &[BatchPoint]) -> (f64, f64, f64) {
+    let n = points.len() as f64;
+    let (sx, sy) = points.iter().fold((0.0, 0.0), |(a, b), p| (a + f64::from(p.batch), b + p.median_ms));
+    let (mx, my) = (sx / n, sy / n);
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for p in points {
+        let dx = f64::from(p.batch) - mx;
+        sxy += dx * (p.median_ms - my);
+        sxx += dx * dx;
+    }
+    let per_item = if sxx > 0.0 { (sxy / sxx).max(0.0) } else { 0.0 };
+    let fixed = (my - per_item * mx).max(my * 0.05);
+    let mut ss = 0.0;
+    let mut count = 0.0;
+    for p in points {
+        for s in &p.samples_ms {
+            let r = s / p.median_ms - 1.0;
+            ss += r * r;
+            count += 1.0;
+        }
+    }
+    let cv = if count > 1.0 { libm::sqrt(ss / (count - 1.0)).clamp(0.01, 1.0) } else { 0.05 };
+    (fixed, per_item, cv)
+}
+
+/// The serving profile: one worker (one GPU executor), dynamic batching with the fitted model.
+pub fn profile(fixed_ms: f64, per_item_ms: f64, cv: f64, max_batch: u32, is_gpu: bool) -> ServingProfile {
+    let mut p = ServingProfile {
+        workers: 1,
+        service_time: None,
+        batching: Some(Batching {
+            max_batch_size: max_batch.max(1),
+            max_wait: Duration::from_millis(0),
+            fixed: Duration::from_secs_f64(fixed_ms / 1e3),
+            per_item: Duration::from_secs_f64(per_item_ms / 1e3),
+            distribution: Family::Lognormal,
+            cv: Some(cv),
+        }),
+        queue_capacity: 1024,
+        overhead: scalelab_core::rng::TimeDist::lognormal(Duration::from_millis(2), 0.25),
+        utilization: Default::default(),
+        cold_start: Default::default(),
+    };
+    if is_gpu {
+        p.utilization.cpu_per_busy_worker_pct = 100.0;
+        p.utilization.gpu_per_busy_worker_pct = 100.0;
+    }
+    p
+}
+
+/// Closed-loop load test on the measured batch times: Poisson arrivals into one executor that
+/// takes every queued request (up to `max_batch`) and holds for a batch time drawn from the
+/// measurements at the nearest measured batch size at or above it (servers pad to buckets).
+/// Returns the p99 latency in milliseconds at `rps` over `requests` arrivals.
+pub fn replay_p99(points: &[BatchPoint], max_batch: u32, rps: f64, requests: usize, seed: u64) -> f64 {
+    let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut uniform = move || {
+        rng ^= rng >> 12;
+        rng ^= rng << 25;
+        rng ^= rng >> 27;
+        ((rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut t = 0.0;
+    let arrivals: Vec<f64> = (0..requests)
+        .map(|_| {
+            t += -libm::log(uniform()) / rps * 1e3;
+            t
+        })
+        .collect();
+    let mut lat = Vec::with_capacity(requests);
+    let (mut free_at, mut next) = (0.0f64, 0usize);
+    while next < arrivals.len() {
+        let start = free_at.max(arrivals.get(next).copied().unwrap_or(0.0));
+        let mut n = 0;
+        while next + n < arrivals.len() && n < max_batch as usize && arrivals.get(next + n).is_some_and(|a| *a <= start)
+        {
+            n += 1;
+        }
+        let n = n.max(1);
+        let bucket = points.iter().find(|p| p.batch as usize >= n).or(points.last());
+        let dur = bucket.map_or(0.0, |p| {
+            let k = ((uniform() * p.samples_ms.len() as f64) as usize).min(p.samples_ms.len().saturating_sub(1));
+            p.samples_ms.get(k).copied().unwrap_or(p.median_ms)
+        });
+        let end = start + dur;
+        for a in arrivals.iter().skip(next).take(n) {
+            lat.push(end - a);
+        }
+        next += n;
+        free_at = end;
+    }
+    lat.sort_by(f64::total_cmp);
+    lat.get((lat.len() as f64 * 0.99) as usize).copied().unwrap_or(f64::NAN)
+}
+
+/// The core's prediction: p99 (end to end minus the fixed overhead) at `rps` with `profile`.
+pub fn predicted_p99(profile: &ServingProfile, rps: f64, secs: u64) -> Option<f64> {
+    let mut p = profile.clone();
+    p.overhead = scalelab_core::rng::TimeDist::fixed(Duration::from_millis(0));
+    let s = serde_json::json!({
+        "version": 1,
+        "duration": format!("{secs}s"),
+        "traffic": {"constant": {"rps": rps}},
+        "endpoint": {"invocationTimeout": "1h", "variants": [{
+            "name": "Measured", "instanceType": "ml.g5.xlarge", "initialInstanceCount": 1, "profile": p
+        }]}
+    });
+    let scenario = scalelab_core::Scenario::from_json(&s.to_string()).ok()?;
+    let r = scalelab_core::simulate(&scenario, Some(7)).ok()?;
+    r.summary.latency_ms.p99
+}
+
+/// Ramps the rate (×1.25 per step from a light load, like seed 004's load test) until p99
+/// passes `slo_ms`, then bisects between the last rate within it and the first beyond (6 steps:
+/// about 0.4 % resolution). Returns the highest rate found within the objective and its p99.
+pub fn max_rps(mut p99_at: impl FnMut(f64) -> f64, start_rps: f64, slo_ms: f64) -> (f64, f64) {
+    let ok = |p99: f64| p99 <= slo_ms;
+    let (mut rps, mut best) = (start_rps, (0.0, f64::NAN));
+    let mut beyond = None;
+    for _ in 0..60 {
+        let p99 = p99_at(rps);
+        if !ok(p99) {
+            beyond = Some(rps);
+            break;
+        }
+        best = (rps, p99);
+        rps *= 1.25;
+    }
+    if let Some(mut hi) = beyond
+        && best.0 > 0.0
+    {
+        let mut lo = best.0;
+        for _ in 0..6 {
+            let mid = (lo + hi) / 2.0;
+            let p99 = p99_at(mid);
+            if ok(p99) {
+                lo = mid;
+                best = (mid, p99);
+            } else {
+                hi = mid;
+            }
+        }
+    }
+    best
+}

@@ -1,0 +1,51 @@
+//! The calibration pipeline at tiny scale: measure, fit, profile through the core, and the
+//! predicted-versus-measured check. Skips (with the reason printed) without any adapter.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use scalelab_gpu::calibrate::{self, Options};
+use scalelab_gpu::workload::Workload;
+use scalelab_gpu::{Gpu, GpuError};
+
+#[test]
+fn a_tiny_mlp_calibrates_into_a_profile_the_core_runs() {
+    let gpu = match Gpu::open() {
+        Ok(g) => g,
+        Err(e @ GpuError::NoAdapter(_)) => {
+            println!("SKIPPED: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let o = Options {
+        workload: Workload::Mlp { input: 64, hidden: 256, classes: 8 },
+        slo_ms: 50.0,
+        max_batch: 8,
+        repeats: 8,
+        warmups: 2,
+        date: "2026-11-23".into(),
+    };
+    let points = calibrate::measure(&gpu, &o, |_| {}).unwrap();
+    assert_eq!(points.iter().map(|p| p.batch).collect::<Vec<_>>(), vec![1, 2, 4, 8]);
+    assert!(points.iter().all(|p| p.median_ms > 0.0 && p.median_ms.is_finite()));
+    let (fixed, per_item, cv) = calibrate::fit(&points);
+    assert!(fixed > 0.0 && per_item >= 0.0 && (0.01..=1.0).contains(&cv), "{fixed} {per_item} {cv}");
+    let profile = calibrate::profile(fixed, per_item, cv, o.max_batch, !gpu.is_software());
+    // The profile round-trips through the core's JSON and runs.
+    let json = serde_json::to_string(&profile).unwrap();
+    let back: scalelab_core::profile::ServingProfile = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, profile);
+    let cap = 1000.0 / (fixed + per_item * f64::from(o.max_batch)) * f64::from(o.max_batch);
+    // At a fifth of the capacity, queueing is light: predicted p99 stays within a few batches.
+    let p99 = calibrate::predicted_p99(&profile, cap / 5.0, 60).unwrap();
+    assert!(p99 > 0.0 && p99 < 10.0 * (fixed + per_item * f64::from(o.max_batch)), "p99 {p99} ms");
+    // Predicted and measured (replayed) maximum rates agree within a factor of two at this
+    // tiny, noisy scale.
+    let measured =
+        calibrate::max_rps(|r| calibrate::replay_p99(&points, o.max_batch, r, 4000, 1), cap / 50.0, o.slo_ms);
+    let predicted =
+        calibrate::max_rps(|r| calibrate::predicted_p99(&profile, r, 60).unwrap_or(f64::NAN), cap / 50.0, o.slo_ms);
+    assert!(measured.0 > 0.0 && predicted.0 > 0.0, "{measured:?} {predicted:?}");
+    let ratio = predicted.0 / measured.0;
+    assert!((0.5..=2.0).contains(&ratio), "predicted {predicted:?} vs measured {measured:?}");
+}

@@ -174,7 +174,11 @@ pub fn App() -> impl IntoView {
                 }
                 running.set(false);
                 match out {
-                    Outcome::Done { report, wall_ms } => run.set(Some(Arc::new(run_view(&report, &s, wall_ms)))),
+                    Outcome::Done { report, wall_ms } => {
+                        let mut view = run_view(&report, &s, wall_ms);
+                        view.wasm_memory_bytes = crate::wasm_memory_bytes();
+                        run.set(Some(Arc::new(view)));
+                    }
                     Outcome::Invalid(p) => problems.set(p.0.iter().map(|p| p.to_string()).collect()),
                     Outcome::Cancelled => {}
                 }
@@ -540,6 +544,7 @@ pub fn App() -> impl IntoView {
                             data-draw-ms=move || draw_ms.get().to_string()
                             data-first-charts-ms=move || first_charts_ms.get().map(|t| t.to_string()).unwrap_or_default()
                             data-edit-to-charts-ms=move || edit_to_charts_ms.get().to_string()
+                            data-wasm-memory=move || run.with(|r| r.as_ref().map_or(0.0, |r| r.wasm_memory_bytes)).to_string()
                             data-running=move || running.get().to_string()
                             data-worker=uses_worker.to_string()>
                             {move || if running.get() { "simulating…".to_string() } else {

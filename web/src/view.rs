@@ -24,6 +24,10 @@ pub struct RunView {
     pub alarms: Vec<String>,
     pub events: u64,
     pub wall_ms: f64,
+    /// Size of the wasm memory of the module that ran the simulation after the run (wasm
+    /// memory only grows, so this is its peak); 0 when unknown.
+    #[serde(default)]
+    pub wasm_memory_bytes: f64,
 }
 
 /// At most this many alarm state changes are listed (a long run can have thousands).
@@ -56,6 +60,7 @@ pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
             .collect(),
         events: report.events_processed,
         wall_ms,
+        wasm_memory_bytes: 0.0,
     }
 }
 

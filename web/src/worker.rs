@@ -58,7 +58,10 @@ async fn handle(scope: DedicatedWorkerGlobalScope, req: RunRequest) {
     .await;
     match out {
         Outcome::Done { report, wall_ms } => {
-            post(&scope, &WorkerMessage::Done { id, view: Box::new(run_view(&report, &scenario, wall_ms)) })
+            let mut view = run_view(&report, &scenario, wall_ms);
+            drop(report);
+            view.wasm_memory_bytes = crate::wasm_memory_bytes();
+            post(&scope, &WorkerMessage::Done { id, view: Box::new(view) })
         }
         Outcome::Invalid(p) => {
             post(&scope, &WorkerMessage::Invalid { id, problems: p.0.iter().map(|p| p.to_string()).collect() })

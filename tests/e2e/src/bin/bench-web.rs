@@ -53,6 +53,19 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(150)).await;
         redraw.push(ms(&b.js(&attr("drawMs")).await.unwrap()));
     }
+    // Redraw alone of a one-million-point series (the page's own decimation and drawing).
+    let mut million = Vec::new();
+    for _ in 0..5 {
+        million.push(b.js("return window.wasmBindings.bench_redraw_1m();").await.unwrap().as_f64().unwrap_or(f64::NAN));
+    }
+    // Peak wasm memory of the worker for the 2-hour M/M/8 run at 800 RPS (5.8 M requests).
+    let mmc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../crates/xtask/bench/mmc-800rps.json"))
+        .expect("the reference scenario");
+    b.client.goto("about:blank").await.unwrap();
+    b.client.goto(&format!("{}{}", site.url, scalelab_web::link::fragment(&mmc))).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    let mem = ms(&b.js(&attr("wasmMemory")).await.unwrap());
+    let mmc_ms = ms(&b.js(&attr("runMs")).await.unwrap());
     let med = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
         v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -65,5 +78,20 @@ async fn main() {
         med(&mut sim)
     );
     println!("  redraw of all 7 charts (cursor move) {:>8.1} ms", med(&mut redraw));
+    println!("  redraw of a 1 M-point series         {:>8.1} ms   (goal ≤ 10 ms)", med(&mut million));
+    println!(
+        "  M/M/8 800 RPS 2 h in the worker      {:>8.0} ms   peak wasm memory {:.1} MiB (goal ≤ 32 MB)",
+        mmc_ms,
+        mem / 1048576.0
+    );
+    let dist = std::env::var_os("SCALELAB_DIST").map(std::path::PathBuf::from).unwrap_or_else(|| "dist".into());
+    for e in std::fs::read_dir(&dist).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".wasm") {
+            let raw = std::fs::read(e.path()).unwrap_or_default();
+            let packed = miniz_oxide::deflate::compress_to_vec(&raw, 9).len() + 18;
+            println!("  {name:<40} {:>8} KiB raw, {:>6} KiB gzipped", raw.len() / 1024, packed / 1024);
+        }
+    }
     b.close().await;
 }

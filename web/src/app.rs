@@ -370,6 +370,31 @@ pub fn App() -> impl IntoView {
         }
     };
 
+    // A measured instance profile from `scalelab calibrate`, loaded from a file.
+    let profile_label: RwSignal<Option<String>> = RwSignal::new(None);
+    let on_profile_file = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        spawn_local(async move {
+            if file.size() > link::MAX_INFLATED_BYTES as f64 {
+                field_error.set(Some(FieldError {
+                    path: "instance profile".into(),
+                    message: "the file is larger than 1 MiB: not a profile from scalelab calibrate".into(),
+                }));
+                return;
+            }
+            let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await else { return };
+            let text = text.as_string().unwrap_or_default();
+            let Some(mut s) = scenario.get_untracked() else { return };
+            match edit::apply_measured_profile(&mut s, &text) {
+                Ok(label) => {
+                    profile_label.set(Some(label));
+                    accept.with_value(|a| a(s.to_json_pretty(), true));
+                }
+                Err(e) => field_error.set(Some(e)),
+            }
+        });
+    };
     let controls = move || scenario.with(|s| s.as_ref().map(edit::controls).unwrap_or_default());
     let choices = move || scenario.with(|s| s.as_ref().map(edit::instance_choices).unwrap_or_default());
     let description = move || scenario.with(|s| s.as_ref().map(|s| s.description.clone()).unwrap_or_default());
@@ -452,7 +477,11 @@ pub fn App() -> impl IntoView {
                         <label class="field">"Initial instances"
                             <input id="initial-count" type="number" min="0" prop:value=move || controls().initial_count.map(|c| c.to_string()).unwrap_or_default() on:change=on_count/>
                         </label>
-                        <p class="field-error" role="alert">{field_msg("initialInstanceCount")}{field_msg("instanceType")}</p>
+                        <p class="field-error" role="alert">{field_msg("initialInstanceCount")}{field_msg("instanceType")}{field_msg("instance profile")}</p>
+                        <label class="button">"Use a measured instance profile…"
+                            <input id="instance-profile" type="file" accept=".json,application/json" class="hidden-file" on:change=on_profile_file/>
+                        </label>
+                        {move || profile_label.get().map(|l| view! { <p class="hint" id="profile-label">{l}</p> })}
                     </fieldset>
                     <fieldset>
                         <legend>"Scaling"</legend>

@@ -202,6 +202,39 @@ pub fn set_peak_rps(s: &mut Scenario, text: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Puts a measured instance profile (the file `scalelab calibrate` writes: `profile` plus
+/// `provenance`) on every variant, replacing their models. Returns a label for the page, like
+/// "measured on NVIDIA A10G (discrete, 2026-11-23), encoder 12 layers, seq 128, …".
+pub fn apply_measured_profile(s: &mut Scenario, text: &str) -> Result<String, FieldError> {
+    let path = "instance profile";
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| FieldError::new(path, format!("not valid JSON: {e}")))?;
+    let Some(profile) = v.get("profile") else {
+        return Err(FieldError::new(path, "has no \"profile\": use a file written by `scalelab calibrate`"));
+    };
+    let profile: scalelab_core::profile::ServingProfile = serde_json::from_value(profile.clone())
+        .map_err(|e| FieldError::new(format!("{path}: profile"), e.to_string()))?;
+    let field = |k: &str| v.pointer(&format!("/provenance/{k}")).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+    let label = format!(
+        "measured on {} ({}, {}), {}",
+        field("adapter"),
+        field("deviceType"),
+        field("date"),
+        field("workloadLabel")
+    );
+    let mut next = s.clone();
+    for var in &mut next.endpoint.variants {
+        var.model = None;
+        var.profile = Some(profile.clone());
+    }
+    if let Err(p) = scalelab_core::plan(&next, None) {
+        let first = p.0.into_iter().next().map(|p| p.to_string()).unwrap_or_default();
+        return Err(FieldError::new(path, format!("the scenario refuses this profile: {first}")));
+    }
+    *s = next;
+    Ok(label)
+}
+
 /// Merges AWS request JSON pasted by a user into the scenario's scaling section: either a
 /// whole section (`{"RegisterScalableTarget": [...], "PutScalingPolicy": [...]}`) or one request
 /// body (recognised by `PolicyName`, `AlarmName`, `ScheduledActionName`, or a scalable target's
@@ -345,6 +378,39 @@ mod traffic_tests {
             let ratio = after.expected_requests / before.expected_requests;
             assert!((ratio - 1.5).abs() < 0.01, "{name}: {ratio}");
         }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod profile_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_measured_profile_replaces_every_variants_model() {
+        let mut s = scalelab_core::examples::get("ab-test-variants").unwrap();
+        let profile = scalelab_core::profile::builtin_model("resnet50").unwrap();
+        let p = profile.profile_for(profile.instance_types().next().unwrap()).unwrap().clone();
+        let file = serde_json::json!({
+            "profile": p,
+            "provenance": {"adapter": "NVIDIA A10G", "deviceType": "discrete", "date": "2026-11-23",
+                           "workloadLabel": "encoder 12 layers"}
+        });
+        let label = apply_measured_profile(&mut s, &file.to_string()).unwrap();
+        assert_eq!(label, "measured on NVIDIA A10G (discrete, 2026-11-23), encoder 12 layers");
+        assert!(s.endpoint.variants.iter().all(|v| v.model.is_none() && v.profile.as_ref() == Some(&p)));
+        scalelab_core::simulate(&scalelab_core::examples::shortened(&s, 10), Some(1)).unwrap();
+    }
+
+    #[test]
+    fn a_wrong_file_is_refused_and_nothing_changes() {
+        let mut s = scalelab_core::examples::get("seed-001-before").unwrap();
+        let before = s.clone();
+        assert!(apply_measured_profile(&mut s, "{}").unwrap_err().message.contains("scalelab calibrate"));
+        let bad = r#"{"profile": {"workers": "four"}}"#;
+        assert!(apply_measured_profile(&mut s, bad).unwrap_err().path.contains("profile"));
+        assert!(apply_measured_profile(&mut s, "not json").is_err());
+        assert_eq!(s, before);
     }
 }
 

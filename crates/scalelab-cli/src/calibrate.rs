@@ -24,6 +24,7 @@ fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn calibrate(
     workload: &str,
     slo_ms: f64,
@@ -31,6 +32,8 @@ pub fn calibrate(
     seq: u32,
     layers: Option<u32>,
     repeats: u32,
+    live: bool,
+    requests: usize,
     out: &Path,
 ) -> Result<ExitCode> {
     let valid = slo_ms.is_finite() && slo_ms > 0.0 && (1..=1024).contains(&max_batch) && (1..=4096).contains(&seq);
@@ -113,8 +116,15 @@ pub fn calibrate(
         );
         None
     } else {
-        let (m_rps, m_p99) =
-            calibrate::max_rps(|r| calibrate::replay_p99(&points, max_batch, r, 20_000, 1), cap / 50.0, slo_ms);
+        let (m_rps, m_p99) = if live {
+            println!(
+                "closed loop: every batch run on the adapter, per rate step at least {requests} requests and 20 × {slo_ms} ms"
+            );
+            let exec = calibrate::LiveExecutor::new(&gpu, &w, max_batch)?;
+            calibrate::max_rps(|r| exec.p99(r, requests, 20.0 * slo_ms, 1).unwrap_or(f64::NAN), cap / 50.0, slo_ms)
+        } else {
+            calibrate::max_rps(|r| calibrate::replay_p99(&points, max_batch, r, 20_000, 1), cap / 50.0, slo_ms)
+        };
         let (p_rps, p_p99) =
             calibrate::max_rps(|r| calibrate::predicted_p99(&profile, r, 300).unwrap_or(f64::NAN), cap / 50.0, slo_ms);
         let err = if m_rps > 0.0 { (p_rps - m_rps).abs() / m_rps } else { 1.0 };
@@ -129,10 +139,18 @@ pub fn calibrate(
             measured_p99_ms_at_max: if m_p99.is_finite() { m_p99 } else { 0.0 },
             predicted_p99_ms_at_max: if p_p99.is_finite() { p_p99 } else { 0.0 },
             max_rps_error: err,
-            method: "closed-loop load test replaying the measured batch times behind a dynamic batcher \
-                     (rate ×1.25 per step until p99 passes the objective), against the core's simulation \
-                     of the fitted profile at the same rates"
-                .into(),
+            method: format!(
+                "closed-loop load test ({}) behind a dynamic batcher, Poisson arrivals, rate ×1.25 per step \
+                 then bisection until p99 passes the objective; against the core's simulation of the fitted \
+                 profile at the same rates",
+                if live {
+                    format!(
+                        "every batch run on the adapter, at least {requests} requests and 20 objectives of time per step"
+                    )
+                } else {
+                    "batch times drawn from the measurements".to_string()
+                }
+            ),
         })
     };
     let note = if gpu.is_software() {

@@ -83,6 +83,13 @@ enum Command {
         /// Timed runs per batch size.
         #[arg(long, default_value_t = 10)]
         repeats: u32,
+        /// The closed-loop load test: `live` runs every batch on the GPU; `replay` draws batch
+        /// times from the measurements (fast, for workloads too slow to run thousands of times).
+        #[arg(long, default_value = "live")]
+        closed_loop: String,
+        /// Requests per rate step of the closed-loop load test.
+        #[arg(long, default_value_t = 400)]
+        requests: usize,
         /// Where to write the profile JSON.
         #[arg(long, default_value = "profile.json")]
         out: PathBuf,
@@ -132,8 +139,26 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
-        Command::Calibrate { workload, slo_ms, max_batch, seq, layers, repeats, out } => {
-            calibrate::calibrate(&workload, slo_ms, max_batch, seq, layers, repeats, &out)
+        Command::Calibrate { workload, slo_ms, max_batch, seq, layers, repeats, closed_loop, requests, out } => {
+            let live = match closed_loop.as_str() {
+                "live" => true,
+                "replay" => false,
+                other => {
+                    eprintln!("error: --closed-loop {other:?}: choose live or replay");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            calibrate::calibrate(
+                &workload,
+                slo_ms,
+                max_batch,
+                seq,
+                layers,
+                repeats,
+                live,
+                requests.clamp(50, 100_000),
+                &out,
+            )
         }
         Command::Run { scenario, example, seed, json, csv, csv_period, hash, stats, quiet, instance_profile } => {
             let mut scenario = match file_or_example(scenario, example)? {

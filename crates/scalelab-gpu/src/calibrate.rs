@@ -293,3 +293,73 @@ pub fn max_rps(mut p99_at: impl FnMut(f64) -> f64, start_rps: f64, slo_ms: f64) 
     }
     best
 }
+
+/// The closed-loop load test on the real executor: Poisson arrivals (on a virtual clock) into
+/// a dynamic batcher in front of the GPU; each batch really runs the workload's graph for the
+/// smallest measured batch size that holds it, and the clock advances by the time it took.
+/// Returns the p99 latency in milliseconds at `rps` over `requests` arrivals.
+#[derive(Debug)]
+pub struct LiveExecutor<'g> {
+    buckets: Vec<(u32, crate::workload::Built<'g>)>,
+    max_batch: u32,
+}
+
+impl<'g> LiveExecutor<'g> {
+    pub fn new(gpu: &'g Gpu, workload: &Workload, max_batch: u32) -> Result<Self, GpuError> {
+        let mut buckets = Vec::new();
+        for b in batch_sizes(max_batch) {
+            let built = workload.build(gpu, b);
+            let input = crate::workload::weights(built.input_len, 99, 1.0);
+            built.graph.upload(built.input, &input)?;
+            built.graph.run()?;
+            buckets.push((b, built));
+        }
+        Ok(LiveExecutor { buckets, max_batch })
+    }
+
+    /// `requests` arrivals at least, and at least `horizon_ms` of them: a test shorter than a
+    /// few latency objectives hides an overload in its transient (capped at 50 000 requests).
+    pub fn p99(&self, rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Result<f64, GpuError> {
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut t = 0.0;
+        let mut arrivals: Vec<f64> = Vec::new();
+        while (arrivals.len() < requests || t < horizon_ms) && arrivals.len() < 50_000 {
+            rng ^= rng >> 12;
+            rng ^= rng << 25;
+            rng ^= rng >> 27;
+            let u = ((rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            t += -libm::log(u) / rps * 1e3;
+            arrivals.push(t);
+        }
+        let requests = arrivals.len();
+        let mut lat = Vec::with_capacity(requests);
+        let (mut free_at, mut next) = (0.0f64, 0usize);
+        while next < arrivals.len() {
+            let start = free_at.max(arrivals.get(next).copied().unwrap_or(0.0));
+            let mut n = 0;
+            while next + n < arrivals.len()
+                && n < self.max_batch as usize
+                && arrivals.get(next + n).is_some_and(|a| *a <= start)
+            {
+                n += 1;
+            }
+            let n = n.max(1);
+            let bucket = self.buckets.iter().find(|(b, _)| *b as usize >= n).or(self.buckets.last());
+            let dur = match bucket {
+                Some((_, built)) => {
+                    let (wall, gpu) = built.graph.run()?;
+                    gpu.unwrap_or(wall) * 1e3
+                }
+                None => 0.0,
+            };
+            let end = start + dur;
+            for a in arrivals.iter().skip(next).take(n) {
+                lat.push(end - a);
+            }
+            next += n;
+            free_at = end;
+        }
+        lat.sort_by(f64::total_cmp);
+        Ok(lat.get((lat.len() as f64 * 0.99) as usize).copied().unwrap_or(f64::NAN))
+    }
+}

@@ -48,4 +48,10 @@ fn a_tiny_mlp_calibrates_into_a_profile_the_core_runs() {
     assert!(measured.0 > 0.0 && predicted.0 > 0.0, "{measured:?} {predicted:?}");
     let ratio = predicted.0 / measured.0;
     assert!((0.5..=2.0).contains(&ratio), "predicted {predicted:?} vs measured {measured:?}");
+
+    // The same on the real executor: every batch runs on the adapter.
+    let exec = calibrate::LiveExecutor::new(&gpu, &o.workload, o.max_batch).unwrap();
+    let live = calibrate::max_rps(|r| exec.p99(r, 150, 20.0 * o.slo_ms, 1).unwrap(), cap / 50.0, o.slo_ms);
+    let ratio = predicted.0 / live.0;
+    assert!(live.0 > 0.0 && (0.5..=2.0).contains(&ratio), "predicted {predicted:?} vs live {live:?}");
 }

@@ -202,3 +202,34 @@ async fn compare_before_and_after_autoscaling_in_dark_mode() {
     b.screenshot("07-compare-dark").await.unwrap();
     b.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_measured_instance_profile_file_is_used_by_every_variant() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    let before = b.summary().await.unwrap();
+    // A profile as `scalelab calibrate` writes it: twice the default model's speed.
+    let model = scalelab_core::profile::builtin_model("decision-tree").unwrap();
+    let mut p = model.profile_for("ml.m4.xlarge").unwrap().clone();
+    p.workers *= 2;
+    let file = serde_json::json!({
+        "profile": p,
+        "provenance": {"adapter": "Test Adapter", "deviceType": "discrete", "date": "2026-11-23", "workloadLabel": "mlp"}
+    });
+    let path = std::env::temp_dir().join(format!("scalelab-e2e-profile-{}.json", std::process::id()));
+    std::fs::write(&path, file.to_string()).unwrap();
+    let input = b.client.find(fantoccini::Locator::Css("#instance-profile")).await.unwrap();
+    input.send_keys(path.to_str().unwrap()).await.unwrap();
+    b.wait_for("the profile label", "document.getElementById('profile-label')", WAIT).await.unwrap();
+    let label = b.js("return document.getElementById('profile-label').textContent;").await.unwrap();
+    assert!(label.as_str().unwrap().contains("measured on Test Adapter"), "{label}");
+    b.wait_for("a new run", "document.querySelector('#run-status').dataset.running === 'false'", WAIT).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    assert_ne!(b.summary().await.unwrap(), before, "twice the workers change the run");
+    let json = b.js("return document.getElementById('scenario-json').value;").await.unwrap();
+    assert!(json.as_str().unwrap().contains("\"profile\""));
+    b.screenshot("08-measured-profile").await.unwrap();
+    let _ = std::fs::remove_file(&path);
+    b.close().await;
+}

@@ -198,49 +198,64 @@ pub fn profile(fixed_ms: f64, per_item_ms: f64, cv: f64, max_batch: u32, is_gpu:
     p
 }
 
-/// Closed-loop load test on the measured batch times: Poisson arrivals into one executor that
-/// takes every queued request (up to `max_batch`) and holds for a batch time drawn from the
-/// measurements at the nearest measured batch size at or above it (servers pad to buckets).
-/// Returns the p99 latency in milliseconds at `rps` over `requests` arrivals.
-pub fn replay_p99(points: &[BatchPoint], max_batch: u32, rps: f64, requests: usize, seed: u64) -> f64 {
-    let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut uniform = move || {
-        rng ^= rng >> 12;
-        rng ^= rng << 25;
-        rng ^= rng >> 27;
-        ((rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
-    let mut t = 0.0;
-    let arrivals: Vec<f64> = (0..requests)
-        .map(|_| {
-            t += -libm::log(uniform()) / rps * 1e3;
-            t
-        })
-        .collect();
-    let mut lat = Vec::with_capacity(requests);
+/// A uniform draw in (0, 1) from a xorshift64* state.
+fn uniform(state: &mut u64) -> f64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    ((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// Poisson arrival times in milliseconds at `rps`: at least `requests` of them and at least
+/// `horizon_ms` of traffic, at most 50 000.
+fn poisson_arrivals(rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Vec<f64> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let (mut t, mut out) = (0.0, Vec::new());
+    while (out.len() < requests || t < horizon_ms) && out.len() < 50_000 {
+        t += -libm::log(uniform(&mut state)) / rps * 1e3;
+        out.push(t);
+    }
+    out
+}
+
+/// One executor behind a dynamic batcher: when free, it takes every request that has arrived
+/// (up to `max_batch`), or waits for the next; `batch_ms(n)` is how long a batch of `n` takes.
+/// Returns the p99 latency in milliseconds.
+fn batched_p99(
+    arrivals: &[f64],
+    max_batch: u32,
+    mut batch_ms: impl FnMut(usize) -> Result<f64, GpuError>,
+) -> Result<f64, GpuError> {
+    let mut lat = Vec::with_capacity(arrivals.len());
     let (mut free_at, mut next) = (0.0f64, 0usize);
-    while next < arrivals.len() {
-        let start = free_at.max(arrivals.get(next).copied().unwrap_or(0.0));
-        let mut n = 0;
-        while next + n < arrivals.len() && n < max_batch as usize && arrivals.get(next + n).is_some_and(|a| *a <= start)
-        {
-            n += 1;
-        }
-        let n = n.max(1);
-        let bucket = points.iter().find(|p| p.batch as usize >= n).or(points.last());
-        let dur = bucket.map_or(0.0, |p| {
-            let k = ((uniform() * p.samples_ms.len() as f64) as usize).min(p.samples_ms.len().saturating_sub(1));
-            p.samples_ms.get(k).copied().unwrap_or(p.median_ms)
-        });
-        let end = start + dur;
-        for a in arrivals.iter().skip(next).take(n) {
-            lat.push(end - a);
-        }
+    while let Some(&first) = arrivals.get(next) {
+        let start = free_at.max(first);
+        let waiting = arrivals.iter().skip(next).take(max_batch.max(1) as usize).take_while(|a| **a <= start).count();
+        let n = waiting.max(1);
+        let end = start + batch_ms(n)?;
+        lat.extend(arrivals.iter().skip(next).take(n).map(|a| end - a));
         next += n;
         free_at = end;
     }
     lat.sort_by(f64::total_cmp);
-    lat.get((lat.len() as f64 * 0.99) as usize).copied().unwrap_or(f64::NAN)
+    Ok(lat.get((lat.len() as f64 * 0.99) as usize).copied().unwrap_or(f64::NAN))
+}
+
+/// Closed-loop load test on the measured batch times: each batch takes a time drawn from the
+/// measurements at the nearest measured batch size at or above it (servers pad to buckets).
+/// Returns the p99 latency in milliseconds at `rps` over `requests` arrivals.
+pub fn replay_p99(points: &[BatchPoint], max_batch: u32, rps: f64, requests: usize, seed: u64) -> f64 {
+    let arrivals = poisson_arrivals(rps, requests, 0.0, seed);
+    let mut state = seed.wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
+    let draw = |n: usize| {
+        let bucket = points.iter().find(|p| p.batch as usize >= n).or(points.last());
+        Ok(bucket.map_or(0.0, |p| {
+            let k =
+                ((uniform(&mut state) * p.samples_ms.len() as f64) as usize).min(p.samples_ms.len().saturating_sub(1));
+            p.samples_ms.get(k).copied().unwrap_or(p.median_ms)
+        }))
+    };
+    batched_p99(&arrivals, max_batch, draw).unwrap_or(f64::NAN)
 }
 
 /// The core's prediction: p99 (end to end minus the fixed overhead) at `rps` with `profile`.
@@ -297,7 +312,6 @@ pub fn max_rps(mut p99_at: impl FnMut(f64) -> f64, start_rps: f64, slo_ms: f64) 
 /// The closed-loop load test on the real executor: Poisson arrivals (on a virtual clock) into
 /// a dynamic batcher in front of the GPU; each batch really runs the workload's graph for the
 /// smallest measured batch size that holds it, and the clock advances by the time it took.
-/// Returns the p99 latency in milliseconds at `rps` over `requests` arrivals.
 #[derive(Debug)]
 pub struct LiveExecutor<'g> {
     buckets: Vec<(u32, crate::workload::Built<'g>)>,
@@ -317,49 +331,19 @@ impl<'g> LiveExecutor<'g> {
         Ok(LiveExecutor { buckets, max_batch })
     }
 
-    /// `requests` arrivals at least, and at least `horizon_ms` of them: a test shorter than a
-    /// few latency objectives hides an overload in its transient (capped at 50 000 requests).
+    /// The p99 latency in milliseconds at `rps` over at least `requests` arrivals and at least
+    /// `horizon_ms` of traffic: a test shorter than a few latency objectives hides an overload
+    /// in its transient (capped at 50 000 requests).
     pub fn p99(&self, rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Result<f64, GpuError> {
-        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut t = 0.0;
-        let mut arrivals: Vec<f64> = Vec::new();
-        while (arrivals.len() < requests || t < horizon_ms) && arrivals.len() < 50_000 {
-            rng ^= rng >> 12;
-            rng ^= rng << 25;
-            rng ^= rng >> 27;
-            let u = ((rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-            t += -libm::log(u) / rps * 1e3;
-            arrivals.push(t);
-        }
-        let requests = arrivals.len();
-        let mut lat = Vec::with_capacity(requests);
-        let (mut free_at, mut next) = (0.0f64, 0usize);
-        while next < arrivals.len() {
-            let start = free_at.max(arrivals.get(next).copied().unwrap_or(0.0));
-            let mut n = 0;
-            while next + n < arrivals.len()
-                && n < self.max_batch as usize
-                && arrivals.get(next + n).is_some_and(|a| *a <= start)
-            {
-                n += 1;
-            }
-            let n = n.max(1);
-            let bucket = self.buckets.iter().find(|(b, _)| *b as usize >= n).or(self.buckets.last());
-            let dur = match bucket {
+        let arrivals = poisson_arrivals(rps, requests, horizon_ms, seed);
+        batched_p99(&arrivals, self.max_batch, |n| {
+            match self.buckets.iter().find(|(b, _)| *b as usize >= n).or(self.buckets.last()) {
                 Some((_, built)) => {
                     let (wall, gpu) = built.graph.run()?;
-                    gpu.unwrap_or(wall) * 1e3
+                    Ok(gpu.unwrap_or(wall) * 1e3)
                 }
-                None => 0.0,
-            };
-            let end = start + dur;
-            for a in arrivals.iter().skip(next).take(n) {
-                lat.push(end - a);
+                None => Ok(0.0),
             }
-            next += n;
-            free_at = end;
-        }
-        lat.sort_by(f64::total_cmp);
-        Ok(lat.get((lat.len() as f64 * 0.99) as usize).copied().unwrap_or(f64::NAN))
+        })
     }
 }

@@ -69,6 +69,20 @@ fn download(name: &str, mime: &str, text: &str) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
+/// The text of the file chosen in the `<input type="file">` behind `ev`, refusing files over
+/// 1 MiB (`what` names what the file should be, for the message).
+async fn read_chosen_file(ev: &leptos::ev::Event, what: &str) -> Result<String, String> {
+    let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+    let file = input.and_then(|i| i.files()).and_then(|f| f.get(0)).ok_or_else(|| "no file was chosen".to_string())?;
+    if file.size() > link::MAX_INFLATED_BYTES as f64 {
+        return Err(format!("the file is larger than 1 MiB: not {what}"));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|_| "the file could not be read".to_string())?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
 fn copy_text(text: &str) {
     if let Some(w) = window() {
         let _ = w.navigator().clipboard().write_text(text);
@@ -353,45 +367,30 @@ pub fn App() -> impl IntoView {
         }
         paste_result.set(r);
     };
-    let on_import = {
-        move |ev: leptos::ev::Event| {
-            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-            spawn_local(async move {
-                if file.size() > link::MAX_INFLATED_BYTES as f64 {
-                    notice.set(Some("The file is larger than 1 MiB: not a Scalelab scenario.".into()));
-                    return;
-                }
-                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    Ok(v) => accept.with_value(|a| a(v.as_string().unwrap_or_default(), true)),
-                    Err(_) => notice.set(Some("The file could not be read.".into())),
-                }
-            });
-        }
+    let on_import = move |ev: leptos::ev::Event| {
+        spawn_local(async move {
+            match read_chosen_file(&ev, "a Scalelab scenario").await {
+                Ok(text) => accept.with_value(|a| a(text, true)),
+                Err(e) => notice.set(Some(e)),
+            }
+        });
     };
 
     // A measured instance profile from `scalelab calibrate`, loaded from a file.
     let profile_label: RwSignal<Option<String>> = RwSignal::new(None);
     let on_profile_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
         spawn_local(async move {
-            if file.size() > link::MAX_INFLATED_BYTES as f64 {
-                field_error.set(Some(FieldError {
-                    path: "instance profile".into(),
-                    message: "the file is larger than 1 MiB: not a profile from scalelab calibrate".into(),
-                }));
-                return;
-            }
-            let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await else { return };
-            let text = text.as_string().unwrap_or_default();
-            let Some(mut s) = scenario.get_untracked() else { return };
-            match edit::apply_measured_profile(&mut s, &text) {
-                Ok(label) => {
+            let outcome = read_chosen_file(&ev, "a profile from scalelab calibrate").await.and_then(|text| {
+                let mut s = scenario.get_untracked().ok_or_else(|| "no scenario to apply it to".to_string())?;
+                let label = edit::apply_measured_profile(&mut s, &text).map_err(|e| e.to_string())?;
+                Ok((s, label))
+            });
+            match outcome {
+                Ok((s, label)) => {
                     profile_label.set(Some(label));
                     accept.with_value(|a| a(s.to_json_pretty(), true));
                 }
-                Err(e) => field_error.set(Some(e)),
+                Err(message) => field_error.set(Some(FieldError { path: "instance profile".into(), message })),
             }
         });
     };

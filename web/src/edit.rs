@@ -235,6 +235,12 @@ pub fn apply_measured_profile(s: &mut Scenario, text: &str) -> Result<String, Fi
     Ok(label)
 }
 
+/// Replaces the entry that `same` matches with `item`, or appends it.
+fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) {
+    list.retain(|x| !same(x, &item));
+    list.push(item);
+}
+
 /// Merges AWS request JSON pasted by a user into the scenario's scaling section: either a
 /// whole section (`{"RegisterScalableTarget": [...], "PutScalingPolicy": [...]}`) or one request
 /// body (recognised by `PolicyName`, `AlarmName`, `ScheduledActionName`, or a scalable target's
@@ -277,25 +283,22 @@ pub fn apply_aws_json(s: &mut Scenario, text: &str) -> Result<String, Vec<FieldE
     let cfg = next.scaling.get_or_insert_with(ScalingConfig::default);
     let mut applied = Vec::new();
     for t in pasted.register_scalable_target {
-        cfg.register_scalable_target
-            .retain(|x| !(x.resource_id == t.resource_id && x.scalable_dimension == t.scalable_dimension));
         applied.push(format!("scalable target {}", t.resource_id));
-        cfg.register_scalable_target.push(t);
+        upsert(&mut cfg.register_scalable_target, t, |a, b| {
+            a.resource_id == b.resource_id && a.scalable_dimension == b.scalable_dimension
+        });
     }
     for p in pasted.put_scaling_policy {
-        cfg.put_scaling_policy.retain(|x| x.policy_name != p.policy_name);
         applied.push(format!("policy {}", p.policy_name));
-        cfg.put_scaling_policy.push(p);
+        upsert(&mut cfg.put_scaling_policy, p, |a, b| a.policy_name == b.policy_name);
     }
     for a in pasted.put_metric_alarm {
-        cfg.put_metric_alarm.retain(|x| x.alarm_name != a.alarm_name);
         applied.push(format!("alarm {}", a.alarm_name));
-        cfg.put_metric_alarm.push(a);
+        upsert(&mut cfg.put_metric_alarm, a, |a, b| a.alarm_name == b.alarm_name);
     }
     for a in pasted.put_scheduled_action {
-        cfg.put_scheduled_action.retain(|x| x.scheduled_action_name != a.scheduled_action_name);
         applied.push(format!("scheduled action {}", a.scheduled_action_name));
-        cfg.put_scheduled_action.push(a);
+        upsert(&mut cfg.put_scheduled_action, a, |a, b| a.scheduled_action_name == b.scheduled_action_name);
     }
     if applied.is_empty() {
         return Err(vec![FieldError::new("", "nothing to apply: the JSON holds no scaling request")]);

@@ -112,6 +112,7 @@ pub fn App() -> impl IntoView {
     let paste = RwSignal::new(String::new());
     let paste_result: RwSignal<Result<String, Vec<FieldError>>> = RwSignal::new(Ok(String::new()));
     let export_format = RwSignal::new("cli".to_string());
+    let scaling_said: RwSignal<Option<String>> = RwSignal::new(None);
     let generation = Rc::new(Cell::new(0u64));
     // Timings for the status line and `cargo xtask bench-web`: the last draw of every chart,
     // and the moment (since navigation) the first complete set of charts was drawn.
@@ -297,6 +298,7 @@ pub fn App() -> impl IntoView {
         let name = event_target_value(&ev);
         if let Some(e) = examples::EXAMPLES.iter().find(|e| e.name == name) {
             notice.set(None);
+            scaling_said.set(None);
             accept.with_value(|a| a(e.json.to_string(), true));
         }
     };
@@ -311,20 +313,6 @@ pub fn App() -> impl IntoView {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
             apply_edit(&move |s: &mut Scenario| edit::set_initial_count(s, &v));
-        }
-    };
-    let on_target = {
-        move |ev: leptos::ev::Event| {
-            let v = event_target_value(&ev);
-            apply_edit(&move |s: &mut Scenario| edit::set_target_value(s, &v));
-        }
-    };
-    let min_text = RwSignal::new(String::new());
-    let max_text = RwSignal::new(String::new());
-    let on_bounds = {
-        move || {
-            let (lo, hi) = (min_text.get_untracked(), max_text.get_untracked());
-            apply_edit(&move |s: &mut Scenario| edit::set_capacity_bounds(s, &lo, &hi));
         }
     };
     // The seed is part of the scenario, so a link carries it and gives the same numbers.
@@ -483,34 +471,8 @@ pub fn App() -> impl IntoView {
                         {move || profile_label.get().map(|l| view! { <p class="hint" id="profile-label">{l}</p> })}
                     </fieldset>
                     <fieldset>
-                        <legend>"Scaling"</legend>
-                        {move || if controls().target_value.is_some() {
-                            view! {
-                                <label class="field">"Target value (first target tracking policy)"
-                                    <input id="target-value" type="number" min="0" step="any" prop:value=move || controls().target_value.map(|v| v.to_string()).unwrap_or_default() on:change=on_target/>
-                                </label>
-                            }.into_any()
-                        } else {
-                            view! { <p class="hint">"No target tracking policy: paste one below."</p> }.into_any()
-                        }}
-                        <p class="field-error" role="alert">{field_msg("TargetValue")}</p>
-                        {move || controls().min_capacity.map(|lo| {
-                            let hi = controls().max_capacity.unwrap_or(lo);
-                            min_text.set(lo.to_string());
-                            max_text.set(hi.to_string());
-                            let (b1, b2) = (on_bounds, on_bounds);
-                            view! {
-                                <div class="row">
-                                    <label class="field">"MinCapacity"
-                                        <input id="min-capacity" type="number" min="0" prop:value=lo.to_string() on:change=move |ev| { min_text.set(event_target_value(&ev)); b1(); }/>
-                                    </label>
-                                    <label class="field">"MaxCapacity"
-                                        <input id="max-capacity" type="number" min="0" prop:value=hi.to_string() on:change=move |ev| { max_text.set(event_target_value(&ev)); b2(); }/>
-                                    </label>
-                                </div>
-                            }
-                        })}
-                        <p class="field-error" role="alert">{field_msg("Capacity")}</p>
+                        <legend>"Scaling (Application Auto Scaling)"</legend>
+                        {crate::formview::scaling_forms(scenario, field_error, scaling_said, apply_edit)}
                         <label class="field">"Paste AWS JSON (PutScalingPolicy, RegisterScalableTarget, PutMetricAlarm, PutScheduledAction, or a whole scaling section)"
                             <textarea id="aws-paste" rows="6" spellcheck="false" prop:value=move || paste.get() on:input=move |ev| paste.set(event_target_value(&ev))></textarea>
                         </label>
@@ -609,7 +571,14 @@ pub fn App() -> impl IntoView {
                                             let w = node.get().map_or(0.0, |c| f64::from(c.client_width()));
                                             cursor.set(draw::time_at(f64::from(ev.offset_x()), w, x_end()));
                                         }
-                                        on:mouseleave=move |_| cursor.set(None)></canvas>
+                                        on:mouseleave=move |_| cursor.set(None)
+                                        tabindex="0"
+                                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                            if let Some(t) = chartdata::cursor_key(&ev.key(), ev.shift_key(), cursor.get_untracked(), x_end()) {
+                                                ev.prevent_default();
+                                                cursor.set(Some(t));
+                                            }
+                                        }></canvas>
                                     <button class="link" on:click=move |_| if let Some(c) = chart() { download(&format!("{}.csv", c.id), "text/csv", &c.csv()) }>"Data (CSV)"</button>
                                 </figure>
                             }

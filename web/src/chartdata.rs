@@ -411,11 +411,44 @@ pub fn fmt_clock(secs: f64) -> String {
     }
 }
 
+/// Moves the chart cursor from the keyboard: arrows by one step (a minute, or 1 % of a long
+/// run, in whole minutes), Shift+arrows by ten, Home and End to the ends. From no cursor, an
+/// arrow starts at the beginning. `None` for keys that do not move it.
+pub fn cursor_key(key: &str, shift: bool, at: Option<f64>, x_end: f64) -> Option<f64> {
+    let step = ((x_end / 100.0 / 60.0).round() * 60.0).max(60.0) * if shift { 10.0 } else { 1.0 };
+    let t = match (key, at) {
+        ("Home", _) => 0.0,
+        ("End", _) => x_end,
+        ("ArrowRight" | "ArrowLeft", None) => 0.0,
+        ("ArrowRight", Some(t)) => t + step,
+        ("ArrowLeft", Some(t)) => t - step,
+        _ => return None,
+    };
+    Some(t.clamp(0.0, x_end.max(0.0)))
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_keyboard_moves_the_cursor_in_minutes_within_the_run() {
+        // A 2-hour run: a minute per arrow, ten with Shift, clamped to the run.
+        let end = 7200.0;
+        assert_eq!(cursor_key("ArrowRight", false, None, end), Some(0.0));
+        assert_eq!(cursor_key("ArrowRight", false, Some(600.0), end), Some(660.0));
+        assert_eq!(cursor_key("ArrowLeft", true, Some(600.0), end), Some(0.0));
+        assert_eq!(cursor_key("ArrowRight", true, Some(7000.0), end), Some(7200.0));
+        assert_eq!(
+            (cursor_key("Home", false, Some(5.0), end), cursor_key("End", false, None, end)),
+            (Some(0.0), Some(end))
+        );
+        assert_eq!(cursor_key("a", false, Some(5.0), end), None);
+        // A 2-day run: 1 % steps, in whole minutes (1728 s → 1740 s).
+        assert_eq!(cursor_key("ArrowRight", false, Some(0.0), 172_800.0), Some(1740.0));
+    }
 
     #[test]
     fn decimation_keeps_extremes_and_bounds_the_point_count() {

@@ -24,31 +24,27 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-/// The controls the form offers for a scenario (first variant, first target tracking policy,
-/// first scalable target), read back from it.
+/// The endpoint controls the form offers (first variant), read back from the scenario. The
+/// scaling entries have their own forms (`forms`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Controls {
     pub instance_type: Option<String>,
     pub initial_count: Option<u32>,
-    pub target_value: Option<f64>,
-    pub min_capacity: Option<u32>,
-    pub max_capacity: Option<u32>,
 }
 
 pub fn controls(s: &Scenario) -> Controls {
     let v = s.endpoint.variants.first();
-    let scaling = s.scaling.as_ref();
-    let tt = scaling.and_then(|c| {
-        c.put_scaling_policy.iter().find_map(|p| p.target_tracking_scaling_policy_configuration.as_ref())
-    });
-    let target = scaling.and_then(|c| c.register_scalable_target.first());
-    Controls {
-        instance_type: v.map(|v| v.instance_type.clone()),
-        initial_count: v.map(|v| v.initial_instance_count),
-        target_value: tt.map(|t| t.target_value),
-        min_capacity: target.map(|t| t.min_capacity),
-        max_capacity: target.map(|t| t.max_capacity),
-    }
+    Controls { instance_type: v.map(|v| v.instance_type.clone()), initial_count: v.map(|v| v.initial_instance_count) }
+}
+
+/// The first target tracking policy's target value (tests and the summary of a paste).
+pub fn target_value(s: &Scenario) -> Option<f64> {
+    s.scaling
+        .as_ref()?
+        .put_scaling_policy
+        .iter()
+        .find_map(|p| p.target_tracking_scaling_policy_configuration.as_ref())
+        .map(|t| t.target_value)
 }
 
 /// Parses a whole number typed in a form field.
@@ -89,44 +85,6 @@ pub fn set_initial_count(s: &mut Scenario, text: &str) -> Result<(), FieldError>
     let n = parse_count(path, text, scalelab_core::limits::MAX_INSTANCES_PER_VARIANT)?;
     let v = s.endpoint.variants.first_mut().ok_or_else(|| FieldError::new(path, "the endpoint has no variant"))?;
     v.initial_instance_count = n;
-    Ok(())
-}
-
-pub fn set_target_value(s: &mut Scenario, text: &str) -> Result<(), FieldError> {
-    let path = "scaling.PutScalingPolicy[0].TargetTrackingScalingPolicyConfiguration.TargetValue";
-    let x: f64 =
-        text.trim().parse().map_err(|_| FieldError::new(path, format!("\"{}\" is not a number", text.trim())))?;
-    if !(x.is_finite() && x > 0.0) {
-        return Err(FieldError::new(path, "must be a number above 0"));
-    }
-    let tt = s
-        .scaling
-        .as_mut()
-        .and_then(|c| {
-            c.put_scaling_policy.iter_mut().find_map(|p| p.target_tracking_scaling_policy_configuration.as_mut())
-        })
-        .ok_or_else(|| FieldError::new(path, "the scenario has no target tracking policy"))?;
-    tt.target_value = x;
-    Ok(())
-}
-
-/// Sets MinCapacity and MaxCapacity of the first scalable target together, so that a
-/// half-typed pair is refused with both numbers named rather than half applied.
-pub fn set_capacity_bounds(s: &mut Scenario, min: &str, max: &str) -> Result<(), FieldError> {
-    let pmin = "scaling.RegisterScalableTarget[0].MinCapacity";
-    let pmax = "scaling.RegisterScalableTarget[0].MaxCapacity";
-    let lo = parse_count(pmin, min, scalelab_core::limits::MAX_INSTANCES_PER_VARIANT)?;
-    let hi = parse_count(pmax, max, scalelab_core::limits::MAX_INSTANCES_PER_VARIANT)?;
-    if lo > hi {
-        return Err(FieldError::new(pmax, format!("{hi} is below MinCapacity {lo}")));
-    }
-    let t = s
-        .scaling
-        .as_mut()
-        .and_then(|c| c.register_scalable_target.first_mut())
-        .ok_or_else(|| FieldError::new(pmin, "the scenario registers no scalable target"))?;
-    t.min_capacity = lo;
-    t.max_capacity = hi;
     Ok(())
 }
 
@@ -324,14 +282,9 @@ mod tests {
         let mut s = after();
         set_instance_type(&mut s, "ml.m5.xlarge").unwrap();
         set_initial_count(&mut s, " 3 ").unwrap();
-        set_target_value(&mut s, "1200").unwrap();
-        set_capacity_bounds(&mut s, "2", "6").unwrap();
         let c = controls(&s);
         assert_eq!(c.instance_type.as_deref(), Some("ml.m5.xlarge"));
-        assert_eq!(
-            (c.initial_count, c.target_value, c.min_capacity, c.max_capacity),
-            (Some(3), Some(1200.0), Some(2), Some(6))
-        );
+        assert_eq!(c.initial_count, Some(3));
         // The edited scenario still passes every check.
         scalelab_core::plan(&s, None).unwrap();
     }
@@ -343,10 +296,6 @@ mod tests {
         let e = set_initial_count(&mut s, "two").unwrap_err();
         assert_eq!(e.path, "endpoint.variants[0].initialInstanceCount");
         assert!(e.message.contains("\"two\""));
-        let e = set_target_value(&mut s, "-5").unwrap_err();
-        assert!(e.path.ends_with("TargetValue"), "{e}");
-        let e = set_capacity_bounds(&mut s, "5", "2").unwrap_err();
-        assert_eq!(e.to_string(), "scaling.RegisterScalableTarget[0].MaxCapacity: 2 is below MinCapacity 5");
         let e = set_instance_type(&mut s, "ml.c9.huge").unwrap_err();
         assert!(e.message.contains("catalog"));
         let e = set_instance_type(&mut s, "ml.g5.2xlarge").unwrap_err();
@@ -356,9 +305,6 @@ mod tests {
         assert!(set_peak_rps(&mut s, "0").is_err());
         assert!(set_peak_rps(&mut s, "1e12").unwrap_err().message.contains("refused"));
         assert_eq!(s, before);
-        let mut plain = scalelab_core::examples::get("seed-001-before").unwrap();
-        assert!(set_capacity_bounds(&mut plain, "1", "2").is_err());
-        assert!(set_target_value(&mut plain, "10").unwrap_err().message.contains("no target tracking"));
     }
 }
 
@@ -440,8 +386,8 @@ mod paste_tests {
         let mut s = scalelab_core::examples::get("seed-001-before").unwrap();
         assert!(apply_aws_json(&mut s, TARGET).unwrap().contains("scalable target"));
         assert_eq!(apply_aws_json(&mut s, &policy("TargetTrackingScaling")).unwrap(), "policy ipi");
-        let c = controls(&s);
-        assert_eq!((c.target_value, c.max_capacity), (Some(900.0), Some(4)));
+        assert_eq!(target_value(&s), Some(900.0));
+        assert_eq!(s.scaling.as_ref().unwrap().register_scalable_target[0].max_capacity, 4);
         let r = scalelab_core::simulate(&s, Some(1)).unwrap();
         assert!(r.summary.max_in_service_instances > 1, "the pasted policy scales out");
         // Pasting it again replaces it instead of adding a second policy.

@@ -4,6 +4,7 @@
 
 pub mod chartdata;
 pub mod edit;
+pub mod forms;
 pub mod link;
 pub mod summary;
 pub mod view;
@@ -12,6 +13,8 @@ pub mod view;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod draw;
+#[cfg(target_arch = "wasm32")]
+mod formview;
 #[cfg(target_arch = "wasm32")]
 pub mod runner;
 #[cfg(target_arch = "wasm32")]

@@ -116,20 +116,24 @@ pub fn calibrate(
         );
         None
     } else {
-        let (m_rps, m_p99) = if live {
+        let failed_load = calibrate::Load { p99_ms: f64::NAN, failed: 1.0 };
+        let (m_rps, m) = if live {
             println!(
                 "closed loop: every batch run on the adapter, per rate step at least {requests} requests and 20 × {slo_ms} ms"
             );
             let exec = calibrate::LiveExecutor::new(&gpu, &w, max_batch)?;
-            calibrate::max_rps(|r| exec.p99(r, requests, 20.0 * slo_ms, 1).unwrap_or(f64::NAN), cap / 50.0, slo_ms)
+            calibrate::max_rps(|r| exec.load(r, requests, 20.0 * slo_ms, 1).unwrap_or(failed_load), cap / 50.0, slo_ms)
         } else {
-            calibrate::max_rps(|r| calibrate::replay_p99(&points, max_batch, r, 20_000, 1), cap / 50.0, slo_ms)
+            calibrate::max_rps(|r| calibrate::replay(&points, max_batch, r, 20_000, 1), cap / 50.0, slo_ms)
         };
-        let (p_rps, p_p99) =
-            calibrate::max_rps(|r| calibrate::predicted_p99(&profile, r, 300).unwrap_or(f64::NAN), cap / 50.0, slo_ms);
+        let (p_rps, p) =
+            calibrate::max_rps(|r| calibrate::predicted(&profile, r, 300).unwrap_or(failed_load), cap / 50.0, slo_ms);
+        let (m_p99, p_p99) = (m.p99_ms, p.p99_ms);
         let err = if m_rps > 0.0 { (p_rps - m_rps).abs() / m_rps } else { 1.0 };
         println!(
-            "max RPS   measured {m_rps:.1} (p99 {m_p99:.1} ms) · predicted by the simulator {p_rps:.1} (p99 {p_p99:.1} ms) · error {:.1} %",
+            "max RPS   measured {m_rps:.1} (p99 {m_p99:.1} ms, {:.2} % failed) · predicted by the simulator {p_rps:.1} (p99 {p_p99:.1} ms, {:.2} % failed) · error {:.1} %",
+            m.failed * 100.0,
+            p.failed * 100.0,
             err * 100.0
         );
         Some(Fidelity {
@@ -141,7 +145,7 @@ pub fn calibrate(
             max_rps_error: err,
             method: format!(
                 "closed-loop load test ({}) behind a dynamic batcher, Poisson arrivals, rate ×1.25 per step \
-                 then bisection until p99 passes the objective; against the core's simulation of the fitted \
+                 then bisection until p99 passes the objective or 1 % of requests fail (queue of 1024, 60 s timeout); against the core's simulation of the fitted \
                  profile at the same rates",
                 if live {
                     format!(

@@ -184,9 +184,11 @@ pub fn profile(fixed_ms: f64, per_item_ms: f64, cv: f64, max_batch: u32, is_gpu:
             fixed: Duration::from_secs_f64(fixed_ms / 1e3),
             per_item: Duration::from_secs_f64(per_item_ms / 1e3),
             distribution: Family::Lognormal,
-            cv: Some(cv),
+            // Three decimals: a spread estimated from a few dozen samples has no more, and a
+            // short decimal reads back from JSON as the same number.
+            cv: Some((cv * 1e3).round() / 1e3),
         }),
-        queue_capacity: 1024,
+        queue_capacity: QUEUE_CAPACITY as u32,
         overhead: scalelab_core::rng::TimeDist::lognormal(Duration::from_millis(2), 0.25),
         utilization: Default::default(),
         cold_start: Default::default(),
@@ -221,30 +223,76 @@ fn poisson_arrivals(rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Ve
 /// One executor behind a dynamic batcher: when free, it takes every request that has arrived
 /// (up to `max_batch`), or waits for the next; `batch_ms(n)` is how long a batch of `n` takes.
 /// Returns the p99 latency in milliseconds.
-fn batched_p99(
+fn batched_load(
     arrivals: &[f64],
     max_batch: u32,
     mut batch_ms: impl FnMut(usize) -> Result<f64, GpuError>,
-) -> Result<f64, GpuError> {
+) -> Result<Load, GpuError> {
     let mut lat = Vec::with_capacity(arrivals.len());
-    let (mut free_at, mut next) = (0.0f64, 0usize);
-    while let Some(&first) = arrivals.get(next) {
-        let start = free_at.max(first);
-        let waiting = arrivals.iter().skip(next).take(max_batch.max(1) as usize).take_while(|a| **a <= start).count();
-        let n = waiting.max(1);
+    let mut queue = std::collections::VecDeque::new();
+    let (mut free_at, mut next, mut failed) = (0.0f64, 0usize, 0usize);
+    loop {
+        if queue.is_empty() {
+            let Some(&a) = arrivals.get(next) else { break };
+            queue.push_back(a);
+            next += 1;
+        }
+        let start = free_at.max(queue.front().copied().unwrap_or(free_at));
+        // Arrivals until the batch starts join the queue in order; with it full, they are
+        // refused (no departure happens between two batch starts, so checking here is the
+        // same as checking at each arrival).
+        while let Some(&a) = arrivals.get(next).filter(|a| **a <= start) {
+            if queue.len() < QUEUE_CAPACITY {
+                queue.push_back(a);
+            } else {
+                failed += 1;
+            }
+            next += 1;
+        }
+        let n = queue.len().min(max_batch.max(1) as usize);
         let end = start + batch_ms(n)?;
-        lat.extend(arrivals.iter().skip(next).take(n).map(|a| end - a));
-        next += n;
+        for a in queue.drain(..n) {
+            // An answer later than SageMaker's invocation timeout is a failure to the client.
+            if end - a > TIMEOUT_MS {
+                failed += 1;
+            } else {
+                lat.push(end - a);
+            }
+        }
         free_at = end;
     }
     lat.sort_by(f64::total_cmp);
-    Ok(lat.get((lat.len() as f64 * 0.99) as usize).copied().unwrap_or(f64::NAN))
+    let p99_ms = lat.get((lat.len() as f64 * 0.99) as usize).copied().unwrap_or(f64::NAN);
+    Ok(Load { p99_ms, failed: failed as f64 / arrivals.len().max(1) as f64 })
 }
+
+/// What a load test at one rate gives: the p99 latency of the answered requests and the share
+/// of requests that failed (refused by a full queue, or answered after the timeout).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Load {
+    pub p99_ms: f64,
+    pub failed: f64,
+}
+
+impl Load {
+    /// Within the objective: p99 at most `slo_ms` and fewer than 1 % of requests failed (the
+    /// two stop rules of seed 004's load test).
+    pub fn within(&self, slo_ms: f64) -> bool {
+        self.p99_ms <= slo_ms && self.failed < MAX_FAILED
+    }
+}
+
+/// The load test stops once this share of requests fails.
+pub const MAX_FAILED: f64 = 0.01;
+/// Requests waiting for the executor beyond this are refused (the profile's `queueCapacity`).
+pub const QUEUE_CAPACITY: usize = 1024;
+/// SageMaker's real-time invocation timeout.
+pub const TIMEOUT_MS: f64 = 60_000.0;
 
 /// Closed-loop load test on the measured batch times: each batch takes a time drawn from the
 /// measurements at the nearest measured batch size at or above it (servers pad to buckets).
-/// Returns the p99 latency in milliseconds at `rps` over `requests` arrivals.
-pub fn replay_p99(points: &[BatchPoint], max_batch: u32, rps: f64, requests: usize, seed: u64) -> f64 {
+/// Returns the load figures at `rps` over `requests` arrivals.
+pub fn replay(points: &[BatchPoint], max_batch: u32, rps: f64, requests: usize, seed: u64) -> Load {
     let arrivals = poisson_arrivals(rps, requests, 0.0, seed);
     let mut state = seed.wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
     let draw = |n: usize| {
@@ -255,40 +303,46 @@ pub fn replay_p99(points: &[BatchPoint], max_batch: u32, rps: f64, requests: usi
             p.samples_ms.get(k).copied().unwrap_or(p.median_ms)
         }))
     };
-    batched_p99(&arrivals, max_batch, draw).unwrap_or(f64::NAN)
+    batched_load(&arrivals, max_batch, draw).unwrap_or(Load { p99_ms: f64::NAN, failed: 1.0 })
 }
 
-/// The core's prediction: p99 (end to end minus the fixed overhead) at `rps` with `profile`.
-pub fn predicted_p99(profile: &ServingProfile, rps: f64, secs: u64) -> Option<f64> {
+/// The core's prediction at `rps` with `profile`: p99 (end to end minus the fixed overhead) and
+/// the share of requests that failed, under the same queue and timeout as the load test.
+pub fn predicted(profile: &ServingProfile, rps: f64, secs: u64) -> Option<Load> {
     let mut p = profile.clone();
     p.overhead = scalelab_core::rng::TimeDist::fixed(Duration::from_millis(0));
+    p.queue_capacity = QUEUE_CAPACITY as u32;
     let s = serde_json::json!({
         "version": 1,
         "duration": format!("{secs}s"),
         "traffic": {"constant": {"rps": rps}},
-        "endpoint": {"invocationTimeout": "1h", "variants": [{
+        "endpoint": {"invocationTimeout": format!("{}s", TIMEOUT_MS / 1e3), "variants": [{
             "name": "Measured", "instanceType": "ml.g5.xlarge", "initialInstanceCount": 1, "profile": p
         }]}
     });
     let scenario = scalelab_core::Scenario::from_json(&s.to_string()).ok()?;
     let r = scalelab_core::simulate(&scenario, Some(7)).ok()?;
-    r.summary.latency_ms.p99
+    // Requests still queued when the run ends are neither answered nor failed.
+    let done = r.summary.requests.saturating_sub(r.summary.in_flight);
+    let failed = done.saturating_sub(r.summary.succeeded) as f64 / done.max(1) as f64;
+    Some(Load { p99_ms: r.summary.latency_ms.p99.unwrap_or(f64::NAN), failed })
 }
 
 /// Ramps the rate (×1.25 per step from a light load, like seed 004's load test) until p99
-/// passes `slo_ms`, then bisects between the last rate within it and the first beyond (6 steps:
-/// about 0.4 % resolution). Returns the highest rate found within the objective and its p99.
-pub fn max_rps(mut p99_at: impl FnMut(f64) -> f64, start_rps: f64, slo_ms: f64) -> (f64, f64) {
-    let ok = |p99: f64| p99 <= slo_ms;
-    let (mut rps, mut best) = (start_rps, (0.0, f64::NAN));
+/// passes `slo_ms` or 1 % of requests fail, then bisects between the last rate within the
+/// objective and the first beyond (6 steps: about 0.4 % resolution). Returns the highest rate
+/// found within the objective and its load figures.
+pub fn max_rps(mut load_at: impl FnMut(f64) -> Load, start_rps: f64, slo_ms: f64) -> (f64, Load) {
+    let ok = |l: &Load| l.within(slo_ms);
+    let (mut rps, mut best) = (start_rps, (0.0, Load { p99_ms: f64::NAN, failed: 0.0 }));
     let mut beyond = None;
     for _ in 0..60 {
-        let p99 = p99_at(rps);
-        if !ok(p99) {
+        let load = load_at(rps);
+        if !ok(&load) {
             beyond = Some(rps);
             break;
         }
-        best = (rps, p99);
+        best = (rps, load);
         rps *= 1.25;
     }
     if let Some(mut hi) = beyond
@@ -297,10 +351,10 @@ pub fn max_rps(mut p99_at: impl FnMut(f64) -> f64, start_rps: f64, slo_ms: f64) 
         let mut lo = best.0;
         for _ in 0..6 {
             let mid = (lo + hi) / 2.0;
-            let p99 = p99_at(mid);
-            if ok(p99) {
+            let load = load_at(mid);
+            if ok(&load) {
                 lo = mid;
-                best = (mid, p99);
+                best = (mid, load);
             } else {
                 hi = mid;
             }
@@ -331,12 +385,12 @@ impl<'g> LiveExecutor<'g> {
         Ok(LiveExecutor { buckets, max_batch })
     }
 
-    /// The p99 latency in milliseconds at `rps` over at least `requests` arrivals and at least
-    /// `horizon_ms` of traffic: a test shorter than a few latency objectives hides an overload
-    /// in its transient (capped at 50 000 requests).
-    pub fn p99(&self, rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Result<f64, GpuError> {
+    /// The load figures at `rps` over at least `requests` arrivals and at least `horizon_ms`
+    /// of traffic: a test shorter than a few latency objectives hides an overload in its
+    /// transient (capped at 50 000 requests).
+    pub fn load(&self, rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Result<Load, GpuError> {
         let arrivals = poisson_arrivals(rps, requests, horizon_ms, seed);
-        batched_p99(&arrivals, self.max_batch, |n| {
+        batched_load(&arrivals, self.max_batch, |n| {
             match self.buckets.iter().find(|(b, _)| *b as usize >= n).or(self.buckets.last()) {
                 Some((_, built)) => {
                     let (wall, gpu) = built.graph.run()?;
@@ -345,5 +399,55 @@ impl<'g> LiveExecutor<'g> {
                 None => Ok(0.0),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A 10 ms batch of any size, up to 8: 800 requests/s at most.
+    fn fixed_10ms(arrivals: &[f64]) -> Load {
+        batched_load(arrivals, 8, |_| Ok(10.0)).unwrap()
+    }
+
+    #[test]
+    fn below_capacity_nothing_fails_and_p99_is_one_or_two_batches() {
+        let load = fixed_10ms(&poisson_arrivals(200.0, 5000, 0.0, 3));
+        assert_eq!(load.failed, 0.0);
+        // A request waits at most for the running batch, then its own: 10..=20 ms.
+        assert!((10.0..=20.0).contains(&load.p99_ms), "{load:?}");
+    }
+
+    #[test]
+    fn an_overload_fills_the_queue_and_the_excess_is_refused() {
+        // 2 000 requests/s for 10 s into an 800/s server: 60 % of what comes after the queue
+        // fills is refused; the queue holds 1024 (1.3 s of work), far below the timeout.
+        let arrivals: Vec<f64> = (0..20_000).map(|k| f64::from(k) * 0.5).collect();
+        let load = fixed_10ms(&arrivals);
+        let expected = (20_000.0 - 8_000.0 - QUEUE_CAPACITY as f64) / 20_000.0;
+        assert!((load.failed - expected).abs() < 0.01, "{load:?} vs {expected}");
+        assert!(!load.within(f64::INFINITY), "1 % failed stops the ramp even without a latency bound");
+    }
+
+    #[test]
+    fn answers_after_the_timeout_count_as_failures() {
+        // One request every 30 ms into a 70 s batch of one: the second waits 140 s.
+        let arrivals = [0.0, 30.0];
+        let load = batched_load(&arrivals, 1, |_| Ok(70_000.0)).unwrap();
+        assert_eq!(load.failed, 1.0);
+        assert!(load.p99_ms.is_nan());
+    }
+
+    #[test]
+    fn the_ramp_stops_at_the_failure_rule_when_latency_allows_more() {
+        // Latency grows slowly but failures appear above 100 requests/s.
+        let at = |r: f64| Load { p99_ms: r, failed: if r > 100.0 { 0.05 } else { 0.0 } };
+        let (rps, load) = max_rps(at, 10.0, 10_000.0);
+        assert!((95.0..=100.0).contains(&rps), "{rps} {load:?}");
+        // And at the latency rule when nothing fails.
+        let (rps, _) = max_rps(|r| Load { p99_ms: r, failed: 0.0 }, 10.0, 50.0);
+        assert!((49.0..=50.0).contains(&rps), "{rps}");
     }
 }

@@ -52,7 +52,7 @@ async fn changing_a_control_resimulates_and_rewrites_the_link() {
     let site = site().unwrap();
     let b = open(&site.url).await;
     let before = b.summary().await.unwrap();
-    b.set_value("#max-capacity", "2", "change").await.unwrap();
+    b.set_value("#f-scaling-RegisterScalableTarget-0-MaxCapacity", "2", "change").await.unwrap();
     b.wait_for("a new summary", &format!(
         "JSON.stringify(Array.from(document.querySelectorAll('#summary .card')).map(c => c.dataset.card + '=' + c.querySelector('.value').textContent)) !== {}",
         serde_json::to_string(&serde_json::to_string(&before).unwrap()).unwrap()
@@ -152,6 +152,40 @@ async fn a_pasted_policy_is_checked_field_by_field_and_applied() {
     assert!(json.as_str().unwrap().contains("ipi-target"));
     let after = b.summary().await.unwrap();
     assert_ne!(before, after, "a second policy with a lower target changes the run");
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_step_policy_is_added_from_the_form_and_a_bad_period_is_named_beside_its_field() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    let before = b.summary().await.unwrap();
+    b.js("document.getElementById('add-step').click(); return true;").await.unwrap();
+    b.wait_for("the alarm's card", "document.getElementById('f-scaling-PutMetricAlarm-0-Period')", WAIT).await.unwrap();
+    let said = b.js("return document.getElementById('scaling-said').textContent;").await.unwrap();
+    assert!(said.as_str().unwrap().contains("step-scale-out"), "{said}");
+    let json = b.js("return document.getElementById('scenario-json').value;").await.unwrap();
+    assert!(json.as_str().unwrap().contains("\"StepScaling\""), "the JSON pane shows the new policy");
+    // A 45 s period is refused beside the field; the scenario keeps 60 s.
+    b.set_value("#f-scaling-PutMetricAlarm-0-Period", "45", "change").await.unwrap();
+    b.wait_for("the period's error", "document.querySelector('.policy .field-error')", WAIT).await.unwrap();
+    let err = b
+        .js("return document.getElementById('f-scaling-PutMetricAlarm-0-Period').parentElement.textContent;")
+        .await
+        .unwrap();
+    assert!(err.as_str().unwrap().contains("multiple of 60"), "{err}");
+    let json = b.js("return document.getElementById('scenario-json').value;").await.unwrap();
+    assert!(json.as_str().unwrap().contains("\"Period\": 60"), "the refused edit changed nothing");
+    b.screenshot("07-step-policy-form").await.unwrap();
+    // A lower threshold makes the step policy act: the run changes.
+    b.set_value("#f-scaling-PutMetricAlarm-0-Threshold", "6000", "change").await.unwrap();
+    b.wait_for("the new run", "document.querySelector('.policy .field-error') === null", WAIT).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    b.wait_for("a different summary", &format!(
+        "JSON.stringify(Array.from(document.querySelectorAll('#summary .card')).map(c => c.dataset.card + '=' + c.querySelector('.value').textContent)) !== {}",
+        serde_json::to_string(&serde_json::to_string(&before).unwrap()).unwrap()
+    ), WAIT).await.unwrap();
     b.close().await;
 }
 

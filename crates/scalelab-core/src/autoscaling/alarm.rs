@@ -54,6 +54,11 @@ const METRICS: &[(&str, &str, Metric)] = &[
     (NAMESPACE_INSTANCES, "MemoryUtilization", Metric::MemoryUtilization),
 ];
 
+/// Every metric the simulator publishes, as (namespace, metric name), in the order above.
+pub fn published() -> impl Iterator<Item = (&'static str, &'static str)> {
+    METRICS.iter().map(|(ns, n, _)| (*ns, *n))
+}
+
 impl Metric {
     pub fn lookup(namespace: &str, name: &str) -> Result<Metric, String> {
         if let Some((_, _, m)) = METRICS.iter().find(|(ns, n, _)| *ns == namespace && *n == name) {

@@ -1,0 +1,192 @@
+//! The scaling forms on the page: one card per entry (`forms::forms`), a row of buttons that
+//! add an entry of each kind, and step tables. Cards and fields are keyed, so an edit updates
+//! the values in place and keyboard focus stays where it was.
+
+use leptos::prelude::*;
+use scalelab_core::Scenario;
+
+use crate::edit::FieldError;
+use crate::forms::{self, Entry, Field, Form, Kind, Template};
+
+/// What a card's control asks for; the page applies it to the scenario.
+pub trait Apply: Fn(&dyn Fn(&mut Scenario) -> Result<(), FieldError>) + Copy + Send + Sync + 'static {}
+impl<F: Fn(&dyn Fn(&mut Scenario) -> Result<(), FieldError>) + Copy + Send + Sync + 'static> Apply for F {}
+
+fn entry_key(e: Entry) -> String {
+    format!("{e:?}")
+}
+
+/// The value a field shows now (the memo is re-read, so kept rows update in place).
+fn current(all: Memo<Vec<Form>>, path: &str) -> String {
+    all.with(|forms| {
+        forms
+            .iter()
+            .flat_map(|f| f.fields.iter().chain(f.steps.iter().flatten()))
+            .find(|f| f.path == path)
+            .map(|f| f.value.clone())
+            .unwrap_or_default()
+    })
+}
+
+fn control(all: Memo<Vec<Form>>, f: Field, errors: RwSignal<Option<FieldError>>, apply: impl Apply) -> impl IntoView {
+    let id = f.dom_id();
+    let path = f.path.clone();
+    let value = {
+        let path = path.clone();
+        move || current(all, &path)
+    };
+    let set = {
+        let f = f.clone();
+        move |text: String| {
+            let f = f.clone();
+            apply(&move |s: &mut Scenario| forms::set_field(s, &f, &text));
+        }
+    };
+    let input = match f.kind.clone() {
+        Kind::Bool => view! {
+            <input type="checkbox" id=id.clone() prop:checked=move || value() == "true"
+                on:change=move |ev| set(if event_target_checked(&ev) { "true".into() } else { "false".into() })/>
+        }
+        .into_any(),
+        Kind::Choice(list) => {
+            let optional = f.optional;
+            let value2 = value.clone();
+            let list2 = list.clone();
+            view! {
+                <select id=id.clone() on:change=move |ev| set(event_target_value(&ev))>
+                    {optional.then(|| view! { <option value="" selected=move || value2().is_empty()>"(AWS default)"</option> })}
+                    {move || {
+                        let v = value();
+                        // A value outside the list (from pasted JSON) is still shown as it is.
+                        let extra = (!v.is_empty() && !list2.contains(&v.as_str())).then(|| v.clone());
+                        extra.into_iter().map(|x| view! { <option value=x.clone() selected=true>{x.clone()}</option> }.into_any())
+                            .chain(list.iter().map(|o| {
+                                let o = *o;
+                                view! { <option value=o selected=v == o>{o}</option> }.into_any()
+                            }))
+                            .collect_view()
+                    }}
+                </select>
+            }
+            .into_any()
+        }
+        Kind::Text => view! {
+            <input type="text" id=id.clone() spellcheck="false" prop:value=value on:change=move |ev| set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        Kind::Count | Kind::Signed | Kind::Number => {
+            let min = (f.kind == Kind::Count).then_some("0");
+            view! {
+                <input type="number" id=id.clone() step="any" min=min placeholder=f.optional.then_some("default")
+                    prop:value=value on:change=move |ev| set(event_target_value(&ev))/>
+            }
+            .into_any()
+        }
+    };
+    let error = move || errors.with(|e| e.as_ref().filter(|e| e.path == path).map(|e| e.message.clone()));
+    let class = if f.kind == Kind::Bool { "field check" } else { "field" };
+    view! {
+        <label class=class>{f.label.clone()}{input}
+            {move || error().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+        </label>
+    }
+}
+
+fn step_table(
+    all: Memo<Vec<Form>>,
+    form: Form,
+    errors: RwSignal<Option<FieldError>>,
+    apply: impl Apply,
+) -> impl IntoView {
+    let Entry::Policy(policy) = form.entry else { return ().into_any() };
+    let key = entry_key(form.entry);
+    let rows = move || {
+        all.with(|forms| forms.iter().find(|f| entry_key(f.entry) == key).map(|f| f.steps.clone()).unwrap_or_default())
+    };
+    let each = move || rows().into_iter().enumerate().collect::<Vec<_>>();
+    let row_key = |(k, row): &(usize, Vec<Field>)| (*k, row.len());
+    let row_view = move |(k, row): (usize, Vec<Field>)| {
+        view! {
+            <tr>
+                {row.into_iter().map(|f| view! { <td>{control(all, f, errors, apply)}</td> }).collect_view()}
+                <td><button class="link" aria-label=format!("Remove step {}", k + 1) title="Remove this step"
+                    on:click=move |_| apply(&move |s: &mut Scenario| forms::remove_step(s, policy, k))>"✕"</button></td>
+            </tr>
+        }
+    };
+    view! {
+        <table class="steps">
+            <caption>"Step adjustments (bounds relative to the alarm threshold; empty = unbounded)"</caption>
+            <thead><tr><th>"From"</th><th>"To"</th><th>"Adjustment"</th><th></th></tr></thead>
+            <tbody>
+                <For each=each key=row_key children=row_view/>
+            </tbody>
+        </table>
+        <button class="small" id=format!("add-step-{policy}") on:click=move |_| apply(&move |s: &mut Scenario| forms::add_step(s, policy))>"Add a step"</button>
+    }
+    .into_any()
+}
+
+/// Every scaling entry as a card, and buttons adding new ones. `said` receives the sentence
+/// an add or remove returns.
+pub fn scaling_forms(
+    scenario: RwSignal<Option<Scenario>>,
+    errors: RwSignal<Option<FieldError>>,
+    said: RwSignal<Option<String>>,
+    apply: impl Apply,
+) -> impl IntoView {
+    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::forms).unwrap_or_default()));
+    let card = move |form: Form| {
+        let entry = form.entry;
+        let prefix = form.prefix.clone();
+        let own: Vec<String> = form.fields.iter().chain(form.steps.iter().flatten()).map(|f| f.path.clone()).collect();
+        // A problem inside the card that no field shows (a gap between steps, a missing alarm).
+        let card_error = move || {
+            errors.with(|e| {
+                e.as_ref().filter(|e| e.path.starts_with(&prefix) && !own.contains(&e.path)).map(|e| e.to_string())
+            })
+        };
+        let key = entry_key(entry);
+        let note = move || {
+            all.with(|forms| {
+                forms.iter().find(|f| entry_key(f.entry) == key).map(|f| f.note.clone()).unwrap_or_default()
+            })
+        };
+        let remove = form.removable.then(|| {
+            let title = form.title.clone();
+            view! {
+                <button class="link remove" aria-label=format!("Remove {title}") on:click=move |_| {
+                    apply(&move |s: &mut Scenario| forms::remove(s, entry).map(|m| said.set(Some(m))));
+                }>"Remove"</button>
+            }
+        });
+        let steps = (!form.steps.is_empty()).then(|| step_table(all, form.clone(), errors, apply));
+        view! {
+            <div class="policy" data-entry=entry_key(entry)>
+                <div class="policy-head"><span class="kind">{form.kind}</span>" "<b>{form.title.clone()}</b>{remove}</div>
+                <p class="hint">{note}</p>
+                <div class="grid">
+                    {form.fields.iter().cloned().map(|f| control(all, f, errors, apply)).collect_view()}
+                </div>
+                {steps}
+                {move || card_error().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            </div>
+        }
+    };
+    view! {
+        <For each=move || all.get()
+            // Same entry, same title, same fields: keep the card (and the focus in it).
+            key=|f: &Form| (entry_key(f.entry), f.title.clone(), f.fields.len(), f.steps.len())
+            children=card/>
+        {move || all.with(Vec::is_empty).then(|| view! { <p class="hint">"No scaling yet: the instance count stays as it is. Add a policy below, or paste AWS JSON."</p> })}
+        <div class="add-row" role="group" aria-label="Add to the scaling configuration">
+            <span class="hint">"Add:"</span>
+            {Template::ALL.into_iter().map(|t| view! {
+                <button class="small" id=format!("add-{}", t.id()) on:click=move |_| {
+                    apply(&move |s: &mut Scenario| forms::add(s, t).map(|m| said.set(Some(m))));
+                }>{t.label()}</button>
+            }).collect_view()}
+        </div>
+        {move || said.get().map(|m| view! { <p class="ok" role="status" id="scaling-said">{m}</p> })}
+    }
+}

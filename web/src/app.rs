@@ -120,6 +120,9 @@ pub fn App() -> impl IntoView {
     let first_charts_ms: RwSignal<Option<f64>> = RwSignal::new(None);
     let edit_started_ms = RwSignal::new(0.0f64);
     let edit_to_charts_ms = RwSignal::new(0.0f64);
+    // From an edit to the first charts of the new run, partial or complete.
+    let edit_to_first_ms = RwSignal::new(0.0f64);
+    let first_pending = RwSignal::new(false);
 
     // The simulation runs in a Web Worker; its answers carry the run number, and only the
     // newest run's are used. Without workers, runs go on the page in slices.
@@ -142,6 +145,7 @@ pub fn App() -> impl IntoView {
                         }
                     }
                     WorkerMessage::Progress { id, progress: p } if id == generation.get() => progress.set(p),
+                    WorkerMessage::Partial { id, view } if id == generation.get() => run.set(Some(Arc::new(*view))),
                     WorkerMessage::Done { id, view } if id == generation.get() => {
                         running.set(false);
                         run.set(Some(Arc::new(*view)));
@@ -166,6 +170,7 @@ pub fn App() -> impl IntoView {
         move || {
             let Some(s) = scenario.get_untracked() else { return };
             edit_started_ms.set(now_ms());
+            first_pending.set(true);
             let g = generation.get() + 1;
             generation.set(g);
             running.set(true);
@@ -183,7 +188,17 @@ pub fn App() -> impl IntoView {
             }
             let current = generation.clone();
             spawn_local(async move {
-                let out = runner::run(s.clone(), g, |id| current.get() == id, |p| progress.set(p)).await;
+                let out = runner::run(
+                    s.clone(),
+                    g,
+                    |id| current.get() == id,
+                    |p| progress.set(p),
+                    |sim, wall_ms| {
+                        let v = crate::view::partial_view(&sim.snapshot(), &s, wall_ms, sim.progress());
+                        run.set(Some(Arc::new(v)));
+                    },
+                )
+                .await;
                 if current.get() != g {
                     return;
                 }
@@ -282,13 +297,20 @@ pub fn App() -> impl IntoView {
             let t1 = now_ms();
             draw_ms.set(t1 - t0);
             if drawn == CHART_IDS.len() {
-                if first_charts_ms.get_untracked().is_none() {
+                let complete = r.partial.is_none();
+                if complete && first_charts_ms.get_untracked().is_none() {
                     first_charts_ms.set(Some(t1));
                 }
                 let started = edit_started_ms.get_untracked();
                 if started > 0.0 {
-                    edit_to_charts_ms.set(t1 - started);
-                    edit_started_ms.set(0.0);
+                    if first_pending.get_untracked() {
+                        edit_to_first_ms.set(t1 - started);
+                        first_pending.set(false);
+                    }
+                    if complete {
+                        edit_to_charts_ms.set(t1 - started);
+                        edit_started_ms.set(0.0);
+                    }
                 }
             }
         });
@@ -436,13 +458,14 @@ pub fn App() -> impl IntoView {
                     </label>
                     <p class="description" id="description">{description}</p>
                     <fieldset>
-                        <legend>"Traffic"</legend>
+                        <legend>"Run and traffic"</legend>
                         <canvas class="preview" node_ref=preview_canvas id="traffic-preview" role="img"
                             aria-label=move || peak.get().map(|p| format!("Offered traffic over the run, peaking at {} requests per second", chartdata::fmt_num(p))).unwrap_or_default()></canvas>
                         <label class="field">"Peak rate (req/s): scales the whole traffic shape"
                             <input id="peak-rps" type="number" min="0" step="any" prop:value=move || peak.get().map(|p| format!("{}", (p * 1000.0).round() / 1000.0)).unwrap_or_default() on:change=on_peak/>
                         </label>
-                        <p class="field-error" role="alert">{move || field_error.with(|e| e.as_ref().filter(|e| e.path.starts_with("traffic")).map(|e| e.to_string()))}</p>
+                        <p class="field-error" role="alert">{move || field_error.with(|e| e.as_ref().filter(|e| e.path == "traffic").map(|e| e.to_string()))}</p>
+                        {crate::formview::traffic_forms(scenario, field_error, apply_edit)}
                     </fieldset>
                     <fieldset>
                         <legend>"Endpoint"</legend>
@@ -488,7 +511,7 @@ pub fn App() -> impl IntoView {
                         </div>
                     </fieldset>
                     <fieldset>
-                        <legend>"Run"</legend>
+                        <legend>"Randomness"</legend>
                         <label class="field">"Seed"
                             <input id="seed" type="number" min="0" prop:value=move || scenario.with(|s| s.as_ref().and_then(|s| s.seed).unwrap_or(scalelab_core::plan::DEFAULT_SEED).to_string()) on:change=on_seed/>
                         </label>
@@ -523,7 +546,8 @@ pub fn App() -> impl IntoView {
                     <div class="toolbar">
                         <button id="copy-link" on:click=move |_| { let u = page_url(); copy_text(&u); share.set(u); }>"Copy link"</button>
                         <input id="share-link" readonly aria-label="Link to this scenario" prop:value=move || share.get()/>
-                        <button id="pin" on:click=move |_| baseline.set(run.get_untracked())>"Pin as baseline"</button>
+                        <button id="pin" prop:disabled=move || run.with(|r| r.as_ref().is_none_or(|r| r.partial.is_some()))
+                            on:click=move |_| baseline.set(run.get_untracked().filter(|r| r.partial.is_none()))>"Pin as baseline"</button>
                         {move || baseline.get().map(|b| view! {
                             <span class="baseline">"Comparing with " <b>{b.name.clone()}</b>
                                 <button on:click=move |_| baseline.set(None)>"Clear"</button></span>
@@ -534,6 +558,7 @@ pub fn App() -> impl IntoView {
                             data-draw-ms=move || draw_ms.get().to_string()
                             data-first-charts-ms=move || first_charts_ms.get().map(|t| t.to_string()).unwrap_or_default()
                             data-edit-to-charts-ms=move || edit_to_charts_ms.get().to_string()
+                            data-edit-to-first-ms=move || edit_to_first_ms.get().to_string()
                             data-wasm-memory=move || run.with(|r| r.as_ref().map_or(0.0, |r| r.wasm_memory_bytes)).to_string()
                             data-running=move || running.get().to_string()
                             data-worker=uses_worker.to_string()>
@@ -542,9 +567,12 @@ pub fn App() -> impl IntoView {
                                     chartdata::fmt_num(r.events as f64), r.wall_ms, draw_ms.get())).unwrap_or_default())
                             }}</span>
                     </div>
-                    <div class="cards" id="summary">
+                    {move || run.with(|r| r.as_ref().and_then(|r| r.partial)).map(|p| view! {
+                        <p class="hint so-far" id="so-far">{format!("So far: the first {:.0} % of the run; the figures below grow until it ends.", p * 100.0)}</p>
+                    })}
+                    <div class="cards" id="summary" class:partial=move || run.with(|r| r.as_ref().is_some_and(|r| r.partial.is_some()))>
                         {move || run.get().map(|r| {
-                            let base = baseline.get();
+                            let base = baseline.get().filter(|_| r.partial.is_none());
                             r.cards.iter().enumerate().map(|(k, c)| {
                                 let diff = base.as_ref().and_then(|b| b.cards.get(k)).and_then(|b| summary::difference(b, c));
                                 view! {

@@ -92,50 +92,83 @@ fn control(all: Memo<Vec<Form>>, f: Field, errors: RwSignal<Option<FieldError>>,
     }
 }
 
-fn step_table(
+/// The rows of a form: a step policy's adjustments or a traffic shape's phases or steps, with
+/// buttons to add and remove rows.
+fn rows_table(
     all: Memo<Vec<Form>>,
     form: Form,
     errors: RwSignal<Option<FieldError>>,
     apply: impl Apply,
 ) -> impl IntoView {
-    let Entry::Policy(policy) = form.entry else { return ().into_any() };
+    #[derive(Clone)]
+    enum Rows {
+        Steps(usize),
+        List(String),
+    }
+    let rows_kind = match (&form.entry, &form.rows_path) {
+        (Entry::Policy(p), _) => Rows::Steps(*p),
+        (_, Some(list)) => Rows::List(list.clone()),
+        _ => return ().into_any(),
+    };
     let key = entry_key(form.entry);
     let rows = move || {
         all.with(|forms| forms.iter().find(|f| entry_key(f.entry) == key).map(|f| f.steps.clone()).unwrap_or_default())
     };
+    let headers: Vec<String> =
+        form.steps.first().map(|r| r.iter().map(|f| f.label.clone()).collect()).unwrap_or_default();
+    let caption = match rows_kind {
+        Rows::Steps(_) => "Step adjustments (bounds relative to the alarm threshold; empty = unbounded)",
+        Rows::List(_) => "",
+    };
+    let (kind_rm, kind_add) = (rows_kind.clone(), rows_kind.clone());
     let each = move || rows().into_iter().enumerate().collect::<Vec<_>>();
     let row_key = |(k, row): &(usize, Vec<Field>)| (*k, row.len());
     let row_view = move |(k, row): (usize, Vec<Field>)| {
+        let kind = kind_rm.clone();
         view! {
             <tr>
                 {row.into_iter().map(|f| view! { <td>{control(all, f, errors, apply)}</td> }).collect_view()}
-                <td><button class="link" aria-label=format!("Remove step {}", k + 1) title="Remove this step"
-                    on:click=move |_| apply(&move |s: &mut Scenario| forms::remove_step(s, policy, k))>"✕"</button></td>
+                <td><button class="link" aria-label=format!("Remove row {}", k + 1) title="Remove this row"
+                    on:click=move |_| {
+                        let kind = kind.clone();
+                        apply(&move |s: &mut Scenario| match &kind {
+                            Rows::Steps(p) => forms::remove_step(s, *p, k),
+                            Rows::List(list) => forms::remove_row(s, list, k),
+                        });
+                    }>"✕"</button></td>
             </tr>
         }
     };
+    let add_id = match &rows_kind {
+        Rows::Steps(p) => format!("add-step-{p}"),
+        Rows::List(list) => format!("add-row-{}", list.replace(['.', '[', ']'], "-")),
+    };
     view! {
         <table class="steps">
-            <caption>"Step adjustments (bounds relative to the alarm threshold; empty = unbounded)"</caption>
-            <thead><tr><th>"From"</th><th>"To"</th><th>"Adjustment"</th><th></th></tr></thead>
+            {(!caption.is_empty()).then(|| view! { <caption>{caption}</caption> })}
+            <thead><tr>{headers.into_iter().map(|h| view! { <th>{h}</th> }).collect_view()}<th></th></tr></thead>
             <tbody>
                 <For each=each key=row_key children=row_view/>
             </tbody>
         </table>
-        <button class="small" id=format!("add-step-{policy}") on:click=move |_| apply(&move |s: &mut Scenario| forms::add_step(s, policy))>"Add a step"</button>
+        <button class="small" id=add_id on:click=move |_| {
+            let kind = kind_add.clone();
+            apply(&move |s: &mut Scenario| match &kind {
+                Rows::Steps(p) => forms::add_step(s, *p),
+                Rows::List(list) => forms::add_row(s, list),
+            });
+        }>{match rows_kind { Rows::Steps(_) => "Add a step", Rows::List(_) => "Add a row" }}</button>
     }
     .into_any()
 }
 
-/// Every scaling entry as a card, and buttons adding new ones. `said` receives the sentence
-/// an add or remove returns.
-pub fn scaling_forms(
-    scenario: RwSignal<Option<Scenario>>,
+/// The forms of `all` as keyed cards.
+fn cards(
+    all: Memo<Vec<Form>>,
     errors: RwSignal<Option<FieldError>>,
     said: RwSignal<Option<String>>,
     apply: impl Apply,
 ) -> impl IntoView {
-    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::forms).unwrap_or_default()));
     let card = move |form: Form| {
         let entry = form.entry;
         let prefix = form.prefix.clone();
@@ -160,15 +193,15 @@ pub fn scaling_forms(
                 }>"Remove"</button>
             }
         });
-        let steps = (!form.steps.is_empty()).then(|| step_table(all, form.clone(), errors, apply));
+        let rows = (!form.steps.is_empty()).then(|| rows_table(all, form.clone(), errors, apply));
         view! {
             <div class="policy" data-entry=entry_key(entry)>
                 <div class="policy-head"><span class="kind">{form.kind}</span>" "<b>{form.title.clone()}</b>{remove}</div>
-                <p class="hint">{note}</p>
+                {move || { let n = note(); (!n.is_empty()).then(|| view! { <p class="hint">{n}</p> }) }}
                 <div class="grid">
                     {form.fields.iter().cloned().map(|f| control(all, f, errors, apply)).collect_view()}
                 </div>
-                {steps}
+                {rows}
                 {move || card_error().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             </div>
         }
@@ -176,8 +209,46 @@ pub fn scaling_forms(
     view! {
         <For each=move || all.get()
             // Same entry, same title, same fields: keep the card (and the focus in it).
-            key=|f: &Form| (entry_key(f.entry), f.title.clone(), f.fields.len(), f.steps.len())
+            key=|f: &Form| (entry_key(f.entry), f.kind, f.title.clone(), f.fields.len(), f.steps.len())
             children=card/>
+    }
+}
+
+/// The run's fields and the traffic's shapes, with a picker that replaces the shape.
+pub fn traffic_forms(
+    scenario: RwSignal<Option<Scenario>>,
+    errors: RwSignal<Option<FieldError>>,
+    apply: impl Apply,
+) -> impl IntoView {
+    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::traffic_forms).unwrap_or_default()));
+    let said = RwSignal::new(None::<String>);
+    view! {
+        <label class="field">"Shape: replace the traffic with one sized to the same peak"
+            <select id="traffic-shape" on:change=move |ev| {
+                let id = event_target_value(&ev);
+                if !id.is_empty() {
+                    apply(&move |s: &mut Scenario| forms::set_shape(s, &id));
+                }
+            }>
+                <option value="" selected=true>"Choose a shape…"</option>
+                {forms::SHAPES.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
+            </select>
+        </label>
+        {cards(all, errors, said, apply)}
+    }
+}
+
+/// Every scaling entry as a card, and buttons adding new ones. `said` receives the sentence
+/// an add or remove returns.
+pub fn scaling_forms(
+    scenario: RwSignal<Option<Scenario>>,
+    errors: RwSignal<Option<FieldError>>,
+    said: RwSignal<Option<String>>,
+    apply: impl Apply,
+) -> impl IntoView {
+    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::forms).unwrap_or_default()));
+    view! {
+        {cards(all, errors, said, apply)}
         {move || all.with(Vec::is_empty).then(|| view! { <p class="hint">"No scaling yet: the instance count stays as it is. Add a policy below, or paste AWS JSON."</p> })}
         <div class="add-row" role="group" aria-label="Add to the scaling configuration">
             <span class="hint">"Add:"</span>

@@ -7,6 +7,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Wall-clock budget of one slice, milliseconds.
 const SLICE_MS: f64 = 12.0;
+/// A run still going after this long shows what it has so far, then again at each interval.
+const FIRST_PARTIAL_MS: f64 = 60.0;
+const PARTIAL_EVERY_MS: f64 = 500.0;
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
@@ -38,7 +41,15 @@ pub enum Outcome {
 }
 
 /// Runs `scenario` as run number `id`; `is_current(id)` says whether it is still wanted.
-pub async fn run(scenario: Scenario, id: u64, is_current: impl Fn(u64) -> bool, progress: impl Fn(f64)) -> Outcome {
+/// `partial` sees the simulation when a long run has something to show (after about 60 ms,
+/// then every 500 ms), for `Simulation::snapshot`.
+pub async fn run(
+    scenario: Scenario,
+    id: u64,
+    is_current: impl Fn(u64) -> bool,
+    progress: impl Fn(f64),
+    mut partial: impl FnMut(&Simulation, f64),
+) -> Outcome {
     let start = now_ms();
     let plan = match scalelab_core::plan(&scenario, None) {
         Ok(p) => p,
@@ -49,11 +60,16 @@ pub async fn run(scenario: Scenario, id: u64, is_current: impl Fn(u64) -> bool, 
     // Simulated time per step: small enough to check the clock often.
     let step = (end / 400).max(1_000_000);
     let mut slice_start = now_ms();
+    let mut next_partial = start + FIRST_PARTIAL_MS;
     while !sim.is_done() {
         let t = sim.now().saturating_add(step).min(end);
         sim.run_until(t);
         if now_ms() - slice_start > SLICE_MS {
             progress(sim.progress());
+            if now_ms() >= next_partial {
+                partial(&sim, now_ms() - start);
+                next_partial = now_ms() + PARTIAL_EVERY_MS;
+            }
             yield_now().await;
             if !is_current(id) {
                 return Outcome::Cancelled;

@@ -28,6 +28,10 @@ pub struct RunView {
     /// memory only grows, so this is its peak); 0 when unknown.
     #[serde(default)]
     pub wasm_memory_bytes: f64,
+    /// The share of the run done when this is a view of a run still going (charts drawn so
+    /// far, summary until now); `None` for a finished run.
+    #[serde(default)]
+    pub partial: Option<f64>,
 }
 
 /// At most this many alarm state changes are listed (a long run can have thousands).
@@ -61,7 +65,17 @@ pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
         events: report.events_processed,
         wall_ms,
         wasm_memory_bytes: 0.0,
+        partial: None,
     }
+}
+
+/// The view of a run still going (`Simulation::snapshot`): the charts keep the whole run's
+/// time axis, so they fill in from the left.
+pub fn partial_view(snapshot: &Report, scenario: &Scenario, wall_ms: f64, progress: f64) -> RunView {
+    let mut v = run_view(snapshot, scenario, wall_ms);
+    v.charts.x_end = scenario.duration.as_secs_f64();
+    v.partial = Some(progress);
+    v
 }
 
 /// An alarm state as AWS spells it (`ALARM`, `OK`, `INSUFFICIENT_DATA`).
@@ -85,6 +99,11 @@ pub enum WorkerMessage {
     Progress {
         id: u64,
         progress: f64,
+    },
+    /// The run so far, sent while a long run goes.
+    Partial {
+        id: u64,
+        view: Box<RunView>,
     },
     Done {
         id: u64,
@@ -126,5 +145,23 @@ mod tests {
         assert_eq!(v.activities.len(), r.activities.len());
         assert_eq!(v.alarms.len(), r.alarm_history.len().min(MAX_ALARM_LINES));
         assert!(v.alarms.iter().all(|a| a.contains(" → ")));
+    }
+
+    #[test]
+    fn a_partial_view_keeps_the_whole_time_axis_and_says_how_far_it_is() {
+        let s = scalelab_core::examples::get("seed-001-after").unwrap();
+        let p = scalelab_core::plan(&s, Some(1)).unwrap();
+        let mut sim = scalelab_core::Simulation::new(&p);
+        sim.run_until(sim.end() / 10);
+        let v = partial_view(&sim.snapshot(), &s, 80.0, sim.progress());
+        assert_eq!(v.charts.x_end, 7200.0);
+        assert_eq!(v.partial, Some(0.1));
+        // The charts hold the first tenth: the rate chart's points end by 720 s.
+        let rate = v.charts.charts.iter().find(|c| c.id == "rate").unwrap();
+        assert!(rate.xs.last().is_some_and(|x| *x <= 720.0) && rate.xs.len() > 5, "{:?}", rate.xs.last());
+        let back: WorkerMessage =
+            serde_json::from_str(&serde_json::to_string(&WorkerMessage::Partial { id: 3, view: Box::new(v) }).unwrap())
+                .unwrap();
+        assert!(matches!(back, WorkerMessage::Partial { id: 3, view } if view.partial == Some(0.1)));
     }
 }

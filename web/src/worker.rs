@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::runner::{self, Outcome};
-use crate::view::{RunRequest, WorkerMessage, run_view};
+use crate::view::{RunRequest, WorkerMessage, partial_view, run_view};
 
 thread_local! {
     /// The newest request received; older runs stop at their next slice.
@@ -49,11 +49,16 @@ async fn handle(scope: DedicatedWorkerGlobalScope, req: RunRequest) {
         }
     };
     let progress_scope = scope.clone();
+    let partial_scope = scope.clone();
     let out = runner::run(
         scenario.clone(),
         id,
         |g| LATEST.with(|l| l.get()) == g,
         |p| post(&progress_scope, &WorkerMessage::Progress { id, progress: p }),
+        |sim, wall_ms| {
+            let view = partial_view(&sim.snapshot(), &scenario, wall_ms, sim.progress());
+            post(&partial_scope, &WorkerMessage::Partial { id, view: Box::new(view) });
+        },
     )
     .await;
     match out {

@@ -214,6 +214,14 @@ struct VariantState {
     errors: Errors,
 }
 
+/// What `Simulation::summarize` computes for a report.
+struct ReportParts {
+    summary: Summary,
+    variants: Vec<VariantSummary>,
+    instances: Vec<InstanceRecord>,
+    alarm_history: Vec<crate::autoscaling::AlarmTransition>,
+}
+
 /// A running simulation. Create it from a `Plan`, advance it with `run_until`, and turn it into a
 /// `Report` with `finish`.
 #[derive(Debug)]
@@ -1310,6 +1318,51 @@ impl Simulation {
         let end = self.end;
         self.now = self.now.max(end);
         self.metrics.finish(end);
+        let parts = self.summarize(end);
+        Report {
+            scenario: self.plan_name,
+            seed: self.seed,
+            start: format_timestamp(self.start_unix_secs),
+            duration_secs: end as f64 / US_PER_SEC as f64,
+            summary: parts.summary,
+            variants: parts.variants,
+            series: self.metrics.rows_60s,
+            series_10s: self.metrics.rows_10s,
+            activities: self.activities,
+            alarm_history: parts.alarm_history,
+            instances: parts.instances,
+            warnings: self.warnings,
+            events_processed: self.events,
+        }
+    }
+
+    /// The run so far, as a report ending now: the periods completed, the activities and
+    /// alarm changes until now, and a summary of the requests and costs until now (requests
+    /// still queued or in service count as in flight). For showing a long run as it goes; the
+    /// simulation continues unchanged.
+    pub fn snapshot(&self) -> Report {
+        let end = self.now.min(self.end);
+        let parts = self.summarize(end);
+        Report {
+            scenario: self.plan_name.clone(),
+            seed: self.seed,
+            start: format_timestamp(self.start_unix_secs),
+            duration_secs: end as f64 / US_PER_SEC as f64,
+            summary: parts.summary,
+            variants: parts.variants,
+            series: self.metrics.rows_60s.clone(),
+            series_10s: self.metrics.rows_10s.clone(),
+            activities: self.activities.clone(),
+            alarm_history: parts.alarm_history,
+            instances: parts.instances,
+            warnings: self.warnings.clone(),
+            events_processed: self.events,
+        }
+    }
+
+    /// The parts of a report computed from the state (the recorded rows and lists are moved
+    /// or copied by the caller), with instance time counted until `end`.
+    fn summarize(&self, end: SimTime) -> ReportParts {
         let instance_secs = |i: &Instance| {
             let stop = i.terminated_at.unwrap_or(end).min(end);
             stop.saturating_sub(i.launched_at) as f64 / US_PER_SEC as f64
@@ -1408,24 +1461,9 @@ impl Simulation {
                 terminated_secs: h.terminated_at.map(to_secs),
             }))
             .collect();
-        let warnings = self.warnings;
         let mut alarm_history: Vec<_> = self.scalers.iter().flat_map(|s| s.alarm_history()).collect();
         alarm_history.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
-        Report {
-            scenario: self.plan_name,
-            seed: self.seed,
-            start: format_timestamp(self.start_unix_secs),
-            duration_secs,
-            summary,
-            variants: variant_summaries,
-            series: self.metrics.rows_60s,
-            series_10s: self.metrics.rows_10s,
-            activities: self.activities,
-            alarm_history,
-            instances,
-            warnings,
-            events_processed: self.events,
-        }
+        ReportParts { summary, variants: variant_summaries, instances, alarm_history }
     }
 
     /// Requests queued or in service right now, over every instance (for invariant checks).

@@ -53,6 +53,9 @@ async fn changing_a_control_resimulates_and_rewrites_the_link() {
     let b = open(&site.url).await;
     let before = b.summary().await.unwrap();
     b.set_value("#f-scaling-RegisterScalableTarget-0-MaxCapacity", "2", "change").await.unwrap();
+    // A 2-hour run takes seconds: the charts fill in as it goes, marked as the run so far.
+    b.wait_for("the run so far", "document.getElementById('so-far')", WAIT).await.unwrap();
+    assert!(b.ink("chart-instances").await.unwrap() > 200, "the partial run is drawn");
     b.wait_for("a new summary", &format!(
         "JSON.stringify(Array.from(document.querySelectorAll('#summary .card')).map(c => c.dataset.card + '=' + c.querySelector('.value').textContent)) !== {}",
         serde_json::to_string(&serde_json::to_string(&before).unwrap()).unwrap()
@@ -60,6 +63,7 @@ async fn changing_a_control_resimulates_and_rewrites_the_link() {
     b.wait_for_charts().await.unwrap();
     let after = b.summary().await.unwrap();
     assert_ne!(before, after);
+    assert_eq!(b.js("return document.getElementById('so-far') === null;").await.unwrap(), true);
     let hash = b.js("return location.hash;").await.unwrap();
     assert!(hash.as_str().unwrap().starts_with("#s=1."), "{hash}");
     let history = b.js("return history.length;").await.unwrap();
@@ -186,6 +190,29 @@ async fn a_step_policy_is_added_from_the_form_and_a_bad_period_is_named_beside_i
         "JSON.stringify(Array.from(document.querySelectorAll('#summary .card')).map(c => c.dataset.card + '=' + c.querySelector('.value').textContent)) !== {}",
         serde_json::to_string(&serde_json::to_string(&before).unwrap()).unwrap()
     ), WAIT).await.unwrap();
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn the_traffic_is_edited_phase_by_phase_and_reshaped() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    // The second phase ramps to 800 requests/s; make it 1200.
+    b.set_value("#f-traffic-phases-1-rampTo", "1200", "change").await.unwrap();
+    // The peak is the rate function's highest per-second value: within 1 request/s of 1200.
+    b.wait_for("the new peak", "Math.abs(parseFloat(document.getElementById('peak-rps').value) - 1200) < 1", WAIT)
+        .await
+        .unwrap();
+    b.wait_for_charts().await.unwrap();
+    // A shape from the picker keeps the peak: a spike over a base.
+    b.set_value("#traffic-shape", "spike", "change").await.unwrap();
+    b.wait_for("the spike's form", "document.getElementById('f-traffic-sum-1-spike-rps')", WAIT).await.unwrap();
+    let peak = b.js("return parseFloat(document.getElementById('peak-rps').value);").await.unwrap();
+    assert!((peak.as_f64().unwrap() - 1200.0).abs() < 1.0, "the spike reaches the same peak: {peak}");
+    b.wait_for_charts().await.unwrap();
+    assert!(b.ink("traffic-preview").await.unwrap() > 200);
+    b.screenshot("09-traffic-spike").await.unwrap();
     b.close().await;
 }
 

@@ -1592,7 +1592,7 @@ mod tests {
             } else {
                 assert!((now / peak - 1.0).abs() < 0.01, "{id}: {now} vs {peak}");
             }
-            assert_eq!(traffic_forms(&s).len() > 1, true, "{id}");
+            assert!(traffic_forms(&s).len() > 1, "{id}");
         }
         assert!(set_shape(&mut example("seed-001-after"), "square").is_err());
     }

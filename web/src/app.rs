@@ -325,18 +325,6 @@ pub fn App() -> impl IntoView {
         }
     };
     let on_json_input = move |ev: leptos::ev::Event| accept.with_value(|a| a(event_target_value(&ev), true));
-    let on_instance_type = {
-        move |ev: leptos::ev::Event| {
-            let v = event_target_value(&ev);
-            apply_edit(&move |s: &mut Scenario| edit::set_instance_type(s, &v));
-        }
-    };
-    let on_count = {
-        move |ev: leptos::ev::Event| {
-            let v = event_target_value(&ev);
-            apply_edit(&move |s: &mut Scenario| edit::set_initial_count(s, &v));
-        }
-    };
     // The seed is part of the scenario, so a link carries it and gives the same numbers.
     let on_peak = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
@@ -404,8 +392,6 @@ pub fn App() -> impl IntoView {
             }
         });
     };
-    let controls = move || scenario.with(|s| s.as_ref().map(edit::controls).unwrap_or_default());
-    let choices = move || scenario.with(|s| s.as_ref().map(edit::instance_choices).unwrap_or_default());
     let description = move || scenario.with(|s| s.as_ref().map(|s| s.description.clone()).unwrap_or_default());
     let field_msg = move |path_part: &'static str| {
         move || field_error.with(|e| e.as_ref().filter(|e| e.path.contains(path_part)).map(|e| e.to_string()))
@@ -469,25 +455,8 @@ pub fn App() -> impl IntoView {
                     </fieldset>
                     <fieldset>
                         <legend>"Endpoint"</legend>
-                        <label class="field">"Instance type"
-                            <select id="instance-type" on:change=on_instance_type>
-                                {move || {
-                                    let current = controls().instance_type.unwrap_or_default();
-                                    choices().into_iter().map(|t| {
-                                        let label = if t.accelerators > 0 {
-                                            format!("{} · {} vCPU · {}× {} · ${:.3}/h", t.name, t.vcpus, t.accelerators, t.accelerator, t.price_usd_per_hour)
-                                        } else {
-                                            format!("{} · {} vCPU · {} GiB · ${:.3}/h", t.name, t.vcpus, t.memory_gib, t.price_usd_per_hour)
-                                        };
-                                        view! { <option value=t.name selected=t.name == current>{label}</option> }
-                                    }).collect_view()
-                                }}
-                            </select>
-                        </label>
-                        <label class="field">"Initial instances"
-                            <input id="initial-count" type="number" min="0" prop:value=move || controls().initial_count.map(|c| c.to_string()).unwrap_or_default() on:change=on_count/>
-                        </label>
-                        <p class="field-error" role="alert">{field_msg("initialInstanceCount")}{field_msg("instanceType")}{field_msg("instance profile")}</p>
+                        {crate::formview::endpoint_forms(scenario, field_error, apply_edit)}
+                        <p class="field-error" role="alert">{field_msg("instance profile")}</p>
                         <label class="button">"Use a measured instance profile…"
                             <input id="instance-profile" type="file" accept=".json,application/json" class="hidden-file" on:change=on_profile_file/>
                         </label>

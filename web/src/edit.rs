@@ -24,19 +24,6 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-/// The endpoint controls the form offers (first variant), read back from the scenario. The
-/// scaling entries have their own forms (`forms`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Controls {
-    pub instance_type: Option<String>,
-    pub initial_count: Option<u32>,
-}
-
-pub fn controls(s: &Scenario) -> Controls {
-    let v = s.endpoint.variants.first();
-    Controls { instance_type: v.map(|v| v.instance_type.clone()), initial_count: v.map(|v| v.initial_instance_count) }
-}
-
 /// The first target tracking policy's target value (tests and the summary of a paste).
 pub fn target_value(s: &Scenario) -> Option<f64> {
     s.scaling
@@ -47,45 +34,14 @@ pub fn target_value(s: &Scenario) -> Option<f64> {
         .map(|t| t.target_value)
 }
 
-/// Parses a whole number typed in a form field.
-fn parse_count(path: &str, text: &str, max: u32) -> Result<u32, FieldError> {
-    let n: u32 =
-        text.trim().parse().map_err(|_| FieldError::new(path, format!("\"{}\" is not a whole number", text.trim())))?;
-    if n > max {
-        return Err(FieldError::new(path, format!("at most {max}")));
-    }
-    Ok(n)
-}
-
-/// The instance types the first variant may use: those its built-in model has a profile for,
-/// or the whole catalog for an inline profile.
-pub fn instance_choices(s: &Scenario) -> Vec<&'static catalog::InstanceType> {
-    let model = s.endpoint.variants.first().and_then(|v| v.model.as_deref());
+/// The instance types variant `v` may use: those its built-in model has a profile for, or the
+/// whole catalog for an inline profile.
+pub fn instance_choices_for(s: &Scenario, v: usize) -> Vec<&'static catalog::InstanceType> {
+    let model = s.endpoint.variants.get(v).and_then(|v| v.model.as_deref());
     match model.and_then(scalelab_core::profile::builtin_model) {
         Some(m) => m.instance_types().filter_map(catalog::lookup).collect(),
         None => catalog::CATALOG.iter().collect(),
     }
-}
-
-pub fn set_instance_type(s: &mut Scenario, name: &str) -> Result<(), FieldError> {
-    let path = "endpoint.variants[0].instanceType";
-    if catalog::lookup(name).is_none() {
-        return Err(FieldError::new(path, format!("\"{name}\" is not in the catalog")));
-    }
-    if !instance_choices(s).iter().any(|t| t.name == name) {
-        return Err(FieldError::new(path, format!("the variant's built-in model has no profile for {name}")));
-    }
-    let v = s.endpoint.variants.first_mut().ok_or_else(|| FieldError::new(path, "the endpoint has no variant"))?;
-    v.instance_type = name.to_string();
-    Ok(())
-}
-
-pub fn set_initial_count(s: &mut Scenario, text: &str) -> Result<(), FieldError> {
-    let path = "endpoint.variants[0].initialInstanceCount";
-    let n = parse_count(path, text, scalelab_core::limits::MAX_INSTANCES_PER_VARIANT)?;
-    let v = s.endpoint.variants.first_mut().ok_or_else(|| FieldError::new(path, "the endpoint has no variant"))?;
-    v.initial_instance_count = n;
-    Ok(())
 }
 
 /// Multiplies every rate of a traffic shape by `factor` (rounded to 0.001 requests/s).
@@ -278,33 +234,16 @@ mod tests {
     }
 
     #[test]
-    fn controls_read_what_the_edits_write() {
-        let mut s = after();
-        set_instance_type(&mut s, "ml.m5.xlarge").unwrap();
-        set_initial_count(&mut s, " 3 ").unwrap();
-        let c = controls(&s);
-        assert_eq!(c.instance_type.as_deref(), Some("ml.m5.xlarge"));
-        assert_eq!(c.initial_count, Some(3));
-        // The edited scenario still passes every check.
-        scalelab_core::plan(&s, None).unwrap();
-    }
-
-    #[test]
-    fn bad_input_names_the_field_and_changes_nothing() {
+    fn bad_peak_rates_are_refused_and_change_nothing() {
         let mut s = after();
         let before = s.clone();
-        let e = set_initial_count(&mut s, "two").unwrap_err();
-        assert_eq!(e.path, "endpoint.variants[0].initialInstanceCount");
-        assert!(e.message.contains("\"two\""));
-        let e = set_instance_type(&mut s, "ml.c9.huge").unwrap_err();
-        assert!(e.message.contains("catalog"));
-        let e = set_instance_type(&mut s, "ml.g5.2xlarge").unwrap_err();
-        assert!(e.message.contains("no profile"), "{e}");
-        assert!(instance_choices(&s).iter().all(|t| t.name != "ml.g5.2xlarge"));
-        assert_eq!(s, before);
         assert!(set_peak_rps(&mut s, "0").is_err());
+        assert!(set_peak_rps(&mut s, "fast").unwrap_err().message.contains("\"fast\""));
         assert!(set_peak_rps(&mut s, "1e12").unwrap_err().message.contains("refused"));
         assert_eq!(s, before);
+        // A built-in model limits the instance types to those it was measured on.
+        assert!(instance_choices_for(&s, 0).iter().all(|t| t.name != "ml.g5.2xlarge"));
+        assert!(instance_choices_for(&s, 0).iter().any(|t| t.name == "ml.m4.xlarge"));
     }
 }
 

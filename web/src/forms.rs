@@ -25,6 +25,8 @@ pub enum Kind {
     Text,
     Bool,
     Choice(Vec<&'static str>),
+    /// A choice whose options carry a label: (value, label).
+    Labelled(Vec<(String, String)>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +68,8 @@ pub enum Entry {
     Component(usize),
     /// A variant's asynchronous inference.
     Async(usize),
+    /// A variant: instance type, count, weight, model or serving profile.
+    Variant(usize),
     /// The run: duration, start, latency objective.
     Run,
     /// One shape of the traffic, numbered in the order of the forms.
@@ -514,6 +518,13 @@ fn parse(field: &Field, text: &str) -> Result<Option<Value>, FieldError> {
             }
             json!(t)
         }
+        Kind::Labelled(list) => {
+            if !list.iter().any(|(v, _)| v == t) {
+                let names: Vec<&str> = list.iter().map(|(v, _)| v.as_str()).collect();
+                return Err(err(format!("\"{t}\" is not one of {}", names.join(", "))));
+            }
+            json!(t)
+        }
     }))
 }
 
@@ -645,6 +656,45 @@ fn drop_orphan_alarms(root: &mut Value) {
     }
 }
 
+/// Drops what names a removed variant: its capacity changes, its scalable targets with their
+/// policies and scheduled actions, and the alarms on its metrics.
+fn forget_variant(root: &mut Value, name: &str) {
+    if let Some(changes) = root.get_mut("capacityChanges").and_then(Value::as_array_mut) {
+        changes.retain_mut(|c| {
+            if c.get("variant").and_then(Value::as_str) == Some(name) {
+                return false;
+            }
+            match c
+                .pointer_mut("/UpdateEndpointWeightsAndCapacities/DesiredWeightsAndCapacities")
+                .and_then(Value::as_array_mut)
+            {
+                Some(list) => {
+                    list.retain(|d| d.get("VariantName").and_then(Value::as_str) != Some(name));
+                    !list.is_empty()
+                }
+                None => true,
+            }
+        });
+    }
+    let suffix = format!("/variant/{name}");
+    let on_variant = |x: &Value| x.get("ResourceId").and_then(Value::as_str).is_some_and(|r| r.ends_with(&suffix));
+    for key in ["RegisterScalableTarget", "PutScalingPolicy", "PutScheduledAction"] {
+        if let Some(list) = scaling_list(root, key) {
+            list.retain(|x| !on_variant(x));
+        }
+    }
+    if let Some(alarms) = scaling_list(root, "PutMetricAlarm") {
+        alarms.retain(|a| {
+            !a.get("Dimensions").and_then(Value::as_array).is_some_and(|d| {
+                d.iter().any(|d| {
+                    d.get("Name").and_then(Value::as_str) == Some("VariantName")
+                        && d.get("Value").and_then(Value::as_str) == Some(name)
+                })
+            })
+        });
+    }
+}
+
 /// Removes the scaling section's empty lists, and the section when nothing is left.
 fn tidy_scaling(root: &mut Value) {
     if let Some(Value::Object(sc)) = root.get_mut("scaling") {
@@ -699,6 +749,19 @@ pub fn remove(s: &mut Scenario, entry: Entry) -> Result<String, FieldError> {
             let path = format!("endpoint.variants[{v}].asyncInference");
             set(&mut root, &path, None).map_err(|m| FieldError { path, message: m })?;
             "removed asynchronous inference".to_string()
+        }
+        Entry::Variant(v) => {
+            if s.endpoint.variants.len() <= 1 {
+                return Err(FieldError {
+                    path: format!("endpoint.variants[{v}]"),
+                    message: "an endpoint needs at least one variant".into(),
+                });
+            }
+            let name = text_of(get(&root, &format!("endpoint.variants[{v}].name")));
+            let path = format!("endpoint.variants[{v}]");
+            set(&mut root, &path, None).map_err(|m| FieldError { path, message: m })?;
+            forget_variant(&mut root, &name);
+            format!("removed variant {name}, with the scaling and capacity changes that named it")
         }
         Entry::Run | Entry::Traffic(_) => {
             return Err(FieldError {
@@ -1333,6 +1396,124 @@ pub fn remove_row(s: &mut Scenario, list: &str, k: usize) -> Result<(), FieldErr
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// The endpoint
+
+/// How the page names an instance type: "ml.g5.2xlarge · 8 vCPU · 1× A10G · $1.515/h".
+pub fn instance_label(t: &scalelab_core::catalog::InstanceType) -> String {
+    if t.accelerators > 0 {
+        format!(
+            "{} · {} vCPU · {}× {} · ${:.3}/h",
+            t.name, t.vcpus, t.accelerators, t.accelerator, t.price_usd_per_hour
+        )
+    } else {
+        format!("{} · {} vCPU · {} GiB · ${:.3}/h", t.name, t.vcpus, t.memory_gib, t.price_usd_per_hour)
+    }
+}
+
+/// The forms for each variant: instance type (the types its built-in model has a profile for,
+/// or the whole catalog), count, weight, and the model or the inline serving profile.
+pub fn endpoint_forms(s: &Scenario) -> Vec<Form> {
+    let Ok(root) = serde_json::to_value(s) else { return Vec::new() };
+    let plan = scalelab_core::plan(s, None).ok();
+    let many = s.endpoint.variants.len() > 1;
+    let mut out = Vec::new();
+    for (v, var) in s.endpoint.variants.iter().enumerate() {
+        let mut b = Builder { root: &root, prefix: format!("endpoint.variants[{v}]"), fields: Vec::new() };
+        let types = crate::edit::instance_choices_for(s, v)
+            .into_iter()
+            .map(|t| (t.name.to_string(), instance_label(t)))
+            .collect::<Vec<_>>();
+        let ic = var.inference_component.is_some();
+        b.add("instanceType", "Instance type", Kind::Labelled(types), false).add(
+            "initialInstanceCount",
+            if ic { "Instances at the start" } else { "Initial instances" },
+            Kind::Count,
+            false,
+        );
+        if many {
+            b.add("initialVariantWeight", "Traffic weight", Kind::Number, false);
+        }
+        let capacity = plan.as_ref().and_then(|p| p.variants.get(v)).map(|p| p.profile.capacity_rps());
+        let cap_text = capacity
+            .map(|c| format!("one instance serves about {} requests/s at full load", crate::chartdata::fmt_num(c)))
+            .unwrap_or_default();
+        let note = if var.model.is_some() {
+            let models = scalelab_core::profile::builtin_models()
+                .iter()
+                .map(|m| (m.name.to_string(), format!("{}: {}", m.name, m.description)))
+                .collect();
+            b.add("model", "Built-in model", Kind::Labelled(models), false);
+            format!("The model's measured profile on this type: {cap_text}. Edit the serving profile to tune it.")
+        } else {
+            b.add("profile.workers", "Workers (requests or batches at once)", Kind::Count, false).add(
+                "profile.queueCapacity",
+                "Queue in the container",
+                Kind::Count,
+                false,
+            );
+            if var.profile.as_ref().is_some_and(|p| p.batching.is_some()) {
+                b.add("profile.batching.maxBatchSize", "Max batch size", Kind::Count, false)
+                    .add("profile.batching.maxWait", "Max wait for a batch", Kind::Text, false)
+                    .add("profile.batching.fixed", "Batch time: fixed", Kind::Text, false)
+                    .add("profile.batching.perItem", "Batch time: per request", Kind::Text, false)
+                    .add("profile.batching.cv", "Variability (cv)", Kind::Number, true);
+            } else {
+                b.add("profile.serviceTime.mean", "Service time (mean)", Kind::Text, false)
+                    .add(
+                        "profile.serviceTime.distribution",
+                        "Distribution",
+                        choices(&["deterministic", "exponential", "lognormal"]),
+                        false,
+                    )
+                    .add("profile.serviceTime.cv", "Variability (cv, lognormal)", Kind::Number, true);
+            }
+            b.add("profile.coldStart.provisioning.mean", "Cold start: provisioning", Kind::Text, true).add(
+                "profile.coldStart.modelLoad.mean",
+                "Cold start: model load",
+                Kind::Text,
+                true,
+            );
+            format!("Inline serving profile: {cap_text}.")
+        };
+        out.push(Form {
+            entry: Entry::Variant(v),
+            kind: "Variant",
+            title: var.name.clone(),
+            note,
+            prefix: b.prefix,
+            fields: b.fields,
+            steps: Vec::new(),
+            rows_path: None,
+            removable: many,
+        });
+    }
+    out
+}
+
+/// Replaces variant `v`'s built-in model with a copy of its profile for the variant's
+/// instance type, so that its workers, service time and cold start can be edited.
+pub fn inline_profile(s: &mut Scenario, v: usize) -> Result<String, FieldError> {
+    let path = format!("endpoint.variants[{v}].model");
+    let err = |m: String| FieldError { path: path.clone(), message: m };
+    let var = s.endpoint.variants.get(v).ok_or_else(|| err("no such variant".into()))?;
+    let name = var.model.clone().ok_or_else(|| err("the variant has an inline profile already".into()))?;
+    let model = scalelab_core::profile::builtin_model(&name).ok_or_else(|| err(format!("no built-in model {name}")))?;
+    let profile = model
+        .profile_for(&var.instance_type)
+        .cloned()
+        .ok_or_else(|| err(format!("{name} has no profile for {}", var.instance_type)))?;
+    let mut next = s.clone();
+    if let Some(var) = next.endpoint.variants.get_mut(v) {
+        var.model = None;
+        var.profile = Some(profile);
+    }
+    let root = to_value(&next)?;
+    *s = check(&root, &path)?;
+    let on = s.endpoint.variants.get(v).map(|x| x.instance_type.clone()).unwrap_or_default();
+    Ok(format!("copied {name}'s profile on {on} into the variant"))
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
@@ -1612,5 +1793,66 @@ mod tests {
         let scalelab_core::traffic::Traffic::Steps(st) = &s.traffic else { panic!("steps") };
         assert_eq!(st.len(), 4);
         assert_eq!(st[3].at.as_secs_f64(), 4800.0 + 720.0, "10 % of the run after the last step");
+    }
+
+    #[test]
+    fn every_variant_field_of_every_example_reads_back_what_it_shows() {
+        for e in examples::EXAMPLES {
+            let s = example(e.name);
+            let forms = endpoint_forms(&s);
+            assert_eq!(forms.len(), s.endpoint.variants.len(), "{}", e.name);
+            for f in forms.iter().flat_map(|f| f.fields.iter()) {
+                let mut t = s.clone();
+                set_field(&mut t, f, &f.value).unwrap_or_else(|err| panic!("{}: {}: {err}", e.name, f.path));
+                assert_eq!(t, s, "{}: {}", e.name, f.path);
+            }
+        }
+    }
+
+    #[test]
+    fn instance_type_model_and_profile_edits_are_checked() {
+        let mut s = example("seed-001-after");
+        let forms = endpoint_forms(&s);
+        let ty = find(&forms, "variants[0].instanceType").clone();
+        let Kind::Labelled(options) = &ty.kind else { panic!("labelled") };
+        assert!(options.iter().any(|(v, l)| v == "ml.m4.xlarge" && l.contains("4 vCPU") && l.contains("$0.280/h")));
+        set_field(&mut s, &ty, "ml.m5.xlarge").unwrap();
+        let before = s.clone();
+        // Only the types the model was measured on are offered, and others are refused.
+        assert!(set_field(&mut s, &ty, "ml.g5.2xlarge").unwrap_err().message.contains("not one of"));
+        // A model without a profile for the current type: the core's message, at the variant.
+        let model = find(&forms, "variants[0].model");
+        let e = set_field(&mut s, model, "llama3.1-8b").unwrap_err();
+        assert!(e.path.starts_with("endpoint.variants[0]"), "{e}");
+        assert_eq!(s, before);
+
+        // Copy the model's profile inline, then make service twice as slow: capacity halves.
+        let cap = |s: &Scenario| scalelab_core::plan(s, None).unwrap().variants[0].profile.capacity_rps();
+        let c0 = cap(&s);
+        let said = inline_profile(&mut s, 0).unwrap();
+        assert!(said.contains("decision-tree") && said.contains("ml.m5.xlarge"), "{said}");
+        assert!((cap(&s) - c0).abs() < 1e-9, "the copy is the same profile");
+        let forms = endpoint_forms(&s);
+        let workers = find(&forms, "profile.workers").clone();
+        let n: u32 = workers.value.parse().unwrap();
+        set_field(&mut s, &workers, &(n * 2).to_string()).unwrap();
+        assert!((cap(&s) / c0 - 2.0).abs() < 0.01, "twice the workers, twice the capacity");
+        assert!(inline_profile(&mut s, 0).unwrap_err().message.contains("inline profile already"));
+        let e = set_field(&mut s, &workers, "0").unwrap_err();
+        assert!(e.path.contains("workers"), "{e}");
+    }
+
+    #[test]
+    fn a_variant_is_removed_only_when_another_remains() {
+        let mut s = example("ab-test-variants");
+        let forms = endpoint_forms(&s);
+        assert!(forms.iter().all(|f| f.removable) && forms.len() == 2);
+        assert!(find(&forms, "variants[1].initialVariantWeight").value.parse::<f64>().is_ok());
+        let said = remove(&mut s, Entry::Variant(1)).unwrap();
+        assert!(said.starts_with("removed variant"), "{said}");
+        assert_eq!(s.endpoint.variants.len(), 1);
+        assert!(s.capacity_changes.iter().all(|c| c.variant.as_deref() != Some("Cpu")), "its capacity change went too");
+        assert!(remove(&mut s, Entry::Variant(0)).is_err());
+        assert!(!endpoint_forms(&s)[0].removable);
     }
 }

@@ -70,6 +70,23 @@ fn control(all: Memo<Vec<Form>>, f: Field, errors: RwSignal<Option<FieldError>>,
             }
             .into_any()
         }
+        Kind::Labelled(list) => {
+            let list2 = list.clone();
+            view! {
+                <select id=id.clone() on:change=move |ev| set(event_target_value(&ev))>
+                    {move || {
+                        let v = value();
+                        let extra = (!v.is_empty() && !list2.iter().any(|(x, _)| *x == v)).then(|| v.clone());
+                        extra.into_iter().map(|x| view! { <option value=x.clone() selected=true>{x.clone()}</option> }.into_any())
+                            .chain(list.iter().map(|(o, label)| {
+                                view! { <option value=o.clone() selected=v == *o>{label.clone()}</option> }.into_any()
+                            }))
+                            .collect_view()
+                    }}
+                </select>
+            }
+            .into_any()
+        }
         Kind::Text => view! {
             <input type="text" id=id.clone() spellcheck="false" prop:value=value on:change=move |ev| set(event_target_value(&ev))/>
         }
@@ -84,7 +101,17 @@ fn control(all: Memo<Vec<Form>>, f: Field, errors: RwSignal<Option<FieldError>>,
         }
     };
     let error = move || errors.with(|e| e.as_ref().filter(|e| e.path == path).map(|e| e.message.clone()));
-    let class = if f.kind == Kind::Bool { "field check" } else { "field" };
+    // Long option names (instance types with their prices, metric names) take the whole row.
+    let wide = match &f.kind {
+        Kind::Labelled(_) => true,
+        Kind::Choice(list) => list.iter().any(|o| o.len() > 22),
+        _ => false,
+    };
+    let class = match (&f.kind, wide) {
+        (Kind::Bool, _) => "field check",
+        (_, true) => "field wide",
+        _ => "field",
+    };
     view! {
         <label class=class>{f.label.clone()}{input}
             {move || error().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
@@ -194,6 +221,15 @@ fn cards(
             }
         });
         let rows = (!form.steps.is_empty()).then(|| rows_table(all, form.clone(), errors, apply));
+        // A variant on a built-in model: copy its profile inline to edit it.
+        let inline = match entry {
+            Entry::Variant(v) if form.fields.iter().any(|f| f.path.ends_with(".model")) => Some(view! {
+                <button class="small" id=format!("inline-profile-{v}") on:click=move |_| {
+                    apply(&move |s: &mut Scenario| forms::inline_profile(s, v).map(|m| said.set(Some(m))));
+                }>"Edit the serving profile"</button>
+            }),
+            _ => None,
+        };
         view! {
             <div class="policy" data-entry=entry_key(entry)>
                 <div class="policy-head"><span class="kind">{form.kind}</span>" "<b>{form.title.clone()}</b>{remove}</div>
@@ -202,6 +238,7 @@ fn cards(
                     {form.fields.iter().cloned().map(|f| control(all, f, errors, apply)).collect_view()}
                 </div>
                 {rows}
+                {inline}
                 {move || card_error().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             </div>
         }
@@ -259,5 +296,19 @@ pub fn scaling_forms(
             }).collect_view()}
         </div>
         {move || said.get().map(|m| view! { <p class="ok" role="status" id="scaling-said">{m}</p> })}
+    }
+}
+
+/// Each variant of the endpoint as a card.
+pub fn endpoint_forms(
+    scenario: RwSignal<Option<Scenario>>,
+    errors: RwSignal<Option<FieldError>>,
+    apply: impl Apply,
+) -> impl IntoView {
+    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::endpoint_forms).unwrap_or_default()));
+    let said = RwSignal::new(None::<String>);
+    view! {
+        {cards(all, errors, said, apply)}
+        {move || said.get().map(|m| view! { <p class="ok" role="status">{m}</p> })}
     }
 }

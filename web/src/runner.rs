@@ -7,7 +7,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Wall-clock budget of one slice, milliseconds.
 const SLICE_MS: f64 = 12.0;
-/// A run still going after this long shows what it has so far, then again at each interval.
+/// A run still going after this long shows what it has so far, then again after at least
+/// `PARTIAL_EVERY_MS` and at least as long as it has run.
 const FIRST_PARTIAL_MS: f64 = 60.0;
 const PARTIAL_EVERY_MS: f64 = 500.0;
 
@@ -42,7 +43,7 @@ pub enum Outcome {
 
 /// Runs `scenario` as run number `id`; `is_current(id)` says whether it is still wanted.
 /// `partial` sees the simulation when a long run has something to show (after about 60 ms,
-/// then every 500 ms), for `Simulation::snapshot`.
+/// then at growing intervals from 500 ms), for `Simulation::snapshot`.
 pub async fn run(
     scenario: Scenario,
     id: u64,
@@ -68,7 +69,8 @@ pub async fn run(
             progress(sim.progress());
             if now_ms() >= next_partial {
                 partial(&sim, now_ms() - start);
-                next_partial = now_ms() + PARTIAL_EVERY_MS;
+                // Then at intervals that grow with the run, so a long run sends few.
+                next_partial = now_ms() + PARTIAL_EVERY_MS.max(now_ms() - start);
             }
             yield_now().await;
             if !is_current(id) {

@@ -105,6 +105,28 @@ pub fn calibrate(
             (None, None)
         }
     };
+    // Per kernel at the largest batch: GEMM FLOP/s and GEMV bandwidth against the peaks.
+    let kernels = calibrate::kernel_times(&gpu, &w, max_batch)?.unwrap_or_default();
+    for k in &kernels {
+        let share = match (peak, k.kernel.as_str()) {
+            (Some((_, tflops, _)), "matmul") => {
+                format!("  {:.1} % of peak FLOP/s", k.gflops() / (tflops * 1e3) * 100.0)
+            }
+            (Some((_, _, bw)), "gemv") => format!("  {:.1} % of peak bandwidth", k.gbytes_per_s() / bw * 100.0),
+            _ => String::new(),
+        };
+        println!(
+            "kernel    {:<10} {:>4} dispatches {:>10.3} ms  {:>9.2} GFLOP/s {:>9.2} GB/s{share}",
+            k.kernel,
+            k.dispatches,
+            k.ms,
+            k.gflops(),
+            k.gbytes_per_s()
+        );
+    }
+    if kernels.is_empty() {
+        println!("kernel    times not measured: the adapter has no timestamp queries");
+    }
     let profile = calibrate::profile(fixed, per_item, cv, max_batch, !gpu.is_software());
     let cap = 1000.0 / (fixed + per_item * f64::from(max_batch)) * f64::from(max_batch);
     let single = points.first().map_or(f64::INFINITY, |p| p.median_ms);
@@ -179,6 +201,7 @@ pub fn calibrate(
             achieved_gbytes_per_s: gbs,
             peak_fraction_flops: pf,
             peak_fraction_bandwidth: pb,
+            kernels,
             fidelity,
             note,
         },

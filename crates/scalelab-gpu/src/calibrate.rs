@@ -71,6 +71,9 @@ pub struct Provenance {
     pub peak_fraction_flops: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_fraction_bandwidth: Option<f64>,
+    /// Time per kind of kernel at the largest batch (GPU timestamps around each dispatch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kernels: Vec<crate::graph::KernelTime>,
     /// Absent when the latency objective is below one request's latency (no rate meets it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fidelity: Option<Fidelity>,
@@ -144,6 +147,21 @@ pub fn measure(gpu: &Gpu, o: &Options, mut log: impl FnMut(&str)) -> Result<Vec<
         points.push(p);
     }
     Ok(points)
+}
+
+/// Time per kind of kernel for `workload` at `batch` (after two warm-up runs); `None` where
+/// the adapter has no timestamp queries.
+pub fn kernel_times(
+    gpu: &Gpu,
+    workload: &Workload,
+    batch: u32,
+) -> Result<Option<Vec<crate::graph::KernelTime>>, GpuError> {
+    let built = workload.build(gpu, batch);
+    let input = crate::workload::weights(built.input_len, 99, 1.0);
+    built.graph.upload(built.input, &input)?;
+    built.graph.run()?;
+    built.graph.run()?;
+    built.graph.profile_kernels()
 }
 
 /// Least squares `latency = fixed + per_item · batch` over the medians, and the coefficient

@@ -66,9 +66,36 @@ pub struct Buf(usize);
 #[derive(Debug)]
 struct Op {
     kind: usize,
+    /// The kernel's name in reports: matmul, softmax, layer_norm, gemv.
+    name: &'static str,
+    work: Work,
     bind: wgpu::BindGroup,
     groups: (u32, u32, u32),
 }
+
+/// The time one kind of kernel took in a run of the graph, over all its dispatches, from
+/// timestamps around each dispatch in its own compute pass.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KernelTime {
+    pub kernel: String,
+    pub dispatches: u32,
+    pub ms: f64,
+    pub flops: f64,
+    pub bytes: f64,
+}
+
+impl KernelTime {
+    pub fn gflops(&self) -> f64 {
+        if self.ms > 0.0 { self.flops / self.ms / 1e6 } else { 0.0 }
+    }
+    pub fn gbytes_per_s(&self) -> f64 {
+        if self.ms > 0.0 { self.bytes / self.ms / 1e6 } else { 0.0 }
+    }
+}
+
+/// Timestamp queries per query set (wgpu's limit is 4096).
+const QUERIES_PER_SET: usize = 4096;
 
 /// Floating-point work and memory traffic of the graph, for achieved FLOP/s and bytes/s.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -145,7 +172,18 @@ impl<'g> Graph<'g> {
         b.and_then(|Buf(i)| self.buffers.get(i)).map_or(&self.empty, |(buf, _)| buf)
     }
 
-    fn push(&mut self, kind: usize, params: &[u8], bufs: [Option<Buf>; 4], groups: (u32, u32, u32)) {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        kind: usize,
+        name: &'static str,
+        work: Work,
+        params: &[u8],
+        bufs: [Option<Buf>; 4],
+        groups: (u32, u32, u32),
+    ) {
+        self.work.flops += work.flops;
+        self.work.bytes += work.bytes;
         let uniform = self.gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: None,
             contents: params,
@@ -162,27 +200,31 @@ impl<'g> Graph<'g> {
             layout: &layout,
             entries: &entries,
         });
-        self.ops.push(Op { kind, bind, groups });
+        self.ops.push(Op { kind, name, work, bind, groups });
     }
 
     /// Batched `C = act(alpha · A · op(B) + bias)`; see `MatmulParams`.
     pub fn matmul(&mut self, p: MatmulParams, a: Buf, b: Buf, bias: Option<Buf>, c: Buf) {
         let p = MatmulParams { has_bias: u32::from(bias.is_some()), ..p };
         let groups = (p.n.div_ceil(16), p.m.div_ceil(16), p.batch);
-        self.work.flops += 2.0 * f64::from(p.m) * f64::from(p.n) * f64::from(p.k) * f64::from(p.batch);
-        self.work.bytes += 4.0
-            * f64::from(p.batch)
-            * (f64::from(p.m) * f64::from(p.k) + f64::from(p.k) * f64::from(p.n) + f64::from(p.m) * f64::from(p.n));
-        self.push(MATMUL, bytemuck::bytes_of(&p), [Some(a), Some(b), bias, Some(c)], groups);
+        let work = Work {
+            flops: 2.0 * f64::from(p.m) * f64::from(p.n) * f64::from(p.k) * f64::from(p.batch),
+            bytes: 4.0
+                * f64::from(p.batch)
+                * (f64::from(p.m) * f64::from(p.k) + f64::from(p.k) * f64::from(p.n) + f64::from(p.m) * f64::from(p.n)),
+        };
+        self.push(MATMUL, "matmul", work, bytemuck::bytes_of(&p), [Some(a), Some(b), bias, Some(c)], groups);
     }
 
     /// Softmax of each row of `x` (rows × cols), in place.
     pub fn softmax(&mut self, x: Buf, rows: u32, cols: u32) {
         let p = RowsParams { rows, cols, op: 0, has_residual: 0 };
-        self.work.flops += 5.0 * f64::from(rows) * f64::from(cols);
-        self.work.bytes += 12.0 * f64::from(rows) * f64::from(cols);
+        let work =
+            Work { flops: 5.0 * f64::from(rows) * f64::from(cols), bytes: 12.0 * f64::from(rows) * f64::from(cols) };
         self.push(
             ROWS,
+            "softmax",
+            work,
             bytemuck::bytes_of(&p),
             [Some(x), None, None, None],
             (rows.min(65535), rows.div_ceil(65535), 1),
@@ -192,10 +234,12 @@ impl<'g> Graph<'g> {
     /// Layer norm of each row of `x` after adding `residual`, in place.
     pub fn layer_norm(&mut self, x: Buf, rows: u32, cols: u32, gain: Buf, shift: Buf, residual: Option<Buf>) {
         let p = RowsParams { rows, cols, op: 1, has_residual: u32::from(residual.is_some()) };
-        self.work.flops += 8.0 * f64::from(rows) * f64::from(cols);
-        self.work.bytes += 16.0 * f64::from(rows) * f64::from(cols);
+        let work =
+            Work { flops: 8.0 * f64::from(rows) * f64::from(cols), bytes: 16.0 * f64::from(rows) * f64::from(cols) };
         self.push(
             ROWS,
+            "layer_norm",
+            work,
             bytemuck::bytes_of(&p),
             [Some(x), Some(gain), Some(shift), residual],
             (rows.min(65535), rows.div_ceil(65535), 1),
@@ -206,9 +250,18 @@ impl<'g> Graph<'g> {
     #[allow(clippy::too_many_arguments)]
     pub fn gemv(&mut self, x: Buf, w: Buf, bias: Option<Buf>, y: Buf, rows: u32, n: u32, k: u32, gelu: bool) {
         let p = GemvParams { rows, n, k, act: u32::from(gelu), has_bias: u32::from(bias.is_some()), _pad: [0; 3] };
-        self.work.flops += 2.0 * f64::from(rows) * f64::from(n) * f64::from(k);
-        self.work.bytes += 4.0 * (f64::from(k) * f64::from(n) + f64::from(rows) * (f64::from(k) + f64::from(n)));
-        self.push(GEMV, bytemuck::bytes_of(&p), [Some(x), Some(w), bias, Some(y)], (n.div_ceil(256), rows, 1));
+        let work = Work {
+            flops: 2.0 * f64::from(rows) * f64::from(n) * f64::from(k),
+            bytes: 4.0 * (f64::from(k) * f64::from(n) + f64::from(rows) * (f64::from(k) + f64::from(n))),
+        };
+        self.push(
+            GEMV,
+            "gemv",
+            work,
+            bytemuck::bytes_of(&p),
+            [Some(x), Some(w), bias, Some(y)],
+            (n.div_ceil(256), rows, 1),
+        );
     }
 
     /// Records every op in one compute pass.
@@ -264,6 +317,74 @@ impl<'g> Graph<'g> {
             _ => None,
         };
         Ok((wall, gpu))
+    }
+
+    /// Runs the graph once with every dispatch in its own compute pass between two timestamps,
+    /// and sums the times by kernel (in the order kernels first appear). `None` without
+    /// timestamp queries. Separate passes add a little synchronisation, so the sum may exceed
+    /// a plain run's time; the split between kernels is what this is for.
+    pub fn profile_kernels(&self) -> Result<Option<Vec<KernelTime>>, GpuError> {
+        if !self.gpu.timestamps {
+            return Ok(None);
+        }
+        let mut out: Vec<KernelTime> = Vec::new();
+        for chunk in self.ops.chunks(QUERIES_PER_SET / 2) {
+            let count = (chunk.len() * 2) as u32;
+            let qs = self.gpu.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: None,
+                ty: wgpu::QueryType::Timestamp,
+                count,
+            });
+            let size = u64::from(count) * 8;
+            let resolve = self.gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: None,
+                size,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let mut enc = self.gpu.device.create_command_encoder(&Default::default());
+            for (k, op) in chunk.iter().enumerate() {
+                let tw = wgpu::ComputePassTimestampWrites {
+                    query_set: &qs,
+                    beginning_of_pass_write_index: Some(2 * k as u32),
+                    end_of_pass_write_index: Some(2 * k as u32 + 1),
+                };
+                let mut pass =
+                    enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: Some(tw) });
+                if let Some(p) = self.pipelines.get(op.kind) {
+                    pass.set_pipeline(p);
+                    pass.set_bind_group(0, &op.bind, &[]);
+                    pass.dispatch_workgroups(op.groups.0, op.groups.1, op.groups.2);
+                }
+            }
+            enc.resolve_query_set(&qs, 0..count, &resolve, 0);
+            self.gpu.queue.submit([enc.finish()]);
+            self.gpu.wait()?;
+            let ticks: Vec<u64> = bytemuck::pod_collect_to_vec::<u8, u64>(&self.gpu.read_bytes(&resolve, size)?);
+            let period_ns = f64::from(self.gpu.queue.get_timestamp_period());
+            for (k, op) in chunk.iter().enumerate() {
+                let ms = match (ticks.get(2 * k), ticks.get(2 * k + 1)) {
+                    (Some(a), Some(b)) if b >= a => (b - a) as f64 * period_ns * 1e-6,
+                    _ => 0.0,
+                };
+                match out.iter_mut().find(|t| t.kernel == op.name) {
+                    Some(t) => {
+                        t.dispatches += 1;
+                        t.ms += ms;
+                        t.flops += op.work.flops;
+                        t.bytes += op.work.bytes;
+                    }
+                    None => out.push(KernelTime {
+                        kernel: op.name.to_string(),
+                        dispatches: 1,
+                        ms,
+                        flops: op.work.flops,
+                        bytes: op.work.bytes,
+                    }),
+                }
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Writes input data (an upload) and returns the wall seconds it took to land.

@@ -125,3 +125,28 @@ fn encoder_layer_matches_the_cpu_forward_pass() {
     cpu::layer_norm_rows(&mut f2, h, Some(&o));
     close(&got, &f2, "encoder layer");
 }
+
+#[test]
+fn kernel_times_split_the_encoder_by_kernel_and_keep_its_work() {
+    let Some(gpu) = gpu() else { return };
+    let wl = Workload::Encoder { seq: 16, hidden: 32, heads: 2, ffn: 64, layers: 2 };
+    let Some(times) = scalelab_gpu::calibrate::kernel_times(&gpu, &wl, 2).unwrap() else {
+        println!("SKIPPED: {} has no timestamp queries", gpu.info.name);
+        return;
+    };
+    let names: Vec<&str> = times.iter().map(|t| t.kernel.as_str()).collect();
+    for k in ["matmul", "softmax", "layer_norm"] {
+        assert!(names.contains(&k), "{k} missing from {names:?}");
+    }
+    // Every dispatch is counted once: the kernels' work adds up to the graph's.
+    let built = wl.build(&gpu, 2);
+    let flops: f64 = times.iter().map(|t| t.flops).sum();
+    let bytes: f64 = times.iter().map(|t| t.bytes).sum();
+    assert!((flops / built.graph.work.flops - 1.0).abs() < 1e-9, "{flops} vs {}", built.graph.work.flops);
+    assert!((bytes / built.graph.work.bytes - 1.0).abs() < 1e-9);
+    assert!(times.iter().all(|t| t.ms >= 0.0 && t.ms.is_finite()) && times.iter().any(|t| t.ms > 0.0), "{times:?}");
+    // Two layers: matmuls dominate the dispatch count, one softmax per layer.
+    let count = |k: &str| times.iter().find(|t| t.kernel == k).map_or(0, |t| t.dispatches);
+    assert_eq!(count("softmax"), 2, "{times:?}");
+    assert!(count("matmul") > count("layer_norm"), "{times:?}");
+}

@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
     let share = RwSignal::new(String::new());
     let paste = RwSignal::new(String::new());
     let paste_result: RwSignal<Result<String, Vec<FieldError>>> = RwSignal::new(Ok(String::new()));
+    let paste_applied = RwSignal::new(false);
     let export_format = RwSignal::new("cli".to_string());
     let scaling_said: RwSignal<Option<String>> = RwSignal::new(None);
     let generation = Rc::new(Cell::new(0u64));
@@ -363,7 +364,19 @@ pub fn App() -> impl IntoView {
         if r.is_ok() {
             accept.with_value(|a| a(s.to_json_pretty(), true));
         }
+        paste_applied.set(r.is_ok());
         paste_result.set(r);
+    };
+    // The pasted text is checked as it is typed, against a copy of the scenario.
+    let on_paste_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        paste.set(text.clone());
+        paste_applied.set(false);
+        if text.trim().is_empty() {
+            paste_result.set(Ok(String::new()));
+        } else if let Some(mut s) = scenario.get_untracked() {
+            paste_result.set(edit::apply_aws_json(&mut s, &text));
+        }
     };
     let on_import = move |ev: leptos::ev::Event| {
         spawn_local(async move {
@@ -466,13 +479,14 @@ pub fn App() -> impl IntoView {
                         <legend>"Scaling (Application Auto Scaling)"</legend>
                         {crate::formview::scaling_forms(scenario, field_error, scaling_said, apply_edit)}
                         <label class="field">"Paste AWS JSON (PutScalingPolicy, RegisterScalableTarget, PutMetricAlarm, PutScheduledAction, or a whole scaling section)"
-                            <textarea id="aws-paste" rows="6" spellcheck="false" prop:value=move || paste.get() on:input=move |ev| paste.set(event_target_value(&ev))></textarea>
+                            <textarea id="aws-paste" rows="6" spellcheck="false" prop:value=move || paste.get() on:input=on_paste_input></textarea>
                         </label>
                         <button id="aws-apply" on:click=on_paste_apply>"Apply to scenario"</button>
                         <div id="aws-result" role="status">
                             {move || match paste_result.get() {
                                 Ok(s) if s.is_empty() => ().into_any(),
-                                Ok(s) => view! { <p class="ok">"Applied: " {s}</p> }.into_any(),
+                                Ok(s) if paste_applied.get() => view! { <p class="ok">"Applied: " {s}</p> }.into_any(),
+                                Ok(s) => view! { <p class="valid">"Valid. Apply adds or replaces: " {s}</p> }.into_any(),
                                 Err(errs) => view! {
                                     <ul class="problems">{errs.into_iter().map(|e| view! { <li><code>{e.path.clone()}</code>" " {e.message.clone()}</li> }).collect_view()}</ul>
                                 }.into_any(),

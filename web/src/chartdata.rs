@@ -308,14 +308,13 @@ pub fn decimate(xs: &[f64], ys: &[Option<f64>], x0: f64, x1: f64, columns: usize
     let mut open: Option<Column> = None;
     let flush = |open: &mut Option<Column>, seg: &mut Vec<(f64, f64)>| {
         if let Some((_, first, lo, hi, last)) = open.take() {
-            let mut pts = vec![first];
             let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
+            seg.push(first);
             for p in [a, b, last] {
-                if pts.last() != Some(&p) {
-                    pts.push(p);
+                if seg.last() != Some(&p) {
+                    seg.push(p);
                 }
             }
-            seg.extend(pts);
         }
     };
     for (x, y) in xs.iter().copied().zip(ys.iter().copied()) {

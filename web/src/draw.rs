@@ -71,12 +71,25 @@ pub fn draw(
     let root = backend.into_drawing_area();
     root.fill(&bg).map_err(|e| e.to_string())?;
 
-    let mut y_max = chart.y_max();
-    if let Some(b) = baseline {
-        y_max = y_max.max(b.y_max());
-    }
-    let y_top = if y_max <= 0.0 { 1.0 } else { y_max * 1.08 };
     let x_end = x_end.max(1.0);
+    // Decimate first: the min/max per pixel column keeps every extreme, so the y axis comes
+    // from the decimated points and a million-point series is read once per draw.
+    let columns = ((css_w - MARGIN - MARGIN_RIGHT - Y_LABELS) * dpr).max(1.0) as usize;
+    let decimated = |c: &Chart| -> Vec<Vec<Vec<(f64, f64)>>> {
+        c.lines.iter().map(|l| decimate(&c.xs, &l.ys, 0.0, x_end, columns)).collect()
+    };
+    let lines = decimated(chart);
+    let base_lines = baseline.map(decimated).unwrap_or_default();
+    let y_max = lines
+        .iter()
+        .chain(&base_lines)
+        .flatten()
+        .flatten()
+        .map(|p| p.1)
+        .chain(chart.rules.iter().map(|r| r.y))
+        .filter(|y| y.is_finite())
+        .fold(0.0, f64::max);
+    let y_top = if y_max <= 0.0 { 1.0 } else { y_max * 1.08 };
     // The x axis counts minutes (hours for runs over 12 h) so that its ticks fall on round times.
     let unit = if x_end > 12.0 * 3600.0 { 3600.0 } else { 60.0 };
     let sc = |seg: Vec<(f64, f64)>| seg.into_iter().map(|(x, y)| (x / unit, y)).collect::<Vec<_>>();
@@ -99,14 +112,13 @@ pub fn draw(
         .draw()
         .map_err(|e| e.to_string())?;
 
-    let columns = ((css_w - MARGIN - MARGIN_RIGHT - Y_LABELS) * dpr).max(1.0) as usize;
     for &t in activities {
         cc.draw_series(LineSeries::new([(t / unit, 0.0), (t / unit, y_top)], fg.mix(0.18).stroke_width(px(1.0))))
             .map_err(|e| e.to_string())?;
     }
     if let Some(b) = baseline {
-        for l in &b.lines {
-            for seg in decimate(&b.xs, &l.ys, 0.0, x_end, columns) {
+        for segs in base_lines {
+            for seg in segs {
                 let seg = sc(if b.steps { step_points(seg) } else { seg });
                 cc.draw_series(LineSeries::new(seg, fg.mix(0.35).stroke_width(px(1.5)))).map_err(|e| e.to_string())?;
             }
@@ -118,10 +130,10 @@ pub fn draw(
             .label(r.name.clone())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], RULE.mix(0.7)));
     }
-    for (k, l) in chart.lines.iter().enumerate() {
+    for (k, (l, segs)) in chart.lines.iter().zip(lines).enumerate() {
         let color = PALETTE.get(k % PALETTE.len()).copied().unwrap_or(RGBColor(31, 119, 180));
         let mut first = true;
-        for seg in decimate(&chart.xs, &l.ys, 0.0, x_end, columns) {
+        for seg in segs {
             let seg = sc(if chart.steps { step_points(seg) } else { seg });
             let series =
                 cc.draw_series(LineSeries::new(seg, color.stroke_width(px(1.6)))).map_err(|e| e.to_string())?;

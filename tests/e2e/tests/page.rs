@@ -136,9 +136,10 @@ async fn a_pasted_policy_is_checked_field_by_field_and_applied() {
     "PredefinedMetricSpecification": {{"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}}}}}"#
         )
     };
+    // Checked as typed: the error shows before anything is applied.
     b.set_value("#aws-paste", &policy("TargetTrackingScalling"), "input").await.unwrap();
-    b.js("document.getElementById('aws-apply').click(); return true;").await.unwrap();
     b.wait_for("the field-level error", "document.querySelector('#aws-result li')", WAIT).await.unwrap();
+    b.js("document.getElementById('aws-apply').click(); return true;").await.unwrap();
     let err = b.js("return document.getElementById('aws-result').textContent;").await.unwrap();
     let err = err.as_str().unwrap();
     assert!(err.contains("PolicyType") && err.contains("TargetTrackingScaling"), "{err}");
@@ -148,6 +149,15 @@ async fn a_pasted_policy_is_checked_field_by_field_and_applied() {
 
     let before = b.summary().await.unwrap();
     b.set_value("#aws-paste", &policy("TargetTrackingScaling"), "input").await.unwrap();
+    b.wait_for("the check to pass", "document.querySelector('#aws-result .valid')", WAIT).await.unwrap();
+    assert!(
+        !b.js("return document.getElementById('scenario-json').value;")
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .contains("ipi-target")
+    );
     b.js("document.getElementById('aws-apply').click(); return true;").await.unwrap();
     b.wait_for("the applied policy", "document.querySelector('#aws-result .ok')", WAIT).await.unwrap();
     b.wait_for("a new run", "document.querySelector('#run-status').dataset.running === 'false'", WAIT).await.unwrap();
@@ -213,6 +223,32 @@ async fn the_traffic_is_edited_phase_by_phase_and_reshaped() {
     b.wait_for_charts().await.unwrap();
     assert!(b.ink("traffic-preview").await.unwrap() > 200);
     b.screenshot("09-traffic-spike").await.unwrap();
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn the_serving_profile_is_copied_from_the_model_and_edited() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    b.set_value("#preset", "seed-001-before", "change").await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    let before = b.summary().await.unwrap();
+    b.js("document.getElementById('inline-profile-0').click(); return true;").await.unwrap();
+    b.wait_for("the profile's fields", "document.getElementById('f-endpoint-variants-0-profile-workers')", WAIT)
+        .await
+        .unwrap();
+    b.wait_for_charts().await.unwrap();
+    assert_eq!(b.summary().await.unwrap(), before, "the copied profile gives the same run");
+    // Twice the workers: the single instance keeps up with the ramp, fewer errors.
+    let workers = b.js("return document.getElementById('f-endpoint-variants-0-profile-workers').value;").await.unwrap();
+    let doubled = workers.as_str().unwrap().parse::<u32>().unwrap() * 2;
+    b.set_value("#f-endpoint-variants-0-profile-workers", &doubled.to_string(), "change").await.unwrap();
+    b.wait_for("the run", "document.querySelector('#run-status').dataset.running === 'true'", WAIT).await.ok();
+    b.wait_for_charts().await.unwrap();
+    let after = b.summary().await.unwrap();
+    assert_ne!(before, after);
+    b.screenshot("10-serving-profile").await.unwrap();
     b.close().await;
 }
 

@@ -150,3 +150,27 @@ fn kernel_times_split_the_encoder_by_kernel_and_keep_its_work() {
     assert_eq!(count("softmax"), 2, "{times:?}");
     assert!(count("matmul") > count("layer_norm"), "{times:?}");
 }
+
+/// Only on a real GPU with a published peak: the encoder's GEMMs reach a useful share of it.
+/// The bound is loose (our tiled WGSL matmul is not a vendor BLAS); it catches a kernel that
+/// falls back to something pathological.
+#[test]
+fn on_a_known_gpu_the_gemm_reaches_a_share_of_the_published_peak() {
+    let Some(gpu) = gpu() else { return };
+    if gpu.is_software() {
+        println!("SKIPPED: {} is a software adapter; this check needs a real GPU", gpu.info.name);
+        return;
+    }
+    let Some((name, tflops, _)) = scalelab_gpu::calibrate::known_peak(&gpu.info.name) else {
+        println!("SKIPPED: no published peak for {}", gpu.info.name);
+        return;
+    };
+    let Some(times) = scalelab_gpu::calibrate::kernel_times(&gpu, &Workload::bert_base(128, 2), 8).unwrap() else {
+        println!("SKIPPED: {} has no timestamp queries", gpu.info.name);
+        return;
+    };
+    let mm = times.iter().find(|t| t.kernel == "matmul").unwrap();
+    let share = mm.gflops() / (tflops * 1e3);
+    println!("{name}: matmul {:.1} GFLOP/s = {:.1} % of {tflops} TFLOP/s", mm.gflops(), share * 100.0);
+    assert!(share > 0.02, "GEMM at {:.2} % of {name}'s peak", share * 100.0);
+}

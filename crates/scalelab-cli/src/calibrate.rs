@@ -144,12 +144,23 @@ pub fn calibrate(
                 "closed loop: every batch run on the adapter, per rate step at least {requests} requests and 20 × {slo_ms} ms"
             );
             let exec = calibrate::LiveExecutor::new(&gpu, &w, max_batch)?;
-            calibrate::max_rps(|r| exec.load(r, requests, 20.0 * slo_ms, 1).unwrap_or(failed_load), cap / 50.0, slo_ms)
+            calibrate::max_rps(
+                |r| exec.load(r, requests, 20.0 * slo_ms, 1).unwrap_or(failed_load),
+                calibrate::ramp_start(cap),
+                slo_ms,
+            )
         } else {
-            calibrate::max_rps(|r| calibrate::replay(&points, max_batch, r, 20_000, 1), cap / 50.0, slo_ms)
+            calibrate::max_rps(
+                |r| calibrate::replay(&points, max_batch, r, 20_000, 1),
+                calibrate::ramp_start(cap),
+                slo_ms,
+            )
         };
-        let (p_rps, p) =
-            calibrate::max_rps(|r| calibrate::predicted(&profile, r, 300).unwrap_or(failed_load), cap / 50.0, slo_ms);
+        let (p_rps, p) = calibrate::max_rps(
+            |r| calibrate::predicted(&profile, r, 300).unwrap_or(failed_load),
+            calibrate::ramp_start(cap),
+            slo_ms,
+        );
         let (m_p99, p_p99) = (m.p99_ms, p.p99_ms);
         let err = if m_rps > 0.0 { (p_rps - m_rps).abs() / m_rps } else { 1.0 };
         println!(
@@ -166,7 +177,7 @@ pub fn calibrate(
             predicted_p99_ms_at_max: if p_p99.is_finite() { p_p99 } else { 0.0 },
             max_rps_error: err,
             method: format!(
-                "closed-loop load test ({}) behind a dynamic batcher, Poisson arrivals, rate ×1.25 per step \
+                "closed-loop load test ({}) behind a dynamic batcher, Poisson arrivals, rate ×1.25 per step from a quarter of the fitted capacity \
                  then bisection until p99 passes the objective or 1 % of requests fail (queue of 1024, 60 s timeout); against the core's simulation of the fitted \
                  profile at the same rates",
                 if live {

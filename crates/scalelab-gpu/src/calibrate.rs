@@ -346,10 +346,12 @@ pub fn predicted(profile: &ServingProfile, rps: f64, secs: u64) -> Option<Load> 
     Some(Load { p99_ms: r.summary.latency_ms.p99.unwrap_or(f64::NAN), failed })
 }
 
-/// Ramps the rate (×1.25 per step from a light load, like seed 004's load test) until p99
+/// Ramps the rate (×1.25 per step, like seed 004's load test) from `start_rps` until p99
 /// passes `slo_ms` or 1 % of requests fail, then bisects between the last rate within the
-/// objective and the first beyond (6 steps: about 0.4 % resolution). Returns the highest rate
-/// found within the objective and its load figures.
+/// objective and the first beyond (6 steps: about 0.4 % resolution). When `start_rps` is
+/// already beyond the objective, the rate halves until it is within (at most 10 times) before
+/// the bisection. Returns the highest rate found within the objective and its load figures
+/// (rate 0 when none is).
 pub fn max_rps(mut load_at: impl FnMut(f64) -> Load, start_rps: f64, slo_ms: f64) -> (f64, Load) {
     let ok = |l: &Load| l.within(slo_ms);
     let (mut rps, mut best) = (start_rps, (0.0, Load { p99_ms: f64::NAN, failed: 0.0 }));
@@ -362,6 +364,19 @@ pub fn max_rps(mut load_at: impl FnMut(f64) -> Load, start_rps: f64, slo_ms: f64
         }
         best = (rps, load);
         rps *= 1.25;
+    }
+    if best.0 == 0.0 {
+        // Even the first rate is too much: come down until one is within.
+        let mut r = start_rps;
+        for _ in 0..10 {
+            r /= 2.0;
+            let load = load_at(r);
+            if ok(&load) {
+                best = (r, load);
+                break;
+            }
+            beyond = Some(r);
+        }
     }
     if let Some(mut hi) = beyond
         && best.0 > 0.0
@@ -379,6 +394,13 @@ pub fn max_rps(mut load_at: impl FnMut(f64) -> Load, start_rps: f64, slo_ms: f64
         }
     }
     best
+}
+
+/// Where the ramp starts: a quarter of the fitted capacity (`capacity_rps`), where queueing is
+/// still light. Lower rates add nothing (p99 is one batch there) and cost the most time on a
+/// real executor, since every request runs alone.
+pub fn ramp_start(capacity_rps: f64) -> f64 {
+    capacity_rps / 4.0
 }
 
 /// The closed-loop load test on the real executor: Poisson arrivals (on a virtual clock) into
@@ -467,5 +489,14 @@ mod tests {
         // And at the latency rule when nothing fails.
         let (rps, _) = max_rps(|r| Load { p99_ms: r, failed: 0.0 }, 10.0, 50.0);
         assert!((49.0..=50.0).contains(&rps), "{rps}");
+    }
+
+    #[test]
+    fn a_start_beyond_the_objective_comes_down_then_bisects() {
+        // Within up to 7 requests/s; the ramp starts at 40.
+        let (rps, load) = max_rps(|r| Load { p99_ms: r, failed: 0.0 }, 40.0, 7.0);
+        assert!((6.8..=7.0).contains(&rps), "{rps} {load:?}");
+        // Nothing within at all: rate 0.
+        assert_eq!(max_rps(|_| Load { p99_ms: 1e9, failed: 0.0 }, 40.0, 7.0).0, 0.0);
     }
 }

@@ -43,16 +43,25 @@ fn a_tiny_mlp_calibrates_into_a_profile_the_core_runs() {
     assert_eq!(light.failed, 0.0, "nothing fails at a fifth of the capacity");
     // Predicted and measured (replayed) maximum rates agree within a factor of two at this
     // tiny, noisy scale.
-    let measured = calibrate::max_rps(|r| calibrate::replay(&points, o.max_batch, r, 4000, 1), cap / 50.0, o.slo_ms);
+    let measured = calibrate::max_rps(
+        |r| calibrate::replay(&points, o.max_batch, r, 4000, 1),
+        calibrate::ramp_start(cap),
+        o.slo_ms,
+    );
     let none = calibrate::Load { p99_ms: f64::NAN, failed: 1.0 };
-    let predicted = calibrate::max_rps(|r| calibrate::predicted(&profile, r, 60).unwrap_or(none), cap / 50.0, o.slo_ms);
+    let predicted = calibrate::max_rps(
+        |r| calibrate::predicted(&profile, r, 60).unwrap_or(none),
+        calibrate::ramp_start(cap),
+        o.slo_ms,
+    );
     assert!(measured.0 > 0.0 && predicted.0 > 0.0, "{measured:?} {predicted:?}");
     let ratio = predicted.0 / measured.0;
     assert!((0.5..=2.0).contains(&ratio), "predicted {predicted:?} vs measured {measured:?}");
 
     // The same on the real executor: every batch runs on the adapter.
     let exec = calibrate::LiveExecutor::new(&gpu, &o.workload, o.max_batch).unwrap();
-    let live = calibrate::max_rps(|r| exec.load(r, 150, 20.0 * o.slo_ms, 1).unwrap(), cap / 50.0, o.slo_ms);
+    let live =
+        calibrate::max_rps(|r| exec.load(r, 150, 20.0 * o.slo_ms, 1).unwrap(), calibrate::ramp_start(cap), o.slo_ms);
     let ratio = predicted.0 / live.0;
     assert!(live.0 > 0.0 && (0.5..=2.0).contains(&ratio), "predicted {predicted:?} vs live {live:?}");
 }

@@ -24,8 +24,9 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-/// The first target tracking policy's target value (tests and the summary of a paste).
-pub fn target_value(s: &Scenario) -> Option<f64> {
+/// The first target tracking policy's target value, for tests.
+#[cfg(test)]
+pub(crate) fn target_value(s: &Scenario) -> Option<f64> {
     s.scaling
         .as_ref()?
         .put_scaling_policy

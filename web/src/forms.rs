@@ -1064,28 +1064,61 @@ fn add_scale_to_zero(root: &mut Value, sub: &Subject, policies: &[String]) -> Re
                        "ScaleOutCooldown": 300, "ScaleInCooldown": 300}}),
         )?;
     }
-    let wake = unique("scale-out-from-zero", policies);
-    push(
+    let (wake, alarm) = push_wake_up(
         root,
-        "PutScalingPolicy",
-        json!({"PolicyName": wake, "ServiceNamespace": "sagemaker", "ResourceId": id, "ScalableDimension": dim,
-               "PolicyType": "StepScaling",
-               "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity", "MetricAggregationType": "Maximum",
-                   "Cooldown": 60, "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}}),
-    )?;
-    let alarm = unique(&format!("{ic}-no-capacity"), &names(root, "PutMetricAlarm", "AlarmName"));
-    push(
-        root,
-        "PutMetricAlarm",
-        json!({"AlarmName": alarm, "MetricName": "NoCapacityInvocationFailures", "Namespace": "AWS/SageMaker",
-               "Statistic": "Maximum", "Dimensions": [{"Name": "InferenceComponentName", "Value": ic}],
-               "Period": 60, "EvaluationPeriods": 1, "DatapointsToAlarm": 1, "Threshold": 1,
-               "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "missing",
-               "AlarmActions": [wake]}),
+        WakeUp {
+            policy: unique("scale-out-from-zero", policies),
+            alarm: format!("{ic}-no-capacity"),
+            target: (&id, &dim),
+            metric: "NoCapacityInvocationFailures",
+            statistic: "Maximum",
+            dimensions: json!([{"Name": "InferenceComponentName", "Value": ic}]),
+            periods: 1,
+            cooldown: 60,
+        },
     )?;
     Ok(format!(
         "scale to zero: inference component {ic} (MinCapacity 0), wake-up policy {wake} on alarm {alarm}; requests fail with ValidationError while no copy runs"
     ))
+}
+
+/// The wake-up from zero: a step policy adding one unit whenever its alarm (`metric` at or
+/// above 1 for `periods` minutes) is in ALARM.
+struct WakeUp<'a> {
+    policy: String,
+    /// The alarm's name before it is made unique.
+    alarm: String,
+    /// Resource id and scalable dimension.
+    target: (&'a str, &'a str),
+    metric: &'static str,
+    statistic: &'static str,
+    dimensions: Value,
+    periods: u32,
+    cooldown: u32,
+}
+
+/// Adds the wake-up policy and its alarm; returns their names.
+fn push_wake_up(root: &mut Value, w: WakeUp<'_>) -> Result<(String, String), FieldError> {
+    push(
+        root,
+        "PutScalingPolicy",
+        json!({"PolicyName": w.policy, "ServiceNamespace": "sagemaker", "ResourceId": w.target.0,
+               "ScalableDimension": w.target.1, "PolicyType": "StepScaling",
+               "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity",
+                   "MetricAggregationType": w.statistic, "Cooldown": w.cooldown,
+                   "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}}),
+    )?;
+    let alarm = unique(&w.alarm, &names(root, "PutMetricAlarm", "AlarmName"));
+    push(
+        root,
+        "PutMetricAlarm",
+        json!({"AlarmName": alarm, "MetricName": w.metric, "Namespace": "AWS/SageMaker",
+               "Statistic": w.statistic, "Dimensions": w.dimensions, "Period": 60,
+               "EvaluationPeriods": w.periods, "DatapointsToAlarm": w.periods, "Threshold": 1,
+               "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "missing",
+               "AlarmActions": [w.policy]}),
+    )?;
+    Ok((w.policy, alarm))
 }
 
 /// Makes the first variant asynchronous and scales it on its backlog, down to zero, with a
@@ -1118,24 +1151,18 @@ fn add_async(root: &mut Value, sub: &Subject, policies: &[String]) -> Result<Str
                        "Namespace": "AWS/SageMaker", "Dimensions": endpoint_dim, "Statistic": "Average"},
                    "ScaleInCooldown": 600, "ScaleOutCooldown": 300}}),
     )?;
-    let wake = unique("wake-from-zero", policies);
-    push(
+    let (wake, alarm) = push_wake_up(
         root,
-        "PutScalingPolicy",
-        json!({"PolicyName": wake, "ServiceNamespace": "sagemaker", "ResourceId": id, "ScalableDimension": dim,
-               "PolicyType": "StepScaling",
-               "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity", "MetricAggregationType": "Average",
-                   "Cooldown": 300, "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}}),
-    )?;
-    let alarm =
-        unique(&format!("{}-backlog-without-capacity", sub.endpoint), &names(root, "PutMetricAlarm", "AlarmName"));
-    push(
-        root,
-        "PutMetricAlarm",
-        json!({"AlarmName": alarm, "MetricName": "HasBacklogWithoutCapacity", "Namespace": "AWS/SageMaker",
-               "Statistic": "Average", "Dimensions": endpoint_dim, "Period": 60, "EvaluationPeriods": 2,
-               "DatapointsToAlarm": 2, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-               "TreatMissingData": "missing", "AlarmActions": [wake]}),
+        WakeUp {
+            policy: unique("wake-from-zero", policies),
+            alarm: format!("{}-backlog-without-capacity", sub.endpoint),
+            target: (&id, &dim),
+            metric: "HasBacklogWithoutCapacity",
+            statistic: "Average",
+            dimensions: endpoint_dim,
+            periods: 2,
+            cooldown: 300,
+        },
     )?;
     Ok(format!(
         "asynchronous inference: backlog target tracking {backlog} (5 per instance, MinCapacity 0) and wake-up {wake} on alarm {alarm}"

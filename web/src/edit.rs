@@ -25,7 +25,7 @@ impl std::fmt::Display for FieldError {
 }
 
 /// The first target tracking policy's target value, for tests.
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) fn target_value(s: &Scenario) -> Option<f64> {
     s.scaling
         .as_ref()?

@@ -264,6 +264,14 @@ impl<'g> Graph<'g> {
         );
     }
 
+    fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, op: &Op) {
+        if let Some(p) = self.pipelines.get(op.kind) {
+            pass.set_pipeline(p);
+            pass.set_bind_group(0, &op.bind, &[]);
+            pass.dispatch_workgroups(op.groups.0, op.groups.1, op.groups.2);
+        }
+    }
+
     /// Records every op in one compute pass.
     pub fn encode(&self, timestamps: Option<&wgpu::QuerySet>) -> wgpu::CommandBuffer {
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
@@ -275,11 +283,7 @@ impl<'g> Graph<'g> {
             });
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: tw });
             for op in &self.ops {
-                if let Some(p) = self.pipelines.get(op.kind) {
-                    pass.set_pipeline(p);
-                    pass.set_bind_group(0, &op.bind, &[]);
-                    pass.dispatch_workgroups(op.groups.0, op.groups.1, op.groups.2);
-                }
+                self.dispatch(&mut pass, op);
             }
         }
         enc.finish()
@@ -351,11 +355,7 @@ impl<'g> Graph<'g> {
                 };
                 let mut pass =
                     enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: Some(tw) });
-                if let Some(p) = self.pipelines.get(op.kind) {
-                    pass.set_pipeline(p);
-                    pass.set_bind_group(0, &op.bind, &[]);
-                    pass.dispatch_workgroups(op.groups.0, op.groups.1, op.groups.2);
-                }
+                self.dispatch(&mut pass, op);
             }
             enc.resolve_query_set(&qs, 0..count, &resolve, 0);
             self.gpu.queue.submit([enc.finish()]);

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
+/// The summary cards as `id=value` strings, in JavaScript.
+const SUMMARY_JS: &str = "Array.from(document.querySelectorAll('#summary .card')).map(c => c.dataset.card + '=' + c.querySelector('.value').textContent)";
+
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// A static file server for `dist/` on 127.0.0.1.
@@ -152,10 +155,20 @@ impl Browser {
 
     /// The summary cards as `id=value` strings.
     pub async fn summary(&self) -> Result<Vec<String>> {
-        let v = self
-            .js("return Array.from(document.querySelectorAll('#summary .card')).map(c => c.dataset.card + '=' + c.querySelector('.value').textContent);")
-            .await?;
+        let v = self.js(&format!("return {SUMMARY_JS};")).await?;
         Ok(v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default())
+    }
+
+    /// Waits until the summary cards differ from `before` (a new run, partial or complete).
+    pub async fn wait_for_summary_other_than(&self, before: &[String]) -> Result {
+        let before = serde_json::to_string(before).map_err(|e| e.to_string())?;
+        let quoted = serde_json::to_string(&before).map_err(|e| e.to_string())?;
+        self.wait_for(
+            "a different summary",
+            &format!("JSON.stringify({SUMMARY_JS}) !== {quoted}"),
+            Duration::from_secs(60),
+        )
+        .await
     }
 
     /// Pixels of a chart's canvas that differ from its background.

@@ -24,6 +24,9 @@ fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Requests per rate step of the replayed load test (drawing batch times costs nothing).
+const REPLAY_REQUESTS: usize = 20_000;
+
 #[allow(clippy::too_many_arguments)]
 pub fn calibrate(
     workload: &str,
@@ -139,37 +142,80 @@ pub fn calibrate(
         None
     } else {
         let failed_load = calibrate::Load { p99_ms: f64::NAN, failed: 1.0 };
-        let (m_rps, m) = if live {
+        let (m_rps, m, observed) = if live {
             println!(
                 "closed loop: every batch run on the adapter, per rate step at least {requests} requests and 20 × {slo_ms} ms"
             );
             let exec = calibrate::LiveExecutor::new(&gpu, &w, max_batch)?;
-            calibrate::max_rps(
+            let (r, l) = calibrate::max_rps(
                 |r| exec.load(r, requests, 20.0 * slo_ms, 1).unwrap_or(failed_load),
                 calibrate::ramp_start(cap),
                 slo_ms,
-            )
+            );
+            (r, l, exec.observed(5))
         } else {
+            let (r, l) = calibrate::max_rps(
+                |r| calibrate::replay(&points, max_batch, r, REPLAY_REQUESTS, 1),
+                calibrate::ramp_start(cap),
+                slo_ms,
+            );
+            (r, l, Vec::new())
+        };
+        // The simulator runs the very steps the load test ran: the same traffic length.
+        let step_secs = |r: f64| {
+            if live {
+                calibrate::step_secs(r, requests, 20.0 * slo_ms)
+            } else {
+                calibrate::step_secs(r, REPLAY_REQUESTS, 0.0)
+            }
+        };
+        let predict = |profile: &scalelab_core::profile::ServingProfile| {
             calibrate::max_rps(
-                |r| calibrate::replay(&points, max_batch, r, 20_000, 1),
+                |r| calibrate::predicted(profile, r, step_secs(r)).unwrap_or(failed_load),
                 calibrate::ramp_start(cap),
                 slo_ms,
             )
         };
-        let (p_rps, p) = calibrate::max_rps(
-            |r| calibrate::predicted(&profile, r, 300).unwrap_or(failed_load),
-            calibrate::ramp_start(cap),
-            slo_ms,
-        );
+        let error = |p_rps: f64| if m_rps > 0.0 { (p_rps - m_rps).abs() / m_rps } else { 1.0 };
+        let (p_rps, p) = predict(&profile);
         let (m_p99, p_p99) = (m.p99_ms, p.p99_ms);
-        let err = if m_rps > 0.0 { (p_rps - m_rps).abs() / m_rps } else { 1.0 };
+        let err = error(p_rps);
         println!(
             "max RPS   measured {m_rps:.1} (p99 {m_p99:.1} ms, {:.2} % failed) · predicted by the simulator {p_rps:.1} (p99 {p_p99:.1} ms, {:.2} % failed) · error {:.1} %",
             m.failed * 100.0,
             p.failed * 100.0,
             err * 100.0
         );
+        // The same prediction from the batch times the load test itself saw: separates the
+        // simulator's error from the adapter's speed drifting since the benchmark.
+        let refit = (observed.len() >= 2).then(|| {
+            let (f, pi, c) = calibrate::fit(&observed);
+            let (r_rps, _) = predict(&calibrate::profile(f, pi, c, max_batch, !gpu.is_software()));
+            let batches: Vec<(u32, f64, usize)> =
+                observed.iter().map(|o| (o.batch, o.median_ms, o.samples_ms.len())).collect();
+            let drift = batches
+                .iter()
+                .filter_map(|(b, ms, _)| Some((*b, *ms, points.iter().find(|p| p.batch == *b)?.median_ms)))
+                .map(|(b, live_ms, bench_ms)| format!("batch {b} {bench_ms:.1} → {live_ms:.1} ms"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            println!("load test batch times (benchmark → load test, medians): {drift}");
+            println!(
+                "          fitted on them: {f:.3} ms + {pi:.3} ms × batch, cv {c:.3} → predicted {r_rps:.1} · error {:.1} % \
+                 (the difference from the error above is the adapter's speed changing between benchmark and load test)",
+                error(r_rps) * 100.0
+            );
+            calibrate::Refit {
+                batches,
+                fixed_ms: f,
+                per_item_ms: pi,
+                cv: c,
+                predicted_max_rps: r_rps,
+                max_rps_error: error(r_rps),
+            }
+        });
         Some(Fidelity {
+            with_load_test_batch_times: refit,
             slo_p99_ms: slo_ms,
             measured_max_rps: m_rps,
             predicted_max_rps: p_rps,
@@ -179,7 +225,7 @@ pub fn calibrate(
             method: format!(
                 "closed-loop load test ({}) behind a dynamic batcher, Poisson arrivals, rate ×1.25 per step from a quarter of the fitted capacity \
                  then bisection until p99 passes the objective or 1 % of requests fail (queue of 1024, 60 s timeout); against the core's simulation of the fitted \
-                 profile at the same rates",
+                 profile running the same steps (the same rates and traffic length, then drained)",
                 if live {
                     format!(
                         "every batch run on the adapter, at least {requests} requests and 20 objectives of time per step"

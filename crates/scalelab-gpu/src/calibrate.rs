@@ -50,6 +50,25 @@ pub struct Fidelity {
     /// |predicted − measured| / measured max RPS.
     pub max_rps_error: f64,
     pub method: String,
+    /// The simulator again, given a profile fitted on the batch times the live load test
+    /// itself saw: what is left of the error is the simulator's; the difference from
+    /// `max_rps_error` is the adapter's speed drifting between benchmark and load test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_load_test_batch_times: Option<Refit>,
+}
+
+/// A batch model fitted on the batch times a live load test saw, and the simulator's answer
+/// with it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refit {
+    /// Batch size, median milliseconds and number of batches the load test ran, per bucket.
+    pub batches: Vec<(u32, f64, usize)>,
+    pub fixed_ms: f64,
+    pub per_item_ms: f64,
+    pub cv: f64,
+    pub predicted_max_rps: f64,
+    pub max_rps_error: f64,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -111,9 +130,11 @@ pub fn batch_sizes(max: u32) -> Vec<u32> {
     v
 }
 
-/// Runs the workload at each batch size: warm-ups, then `repeats` timed runs.
+/// Runs the workload at each batch size: warm-ups, then `repeats` timed rounds that run every
+/// batch size once each, so a drift in the adapter's speed (clocks, a busy CPU under a
+/// software adapter) touches every size alike instead of bending the fitted line.
 pub fn measure(gpu: &Gpu, o: &Options, mut log: impl FnMut(&str)) -> Result<Vec<BatchPoint>, GpuError> {
-    let mut points = Vec::new();
+    let mut runs = Vec::new();
     for batch in batch_sizes(o.max_batch) {
         let built = o.workload.build(gpu, batch);
         let input = crate::workload::weights(built.input_len, 99, 1.0);
@@ -121,11 +142,16 @@ pub fn measure(gpu: &Gpu, o: &Options, mut log: impl FnMut(&str)) -> Result<Vec<
         for _ in 0..o.warmups {
             built.graph.run()?;
         }
-        let mut samples = Vec::new();
-        for _ in 0..o.repeats.max(1) {
+        runs.push((batch, built, upload_ms, Vec::new()));
+    }
+    for _ in 0..o.repeats.max(1) {
+        for (_, built, _, samples) in &mut runs {
             let (wall, gpu_s) = built.graph.run()?;
             samples.push(gpu_s.unwrap_or(wall) * 1e3);
         }
+    }
+    let mut points = Vec::new();
+    for (batch, built, upload_ms, samples) in runs {
         let (_, readback) = built.graph.download(built.output)?;
         let p = BatchPoint {
             batch,
@@ -231,7 +257,7 @@ fn uniform(state: &mut u64) -> f64 {
 fn poisson_arrivals(rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Vec<f64> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let (mut t, mut out) = (0.0, Vec::new());
-    while (out.len() < requests || t < horizon_ms) && out.len() < 50_000 {
+    while (out.len() < requests || t < horizon_ms) && out.len() < MAX_STEP_REQUESTS {
         t += -libm::log(uniform(&mut state)) / rps * 1e3;
         out.push(t);
     }
@@ -324,23 +350,43 @@ pub fn replay(points: &[BatchPoint], max_batch: u32, rps: f64, requests: usize, 
     batched_load(&arrivals, max_batch, draw).unwrap_or(Load { p99_ms: f64::NAN, failed: 1.0 })
 }
 
-/// The core's prediction at `rps` with `profile`: p99 (end to end minus the fixed overhead) and
-/// the share of requests that failed, under the same queue and timeout as the load test.
-pub fn predicted(profile: &ServingProfile, rps: f64, secs: u64) -> Option<Load> {
+/// How long one rate step of the load test sends traffic, in seconds: at least `requests`
+/// arrivals and at least `horizon_ms` of traffic, at most [`MAX_STEP_REQUESTS`] arrivals
+/// (the expected length of the arrivals [`LiveExecutor::load`] and [`replay`] draw).
+pub fn step_secs(rps: f64, requests: usize, horizon_ms: f64) -> f64 {
+    let by_count = requests.min(MAX_STEP_REQUESTS) as f64 / rps;
+    by_count.max(horizon_ms / 1e3).min(MAX_STEP_REQUESTS as f64 / rps)
+}
+
+/// The most arrivals one rate step sends.
+pub const MAX_STEP_REQUESTS: usize = 50_000;
+
+/// The core's prediction of one rate step with `profile`: `rps` for `traffic_secs` (rounded
+/// up to whole seconds), then nothing until the queue has drained, so the simulator sees the
+/// same test as the executor (a short step near saturation ends before the queue has grown
+/// to its steady state; judging the simulator on a longer run would blame it for that). The
+/// p99 is end to end minus the fixed overhead, over every answered request; failures are
+/// refusals by the same queue and answers after the same timeout.
+pub fn predicted(profile: &ServingProfile, rps: f64, traffic_secs: f64) -> Option<Load> {
     let mut p = profile.clone();
     p.overhead = scalelab_core::rng::TimeDist::fixed(Duration::from_millis(0));
     p.queue_capacity = QUEUE_CAPACITY as u32;
+    let traffic = libm::ceil(traffic_secs).max(1.0) as u64;
+    // A full queue empties within the timeout (later answers are failures); a minute more for
+    // the batch in progress.
+    let drain = (TIMEOUT_MS / 1e3) as u64 + 60;
     let s = serde_json::json!({
         "version": 1,
-        "duration": format!("{secs}s"),
-        "traffic": {"constant": {"rps": rps}},
+        "duration": format!("{}s", traffic + drain),
+        "traffic": {"sequence": [{"duration": format!("{traffic}s"), "traffic": {"constant": {"rps": rps}}}]},
         "endpoint": {"invocationTimeout": format!("{}s", TIMEOUT_MS / 1e3), "variants": [{
             "name": "Measured", "instanceType": "ml.g5.xlarge", "initialInstanceCount": 1, "profile": p
         }]}
     });
     let scenario = scalelab_core::Scenario::from_json(&s.to_string()).ok()?;
     let r = scalelab_core::simulate(&scenario, Some(7)).ok()?;
-    // Requests still queued when the run ends are neither answered nor failed.
+    // Requests still queued when the run ends (none, unless a batch outlasts the drain) are
+    // neither answered nor failed.
     let done = r.summary.requests.saturating_sub(r.summary.in_flight);
     let failed = done.saturating_sub(r.summary.succeeded) as f64 / done.max(1) as f64;
     Some(Load { p99_ms: r.summary.latency_ms.p99.unwrap_or(f64::NAN), failed })
@@ -410,6 +456,8 @@ pub fn ramp_start(capacity_rps: f64) -> f64 {
 pub struct LiveExecutor<'g> {
     buckets: Vec<(u32, crate::workload::Built<'g>)>,
     max_batch: u32,
+    /// Every batch time run so far, per bucket (milliseconds).
+    seen: std::cell::RefCell<Vec<Vec<f64>>>,
 }
 
 impl<'g> LiveExecutor<'g> {
@@ -422,7 +470,8 @@ impl<'g> LiveExecutor<'g> {
             built.graph.run()?;
             buckets.push((b, built));
         }
-        Ok(LiveExecutor { buckets, max_batch })
+        let seen = std::cell::RefCell::new(vec![Vec::new(); buckets.len()]);
+        Ok(LiveExecutor { buckets, max_batch, seen })
     }
 
     /// The load figures at `rps` over at least `requests` arrivals and at least `horizon_ms`
@@ -431,14 +480,40 @@ impl<'g> LiveExecutor<'g> {
     pub fn load(&self, rps: f64, requests: usize, horizon_ms: f64, seed: u64) -> Result<Load, GpuError> {
         let arrivals = poisson_arrivals(rps, requests, horizon_ms, seed);
         batched_load(&arrivals, self.max_batch, |n| {
-            match self.buckets.iter().find(|(b, _)| *b as usize >= n).or(self.buckets.last()) {
+            let i =
+                self.buckets.iter().position(|(b, _)| *b as usize >= n).unwrap_or(self.buckets.len().saturating_sub(1));
+            match self.buckets.get(i) {
                 Some((_, built)) => {
                     let (wall, gpu) = built.graph.run()?;
-                    Ok(gpu.unwrap_or(wall) * 1e3)
+                    let ms = gpu.unwrap_or(wall) * 1e3;
+                    if let Some(v) = self.seen.borrow_mut().get_mut(i) {
+                        v.push(ms);
+                    }
+                    Ok(ms)
                 }
                 None => Ok(0.0),
             }
         })
+    }
+
+    /// The batch times the load tests have run so far, as measurements per bucket (buckets
+    /// run fewer than `min_runs` times are left out).
+    pub fn observed(&self, min_runs: usize) -> Vec<BatchPoint> {
+        let seen = self.seen.borrow();
+        self.buckets
+            .iter()
+            .zip(seen.iter())
+            .filter(|(_, v)| v.len() >= min_runs.max(1))
+            .map(|((batch, built), v)| BatchPoint {
+                batch: *batch,
+                median_ms: median(v),
+                samples_ms: v.clone(),
+                upload_ms: 0.0,
+                readback_ms: 0.0,
+                flops: built.graph.work.flops,
+                bytes: built.graph.work.bytes,
+            })
+            .collect()
     }
 }
 
@@ -489,6 +564,20 @@ mod tests {
         // And at the latency rule when nothing fails.
         let (rps, _) = max_rps(|r| Load { p99_ms: r, failed: 0.0 }, 10.0, 50.0);
         assert!((49.0..=50.0).contains(&rps), "{rps}");
+    }
+
+    #[test]
+    fn a_step_lasts_for_its_requests_or_its_horizon_whichever_is_longer() {
+        // 400 requests at 20 rps: 20 s; a 30 s horizon wins; at 1 rps the cap of 50 000
+        // requests is never reached by 400, but 100 000 requests are cut to 50 000.
+        assert!((step_secs(20.0, 400, 0.0) - 20.0).abs() < 1e-9);
+        assert!((step_secs(20.0, 400, 30_000.0) - 30.0).abs() < 1e-9);
+        assert!((step_secs(1000.0, 100_000, 0.0) - 50.0).abs() < 1e-9);
+        assert!((step_secs(1000.0, 10, 120_000_000.0) - 50.0).abs() < 1e-9, "the cap bounds the horizon too");
+        // The arrivals drawn for a step last about as long.
+        let a = poisson_arrivals(20.0, 400, 30_000.0, 5);
+        let last = a.last().copied().unwrap_or(0.0) / 1e3;
+        assert!((last - step_secs(20.0, 400, 30_000.0)).abs() < 1.0, "{last} s");
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn a_tiny_mlp_calibrates_into_a_profile_the_core_runs() {
     assert_eq!(back, profile);
     let cap = 1000.0 / (fixed + per_item * f64::from(o.max_batch)) * f64::from(o.max_batch);
     // At a fifth of the capacity, queueing is light: predicted p99 stays within a few batches.
-    let light = calibrate::predicted(&profile, cap / 5.0, 60).unwrap();
+    let light = calibrate::predicted(&profile, cap / 5.0, 60.0).unwrap();
     let p99 = light.p99_ms;
     assert!(p99 > 0.0 && p99 < 10.0 * (fixed + per_item * f64::from(o.max_batch)), "p99 {p99} ms");
     assert_eq!(light.failed, 0.0, "nothing fails at a fifth of the capacity");
@@ -50,7 +50,7 @@ fn a_tiny_mlp_calibrates_into_a_profile_the_core_runs() {
     );
     let none = calibrate::Load { p99_ms: f64::NAN, failed: 1.0 };
     let predicted = calibrate::max_rps(
-        |r| calibrate::predicted(&profile, r, 60).unwrap_or(none),
+        |r| calibrate::predicted(&profile, r, calibrate::step_secs(r, 4000, 0.0)).unwrap_or(none),
         calibrate::ramp_start(cap),
         o.slo_ms,
     );
@@ -62,6 +62,32 @@ fn a_tiny_mlp_calibrates_into_a_profile_the_core_runs() {
     let exec = calibrate::LiveExecutor::new(&gpu, &o.workload, o.max_batch).unwrap();
     let live =
         calibrate::max_rps(|r| exec.load(r, 150, 20.0 * o.slo_ms, 1).unwrap(), calibrate::ramp_start(cap), o.slo_ms);
+    // The simulator runs the live test's own steps (150 requests or 20 objectives each).
+    let same_steps = |profile: &scalelab_core::profile::ServingProfile| {
+        calibrate::max_rps(
+            |r| calibrate::predicted(profile, r, calibrate::step_secs(r, 150, 20.0 * o.slo_ms)).unwrap_or(none),
+            calibrate::ramp_start(cap),
+            o.slo_ms,
+        )
+    };
+    let predicted = same_steps(&profile);
     let ratio = predicted.0 / live.0;
     assert!(live.0 > 0.0 && (0.5..=2.0).contains(&ratio), "predicted {predicted:?} vs live {live:?}");
+
+    // The executor kept every batch time it ran: the largest bucket ran most near the top
+    // rate, and a model fitted on those times predicts the live test as well.
+    let observed = exec.observed(3);
+    assert!(!observed.is_empty(), "no bucket ran three times");
+    for p in &observed {
+        assert!(p.samples_ms.len() >= 3 && p.median_ms > 0.0 && p.median_ms.is_finite(), "{p:?}");
+        assert!(o.max_batch >= p.batch);
+    }
+    let total: usize = observed.iter().map(|p| p.samples_ms.len()).sum();
+    assert!(total >= 10, "only {total} batches recorded over a whole ramp");
+    if observed.len() >= 2 {
+        let (f, pi, c) = calibrate::fit(&observed);
+        let refit = same_steps(&calibrate::profile(f, pi, c, o.max_batch, !gpu.is_software()));
+        let ratio = refit.0 / live.0;
+        assert!((0.5..=2.0).contains(&ratio), "refit {refit:?} vs live {live:?}");
+    }
 }

@@ -130,13 +130,23 @@ pub fn apply_measured_profile(s: &mut Scenario, text: &str) -> Result<String, Fi
     let profile: scalelab_core::profile::ServingProfile = serde_json::from_value(profile.clone())
         .map_err(|e| FieldError::new(format!("{path}: profile"), e.to_string()))?;
     let field = |k: &str| v.pointer(&format!("/provenance/{k}")).and_then(|x| x.as_str()).unwrap_or("?").to_string();
-    let label = format!(
+    let mut label = format!(
         "measured on {} ({}, {}), {}",
         field("adapter"),
         field("deviceType"),
         field("date"),
         field("workloadLabel")
     );
+    // How far the simulator was from the load test on that hardware, where it was measured.
+    let num = |k: &str| v.pointer(&format!("/provenance/fidelity/{k}")).and_then(serde_json::Value::as_f64);
+    if let (Some(m), Some(p), Some(e), Some(slo)) =
+        (num("measuredMaxRps"), num("predictedMaxRps"), num("maxRpsError"), num("sloP99Ms"))
+    {
+        label.push_str(&format!(
+            "; max RPS at p99 ≤ {slo} ms: {m:.1} measured, {p:.1} simulated ({:.1} % apart)",
+            e * 100.0
+        ));
+    }
     let mut next = s.clone();
     for var in &mut next.endpoint.variants {
         var.model = None;
@@ -287,6 +297,13 @@ mod profile_tests {
         });
         let label = apply_measured_profile(&mut s, &file.to_string()).unwrap();
         assert_eq!(label, "measured on NVIDIA A10G (discrete, 2026-11-23), encoder 12 layers");
+        // With a fidelity figure, the label says how close the simulator came.
+        let mut with = file.clone();
+        with["provenance"]["fidelity"] = serde_json::json!({
+            "sloP99Ms": 100.0, "measuredMaxRps": 412.5, "predictedMaxRps": 398.25, "maxRpsError": 0.0345
+        });
+        let label = apply_measured_profile(&mut s, &with.to_string()).unwrap();
+        assert!(label.ends_with("; max RPS at p99 ≤ 100 ms: 412.5 measured, 398.2 simulated (3.5 % apart)"), "{label}");
         assert!(s.endpoint.variants.iter().all(|v| v.model.is_none() && v.profile.as_ref() == Some(&p)));
         scalelab_core::simulate(&scalelab_core::examples::shortened(&s, 10), Some(1)).unwrap();
     }

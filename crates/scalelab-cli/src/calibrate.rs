@@ -281,8 +281,17 @@ pub fn apply_profile(s: &mut Scenario, path: &Path) -> Result<()> {
     for v in &mut s.endpoint.variants {
         v.model = None;
         v.profile = Some(m.profile.clone());
+        let fidelity = m.provenance.fidelity.as_ref().map_or(String::new(), |f| {
+            format!(
+                "; max RPS at p99 ≤ {} ms: {:.1} measured, {:.1} simulated ({:.1} % apart)",
+                f.slo_p99_ms,
+                f.measured_max_rps,
+                f.predicted_max_rps,
+                f.max_rps_error * 100.0
+            )
+        });
         eprintln!(
-            "{}: profile measured on {} ({}, {}), {}",
+            "{}: profile measured on {} ({}, {}), {}{fidelity}",
             v.name, m.provenance.adapter, m.provenance.device_type, m.provenance.date, m.provenance.workload_label
         );
     }

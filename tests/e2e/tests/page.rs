@@ -306,7 +306,8 @@ async fn a_measured_instance_profile_file_is_used_by_every_variant() {
     p.workers *= 2;
     let file = serde_json::json!({
         "profile": p,
-        "provenance": {"adapter": "Test Adapter", "deviceType": "discrete", "date": "2026-11-23", "workloadLabel": "mlp"}
+        "provenance": {"adapter": "Test Adapter", "deviceType": "discrete", "date": "2026-11-23", "workloadLabel": "mlp",
+                       "fidelity": {"sloP99Ms": 100.0, "measuredMaxRps": 412.5, "predictedMaxRps": 398.25, "maxRpsError": 0.0345}}
     });
     let path = std::env::temp_dir().join(format!("scalelab-e2e-profile-{}.json", std::process::id()));
     std::fs::write(&path, file.to_string()).unwrap();
@@ -315,6 +316,7 @@ async fn a_measured_instance_profile_file_is_used_by_every_variant() {
     b.wait_for("the profile label", "document.getElementById('profile-label')", WAIT).await.unwrap();
     let label = b.js("return document.getElementById('profile-label').textContent;").await.unwrap();
     assert!(label.as_str().unwrap().contains("measured on Test Adapter"), "{label}");
+    assert!(label.as_str().unwrap().contains("412.5 measured, 398.2 simulated (3.5 % apart)"), "{label}");
     b.wait_for("a new run", "document.querySelector('#run-status').dataset.running === 'false'", WAIT).await.unwrap();
     b.wait_for_charts().await.unwrap();
     assert_ne!(b.summary().await.unwrap(), before, "twice the workers change the run");

@@ -95,16 +95,21 @@ pub fn calibrate(
     let peak = calibrate::known_peak(&info.name);
     println!("achieved  {gflops:.2} GFLOP/s, {gbs:.2} GB/s (largest of the batch sizes)");
     let (pf, pb) = match peak {
-        Some((name, tflops, bw)) => {
+        Some(p) => {
             println!(
-                "peak      {name}: {tflops} TFLOP/s FP32, {bw} GB/s → {:.1} % of FLOP/s, {:.1} % of bandwidth",
-                gflops / (tflops * 1e3) * 100.0,
-                gbs / bw * 100.0
+                "peak      {} ({}): {} TFLOP/s FP32, {} GB/s → {:.1} % of FLOP/s, {:.1} % of bandwidth",
+                p.name,
+                p.instances,
+                p.fp32_tflops,
+                p.bandwidth_gb_s,
+                gflops / (p.fp32_tflops * 1e3) * 100.0,
+                gbs / p.bandwidth_gb_s * 100.0
             );
-            (Some(gflops / (tflops * 1e3)), Some(gbs / bw))
+            (Some(gflops / (p.fp32_tflops * 1e3)), Some(gbs / p.bandwidth_gb_s))
         }
         None => {
-            println!("peak      unknown for this adapter (known: T4, A10G, L4, A100, H100)");
+            let known: Vec<&str> = calibrate::KNOWN_PEAKS.iter().map(|p| p.name).collect();
+            println!("peak      unknown for this adapter (known: {})", known.join(", "));
             (None, None)
         }
     };
@@ -112,10 +117,10 @@ pub fn calibrate(
     let kernels = calibrate::kernel_times(&gpu, &w, max_batch)?.unwrap_or_default();
     for k in &kernels {
         let share = match (peak, k.kernel.as_str()) {
-            (Some((_, tflops, _)), "matmul") => {
-                format!("  {:.1} % of peak FLOP/s", k.gflops() / (tflops * 1e3) * 100.0)
+            (Some(p), "matmul") => {
+                format!("  {:.1} % of peak FLOP/s", k.gflops() / (p.fp32_tflops * 1e3) * 100.0)
             }
-            (Some((_, _, bw)), "gemv") => format!("  {:.1} % of peak bandwidth", k.gbytes_per_s() / bw * 100.0),
+            (Some(p), "gemv") => format!("  {:.1} % of peak bandwidth", k.gbytes_per_s() / p.bandwidth_gb_s * 100.0),
             _ => String::new(),
         };
         println!(
@@ -256,6 +261,8 @@ pub fn calibrate(
             points,
             achieved_gflops: gflops,
             achieved_gbytes_per_s: gbs,
+            peak_reference: peak
+                .map(|p| format!("{}: {} TFLOP/s FP32, {} GB/s", p.name, p.fp32_tflops, p.bandwidth_gb_s)),
             peak_fraction_flops: pf,
             peak_fraction_bandwidth: pb,
             kernels,

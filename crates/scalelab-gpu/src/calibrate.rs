@@ -25,18 +25,46 @@ pub struct BatchPoint {
     pub bytes: f64,
 }
 
-/// Published peaks of GPUs behind SageMaker instance types (FP32 TFLOP/s without sparsity;
-/// memory bandwidth GB/s), from the vendors' data sheets.
-pub const KNOWN_PEAKS: &[(&str, &str, f64, f64)] = &[
-    ("T4", "ml.g4dn", 8.1, 320.0),
-    ("A10G", "ml.g5", 31.2, 600.0),
-    ("L4", "ml.g6", 30.3, 300.0),
-    ("A100", "ml.p4d", 19.5, 1555.0),
-    ("H100", "ml.p5", 66.9, 3350.0),
+/// A GPU's published peaks, from the vendor's data sheet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Peak {
+    /// The name the report prints, e.g. "A100 80GB".
+    pub name: &'static str,
+    /// The SageMaker instance families with this GPU.
+    pub instances: &'static str,
+    /// FP32 TFLOP/s without tensor cores or sparsity.
+    pub fp32_tflops: f64,
+    /// Memory bandwidth, GB/s.
+    pub bandwidth_gb_s: f64,
+    /// Words the adapter's name must hold (compared whole and case-insensitively, so "L4" is
+    /// not found in "L40S"); the first entry whose words are all there wins, hence the more
+    /// specific variants come first.
+    words: &'static [&'static str],
+}
+
+const fn peak(name: &'static str, instances: &'static str, tf: f64, bw: f64, words: &'static [&'static str]) -> Peak {
+    Peak { name, instances, fp32_tflops: tf, bandwidth_gb_s: bw, words }
+}
+
+/// Published peaks of the GPUs behind SageMaker instance types.
+pub const KNOWN_PEAKS: &[Peak] = &[
+    peak("T4", "ml.g4dn", 8.1, 320.0, &["T4"]),
+    peak("A10G", "ml.g5", 31.2, 600.0, &["A10G"]),
+    peak("L4", "ml.g6", 30.3, 300.0, &["L4"]),
+    peak("L40S", "ml.g6e", 91.6, 864.0, &["L40S"]),
+    peak("A100 80GB", "ml.p4de", 19.5, 2039.0, &["A100", "80GB"]),
+    peak("A100 40GB", "ml.p4d", 19.5, 1555.0, &["A100"]),
+    peak("H100 PCIe", "none (PCIe card)", 51.2, 2000.0, &["H100", "PCIe"]),
+    peak("H100 SXM", "ml.p5", 66.9, 3350.0, &["H100"]),
+    peak("H200 NVL", "none (PCIe card)", 60.0, 4800.0, &["H200", "NVL"]),
+    peak("H200 SXM", "ml.p5e, ml.p5en", 66.9, 4800.0, &["H200"]),
 ];
 
-pub fn known_peak(adapter: &str) -> Option<(&'static str, f64, f64)> {
-    KNOWN_PEAKS.iter().find(|(n, ..)| adapter.contains(n)).map(|(n, _, tf, bw)| (*n, *tf, *bw))
+/// The published peaks of the adapter called `adapter` (as the driver names it, e.g.
+/// "NVIDIA A100-SXM4-80GB" or "Tesla T4"), if it is one of `KNOWN_PEAKS`.
+pub fn known_peak(adapter: &str) -> Option<&'static Peak> {
+    let words = adapter.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
+    KNOWN_PEAKS.iter().find(|p| p.words.iter().all(|w| words.clone().any(|x| x.eq_ignore_ascii_case(w))))
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -86,6 +114,9 @@ pub struct Provenance {
     pub points: Vec<BatchPoint>,
     pub achieved_gflops: f64,
     pub achieved_gbytes_per_s: f64,
+    /// The published peaks the fractions are of, e.g. "H100 SXM: 66.9 TFLOP/s FP32, 3350 GB/s".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_reference: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_fraction_flops: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -525,6 +556,33 @@ mod tests {
     /// A 10 ms batch of any size, up to 8: 800 requests/s at most.
     fn fixed_10ms(arrivals: &[f64]) -> Load {
         batched_load(arrivals, 8, |_| Ok(10.0)).unwrap()
+    }
+
+    #[test]
+    fn adapters_find_their_own_peaks_and_not_a_namesake() {
+        // Names as NVIDIA's Vulkan driver reports them.
+        let cases = [
+            ("Tesla T4", Some("T4")),
+            ("NVIDIA A10G", Some("A10G")),
+            ("NVIDIA L4", Some("L4")),
+            ("NVIDIA L40S", Some("L40S")),
+            ("NVIDIA A100-SXM4-40GB", Some("A100 40GB")),
+            ("NVIDIA A100-SXM4-80GB", Some("A100 80GB")),
+            ("NVIDIA H100 80GB HBM3", Some("H100 SXM")),
+            ("NVIDIA H100 PCIe", Some("H100 PCIe")),
+            ("NVIDIA H200", Some("H200 SXM")),
+            ("NVIDIA H200 NVL", Some("H200 NVL")),
+            ("NVIDIA GeForce RTX 4090", None),
+            ("NVIDIA L40", None),
+            ("llvmpipe (LLVM 15.0.6, 256 bits)", None),
+        ];
+        for (adapter, want) in cases {
+            assert_eq!(known_peak(adapter).map(|p| p.name), want, "{adapter}");
+        }
+        // Every entry can be found by its own name's words.
+        for p in KNOWN_PEAKS {
+            assert_eq!(known_peak(&format!("NVIDIA {}", p.words.join(" "))).map(|q| q.name), Some(p.name));
+        }
     }
 
     #[test]

@@ -161,7 +161,9 @@ fn on_a_known_gpu_the_gemm_reaches_a_share_of_the_published_peak() {
         println!("SKIPPED: {} is a software adapter; this check needs a real GPU", gpu.info.name);
         return;
     }
-    let Some((name, tflops, _)) = scalelab_gpu::calibrate::known_peak(&gpu.info.name) else {
+    let Some(&scalelab_gpu::calibrate::Peak { name, fp32_tflops: tflops, .. }) =
+        scalelab_gpu::calibrate::known_peak(&gpu.info.name)
+    else {
         println!("SKIPPED: no published peak for {}", gpu.info.name);
         return;
     };

@@ -1,7 +1,8 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! - `test`: every check the project has (format, lints, unit and integration tests, the wasm
-//!   build of the core and the native-vs-wasm determinism check). Installs what it needs.
+//!   build of the core and the native-vs-wasm determinism check). Installs what it needs, Debian
+//!   packages included (as root or through password-less sudo).
 //! - `bench`: engine throughput and memory on reference scenarios, side by side with SimPy.
 //! - `serve`: the main job: build the web playground and serve it on http://127.0.0.1:8080.
 //! - `dist`: the release site in `dist/`; `bench-web`: page timings in headless Chromium.
@@ -13,6 +14,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 mod bench;
+mod system;
 mod web;
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -121,6 +123,9 @@ impl Steps {
 fn test() -> Result {
     let started = Instant::now();
     let mut steps = Steps { done: Vec::new() };
+    steps.step("system packages: Node, npm, Python venv, Chromium, ChromeDriver, OpenSSL, Vulkan", || {
+        system::ensure(system::FOR_TESTS)
+    })?;
     steps.step("toolchain: rustfmt, clippy and the wasm32 target", || {
         ensure_components()?;
         ensure_wasm_target()
@@ -175,9 +180,7 @@ fn test() -> Result {
 /// Runs every built-in scenario with two seeds natively (the release CLI) and in wasm (the
 /// probe module under node) and compares the report hashes.
 fn determinism() -> Result {
-    if !have("node", "--version") {
-        return Err("node is needed to run the wasm build (apt-get install nodejs)".into());
-    }
+    system::ensure(&[system::NODE])?;
     let mut c = cargo();
     c.args(["build", "--release", "-p", "scalelab-cli", "-p", "wasm-probe"]);
     run(c)?;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{Result, cargo, ensure_wasm_target, have, output, root, run};
+use crate::{Result, cargo, ensure_wasm_target, output, root, run};
 
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
@@ -64,9 +64,7 @@ pub fn ensure_web_tools() -> Result {
         })?;
     }
     if !version_of("wasm-opt").is_some_and(|v| v.contains("version 132")) {
-        if !have("npm", "--version") {
-            return Err("npm is needed for wasm-opt (apt-get install npm)".into());
-        }
+        crate::system::ensure(&[crate::system::NPM])?;
         timed(&format!("wasm-opt (npm binaryen@{BINARYEN_VERSION})"), "10 seconds", || {
             std::fs::create_dir_all(tools_dir()).map_err(|e| e.to_string())?;
             let mut c = Command::new("npm");
@@ -176,11 +174,8 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 fn chromedriver_present() -> Result {
-    if have("chromedriver", "--version") && (have("chromium", "--version") || have("chromium-browser", "--version")) {
-        Ok(())
-    } else {
-        Err("Chromium and ChromeDriver are needed (apt-get install chromium chromium-driver)".into())
-    }
+    use crate::system::{CHROMEDRIVER, CHROMIUM, OPENSSL, ensure};
+    ensure(&[CHROMIUM, CHROMEDRIVER, OPENSSL])
 }
 
 /// The in-browser unit tests: the core in headless Chromium gives the native report hashes.

@@ -5,18 +5,12 @@
 
 use scalelab_gpu::calibrate::{self, Options};
 use scalelab_gpu::workload::Workload;
-use scalelab_gpu::{Gpu, GpuError};
+
+mod common;
 
 #[test]
 fn a_tiny_mlp_calibrates_into_a_profile_the_core_runs() {
-    let gpu = match Gpu::open() {
-        Ok(g) => g,
-        Err(e @ GpuError::NoAdapter(_)) => {
-            println!("SKIPPED: {e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    };
+    let Some(gpu) = common::gpu() else { return };
     let o = Options {
         workload: Workload::Mlp { input: 64, hidden: 256, classes: 8 },
         slo_ms: 50.0,

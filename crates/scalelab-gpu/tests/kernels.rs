@@ -1,5 +1,5 @@
 //! Every kernel against its CPU reference at small sizes, on whatever adapter exists (lavapipe
-//! in CI). Without any adapter the tests print why and return: nothing may depend on a GPU.
+//! in CI). Without any adapter the tests print why and return (see `common::gpu`).
 //! Tolerance: relative 1e-4 of the largest magnitude (f32 sums of up to a few hundred terms).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -7,18 +7,9 @@
 use scalelab_gpu::graph::{Graph, MatmulParams};
 use scalelab_gpu::reference as cpu;
 use scalelab_gpu::workload::{Workload, weights};
-use scalelab_gpu::{Gpu, GpuError};
 
-fn gpu() -> Option<Gpu> {
-    match Gpu::open() {
-        Ok(g) => Some(g),
-        Err(e @ GpuError::NoAdapter(_)) => {
-            println!("SKIPPED: {e}");
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
-}
+mod common;
+use common::gpu;
 
 fn close(got: &[f32], want: &[f32], what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: lengths");

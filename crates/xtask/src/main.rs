@@ -157,7 +157,8 @@ fn test() -> Result {
     steps.step("unit and integration tests", || {
         let mut c = cargo();
         // GPU tests run on whatever adapter exists (lavapipe in CI); Vulkan only, no GL probing.
-        c.args(["test", "--workspace"]).env("WGPU_BACKEND", "vulkan");
+        // The first step installed lavapipe: without an adapter the GPU tests fail, not skip.
+        c.args(["test", "--workspace"]).env("WGPU_BACKEND", "vulkan").env("SCALELAB_REQUIRE_ADAPTER", "1");
         run(c)
     })?;
     steps.step("the core builds for wasm32-unknown-unknown", || {

@@ -235,6 +235,9 @@ pub struct Simulation {
     slo_us: Option<SimTime>,
     routing: Routing,
     heap: BinaryHeap<Entry>,
+    /// The next `Ev::Arrival`'s (time, seq), kept out of the heap: there is at most one, and
+    /// it is half of all pushes and pops. Events still run in (time, seq) order.
+    next_arrival: Option<(SimTime, u64)>,
     seq: u64,
     arrivals: Arrivals,
     routing_rng: Stream,
@@ -371,6 +374,7 @@ impl Simulation {
             slo_us: plan.slo_us,
             routing: plan.scenario.endpoint.routing,
             heap: BinaryHeap::with_capacity(1024),
+            next_arrival: None,
             seq: 0,
             arrivals: Arrivals::new(plan.rate.clone(), Stream::new(seed, "arrivals"), horizon_secs),
             routing_rng: Stream::new(seed, "routing"),
@@ -435,22 +439,43 @@ impl Simulation {
         self.events
     }
     pub fn is_done(&self) -> bool {
-        self.now >= self.end && self.heap.peek().is_none_or(|e| e.time > self.end)
+        self.now >= self.end
+            && self.heap.peek().is_none_or(|e| e.time > self.end)
+            && self.next_arrival.is_none_or(|(t, _)| t > self.end)
     }
 
     fn schedule(&mut self, time: SimTime, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Entry { time, seq: self.seq, ev });
+        if let Ev::Arrival = ev {
+            debug_assert!(self.next_arrival.is_none(), "one arrival is pending at a time");
+            self.next_arrival = Some((time, self.seq));
+        } else {
+            self.heap.push(Entry { time, seq: self.seq, ev });
+        }
     }
 
     /// Processes every event with time ≤ `t` (and ≤ the end of the run).
     pub fn run_until(&mut self, t: SimTime) {
         let limit = t.min(self.end);
-        while let Some(top) = self.heap.peek() {
-            if top.time > limit {
-                break;
-            }
-            let Some(Entry { time, ev, .. }) = self.heap.pop() else { break };
+        loop {
+            let top = self.heap.peek().map(|e| (e.time, e.seq));
+            let (time, ev) = match (self.next_arrival, top) {
+                (Some(a), h) if h.is_none_or(|h| a < h) => {
+                    if a.0 > limit {
+                        break;
+                    }
+                    self.next_arrival = None;
+                    (a.0, Ev::Arrival)
+                }
+                (_, Some((time, _))) => {
+                    if time > limit {
+                        break;
+                    }
+                    let Some(Entry { ev, .. }) = self.heap.pop() else { break };
+                    (time, ev)
+                }
+                (_, None) => break,
+            };
             self.now = time;
             self.metrics.advance_to(time);
             self.events += 1;

@@ -27,8 +27,9 @@ fn libvulkan_present() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("libvulkan.so.1"))
 }
 
-fn openssl_present() -> bool {
-    Command::new("pkg-config").args(["--exists", "openssl"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+/// Whether `program args…` runs and succeeds, its output discarded.
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 pub const NODE: Need =
@@ -38,14 +39,7 @@ pub const NPM: Need =
 pub const PYTHON_VENV: Need = Need {
     packages: &["python3", "python3-venv"],
     why: "the AWS export checks install boto3, moto and cfn-lint into a venv",
-    present: || {
-        Command::new("python3")
-            .args(["-m", "venv", "--help"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    },
+    present: || succeeds("python3", &["-m", "venv", "--help"]),
 };
 pub const CHROMIUM: Need = Need {
     packages: &["chromium"],
@@ -60,7 +54,7 @@ pub const CHROMEDRIVER: Need = Need {
 pub const OPENSSL: Need = Need {
     packages: &["libssl-dev", "pkg-config"],
     why: "the browser tests' WebDriver client links OpenSSL",
-    present: openssl_present,
+    present: || succeeds("pkg-config", &["--exists", "openssl"]),
 };
 pub const LAVAPIPE: Need = Need {
     packages: &["mesa-vulkan-drivers"],
@@ -89,13 +83,7 @@ pub fn ensure(needs: &[Need]) -> Result {
         return Err(format!("install these packages with your system's package manager (on Debian: {command})"));
     }
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    let sudo = !root
-        && Command::new("sudo")
-            .args(["-n", "true"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
+    let sudo = !root && succeeds("sudo", &["-n", "true"]);
     if !root && !sudo {
         return Err(format!("installing packages needs root: run `sudo {command}`, then this again"));
     }

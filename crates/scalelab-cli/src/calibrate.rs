@@ -96,16 +96,14 @@ pub fn calibrate(
     println!("achieved  {gflops:.2} GFLOP/s, {gbs:.2} GB/s (largest of the batch sizes)");
     let (pf, pb) = match peak {
         Some(p) => {
+            let (pf, pb) = (p.flops_share(gflops), p.bandwidth_share(gbs));
             println!(
-                "peak      {} ({}): {} TFLOP/s FP32, {} GB/s → {:.1} % of FLOP/s, {:.1} % of bandwidth",
-                p.name,
+                "peak      {p} ({}) → {:.1} % of FLOP/s, {:.1} % of bandwidth",
                 p.instances,
-                p.fp32_tflops,
-                p.bandwidth_gb_s,
-                gflops / (p.fp32_tflops * 1e3) * 100.0,
-                gbs / p.bandwidth_gb_s * 100.0
+                pf * 100.0,
+                pb * 100.0
             );
-            (Some(gflops / (p.fp32_tflops * 1e3)), Some(gbs / p.bandwidth_gb_s))
+            (Some(pf), Some(pb))
         }
         None => {
             let known: Vec<&str> = calibrate::KNOWN_PEAKS.iter().map(|p| p.name).collect();
@@ -117,10 +115,8 @@ pub fn calibrate(
     let kernels = calibrate::kernel_times(&gpu, &w, max_batch)?.unwrap_or_default();
     for k in &kernels {
         let share = match (peak, k.kernel.as_str()) {
-            (Some(p), "matmul") => {
-                format!("  {:.1} % of peak FLOP/s", k.gflops() / (p.fp32_tflops * 1e3) * 100.0)
-            }
-            (Some(p), "gemv") => format!("  {:.1} % of peak bandwidth", k.gbytes_per_s() / p.bandwidth_gb_s * 100.0),
+            (Some(p), "matmul") => format!("  {:.1} % of peak FLOP/s", p.flops_share(k.gflops()) * 100.0),
+            (Some(p), "gemv") => format!("  {:.1} % of peak bandwidth", p.bandwidth_share(k.gbytes_per_s()) * 100.0),
             _ => String::new(),
         };
         println!(
@@ -261,8 +257,7 @@ pub fn calibrate(
             points,
             achieved_gflops: gflops,
             achieved_gbytes_per_s: gbs,
-            peak_reference: peak
-                .map(|p| format!("{}: {} TFLOP/s FP32, {} GB/s", p.name, p.fp32_tflops, p.bandwidth_gb_s)),
+            peak_reference: peak.map(ToString::to_string),
             peak_fraction_flops: pf,
             peak_fraction_bandwidth: pb,
             kernels,

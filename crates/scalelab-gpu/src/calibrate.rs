@@ -42,6 +42,24 @@ pub struct Peak {
     words: &'static [&'static str],
 }
 
+impl Peak {
+    /// `gflops` GFLOP/s as a fraction of the FP32 peak.
+    pub fn flops_share(&self, gflops: f64) -> f64 {
+        gflops / (self.fp32_tflops * 1e3)
+    }
+    /// `gb_s` GB/s as a fraction of the memory bandwidth.
+    pub fn bandwidth_share(&self, gb_s: f64) -> f64 {
+        gb_s / self.bandwidth_gb_s
+    }
+}
+
+impl std::fmt::Display for Peak {
+    /// "H100 SXM: 66.9 TFLOP/s FP32, 3350 GB/s".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} TFLOP/s FP32, {} GB/s", self.name, self.fp32_tflops, self.bandwidth_gb_s)
+    }
+}
+
 const fn peak(name: &'static str, instances: &'static str, tf: f64, bw: f64, words: &'static [&'static str]) -> Peak {
     Peak { name, instances, fp32_tflops: tf, bandwidth_gb_s: bw, words }
 }
@@ -579,6 +597,11 @@ mod tests {
         for (adapter, want) in cases {
             assert_eq!(known_peak(adapter).map(|p| p.name), want, "{adapter}");
         }
+        // The shares and the reference a profile records (T4: 8.1 TFLOP/s, 320 GB/s).
+        let t4 = known_peak("Tesla T4").unwrap();
+        assert!((t4.flops_share(810.0) - 0.1).abs() < 1e-12);
+        assert!((t4.bandwidth_share(160.0) - 0.5).abs() < 1e-12);
+        assert_eq!(t4.to_string(), "T4: 8.1 TFLOP/s FP32, 320 GB/s");
         // Every entry can be found by its own name's words.
         for p in KNOWN_PEAKS {
             assert_eq!(known_peak(&format!("NVIDIA {}", p.words.join(" "))).map(|q| q.name), Some(p.name));

@@ -72,8 +72,9 @@ pub fn output(mut cmd: Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-pub fn have(program: &str, arg: &str) -> bool {
-    Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+/// Whether `program args…` runs and succeeds, its output discarded.
+pub fn have(program: &str, args: &[&str]) -> bool {
+    Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 pub fn ensure_wasm_target() -> Result {
@@ -94,7 +95,7 @@ pub fn ensure_wasm_target() -> Result {
 
 fn ensure_components() -> Result {
     for (tool, component) in [("cargo-fmt", "rustfmt"), ("cargo-clippy", "clippy")] {
-        if !have(tool, "--version") {
+        if !have(tool, &["--version"]) {
             println!("    installing the {component} component");
             let mut c = Command::new("rustup");
             c.args(["component", "add", component]);

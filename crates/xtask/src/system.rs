@@ -2,7 +2,7 @@
 //! apt-get (as root, or through password-less sudo) on Debian and Ubuntu.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use crate::{Result, have, run};
@@ -27,34 +27,29 @@ fn libvulkan_present() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("libvulkan.so.1"))
 }
 
-/// Whether `program args…` runs and succeeds, its output discarded.
-fn succeeds(program: &str, args: &[&str]) -> bool {
-    Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
 pub const NODE: Need =
-    Need { packages: &["nodejs"], why: "runs the wasm build of the core", present: || have("node", "--version") };
+    Need { packages: &["nodejs"], why: "runs the wasm build of the core", present: || have("node", &["--version"]) };
 pub const NPM: Need =
-    Need { packages: &["npm"], why: "installs wasm-opt (binaryen)", present: || have("npm", "--version") };
+    Need { packages: &["npm"], why: "installs wasm-opt (binaryen)", present: || have("npm", &["--version"]) };
 pub const PYTHON_VENV: Need = Need {
     packages: &["python3", "python3-venv"],
     why: "the AWS export checks install boto3, moto and cfn-lint into a venv",
-    present: || succeeds("python3", &["-m", "venv", "--help"]),
+    present: || have("python3", &["-m", "venv", "--help"]),
 };
 pub const CHROMIUM: Need = Need {
     packages: &["chromium"],
     why: "the browser tests",
-    present: || have("chromium", "--version") || have("chromium-browser", "--version"),
+    present: || have("chromium", &["--version"]) || have("chromium-browser", &["--version"]),
 };
 pub const CHROMEDRIVER: Need = Need {
     packages: &["chromium-driver"],
     why: "drives Chromium in the browser tests",
-    present: || have("chromedriver", "--version"),
+    present: || have("chromedriver", &["--version"]),
 };
 pub const OPENSSL: Need = Need {
     packages: &["libssl-dev", "pkg-config"],
     why: "the browser tests' WebDriver client links OpenSSL",
-    present: || succeeds("pkg-config", &["--exists", "openssl"]),
+    present: || have("pkg-config", &["--exists", "openssl"]),
 };
 pub const LAVAPIPE: Need = Need {
     packages: &["mesa-vulkan-drivers"],
@@ -79,11 +74,11 @@ pub fn ensure(needs: &[Need]) -> Result {
         println!("    missing {}: {}", n.packages.join(" "), n.why);
     }
     let command = format!("apt-get install {}", packages.join(" "));
-    if !have("apt-get", "--version") {
+    if !have("apt-get", &["--version"]) {
         return Err(format!("install these packages with your system's package manager (on Debian: {command})"));
     }
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    let sudo = !root && succeeds("sudo", &["-n", "true"]);
+    let sudo = !root && have("sudo", &["-n", "true"]);
     if !root && !sudo {
         return Err(format!("installing packages needs root: run `sudo {command}`, then this again"));
     }

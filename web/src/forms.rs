@@ -531,7 +531,7 @@ fn parse(field: &Field, text: &str) -> Result<Option<Value>, FieldError> {
 /// Reads `root` back as a scenario through the core's checks; the first problem (preferring
 /// one at `near`) names the field.
 fn check(root: &Value, near: &str) -> Result<Scenario, FieldError> {
-    let to_field = |p: scalelab_core::scenario::Problems| {
+    let to_field = |p: scalelab_core::Problems| {
         let mut list = p.0;
         let k = list.iter().position(|p| p.path.starts_with(near)).unwrap_or(0);
         if k < list.len() {
@@ -922,7 +922,7 @@ pub fn add(s: &mut Scenario, template: Template) -> Result<String, FieldError> {
             )?;
             format!(
                 "target tracking policy {name}: {} per minute, half of what one {} serves at full load",
-                scalelab_core::autoscaling::num(target),
+                scalelab_core::fmt::num(target),
                 if ic { "copy" } else { "instance" }
             )
         }
@@ -955,7 +955,7 @@ pub fn add(s: &mut Scenario, template: Template) -> Result<String, FieldError> {
             )?;
             format!(
                 "step policy {name} with alarm {alarm} (above {} per minute for 2 minutes: +1, +2 from 50 % higher)",
-                scalelab_core::autoscaling::num(threshold)
+                scalelab_core::fmt::num(threshold)
             )
         }
         Template::Scheduled => {

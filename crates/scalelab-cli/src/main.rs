@@ -287,7 +287,7 @@ fn file_or_example(path: Option<PathBuf>, example: Option<String>) -> Result<std
 
 fn unknown_example(name: &str) -> ExitCode {
     let names: Vec<&str> = examples::names().collect();
-    match scalelab_core::scenario::nearest(name, &names) {
+    match scalelab_core::problem::nearest(name, &names) {
         Some(n) => eprintln!("error: no built-in scenario named \"{name}\"; did you mean \"{n}\"?"),
         None => eprintln!("error: no built-in scenario named \"{name}\"; see `scalelab example --list`"),
     }

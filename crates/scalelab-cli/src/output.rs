@@ -9,7 +9,7 @@ use scalelab_core::time::Duration;
 
 /// 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {
-    scalelab_core::scenario::fmt_count(n as f64)
+    scalelab_core::fmt::fmt_count(n as f64)
 }
 
 fn ms(v: Option<f64>) -> String {

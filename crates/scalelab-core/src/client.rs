@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::problem::Problem;
 use crate::rng::Stream;
-use crate::scenario::Problem;
 use crate::time::{Duration, SimTime};
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]

@@ -12,10 +12,10 @@ use crate::client::{AfterFailure, ClientPlan, RetryOn};
 use crate::hist::Histogram;
 use crate::limits;
 use crate::metrics::{Gauges, Recorder, UtilModel};
-use crate::plan::Plan;
+use crate::plan::{Plan, ScalerSpec};
 use crate::report::{Activity, ClientSummary, Errors, InstanceRecord, Latency, Report, Summary, VariantSummary};
 use crate::rng::{Sampler, Stream};
-use crate::scaling::{Command, ManualSchedule, Scaler, VariantView, View};
+use crate::scaling::{Command, Scaler, StateChange, VariantView, View};
 use crate::scenario::Routing;
 use crate::time::{Duration, SimTime, US_PER_SEC, format_timestamp};
 use crate::traffic::Arrivals;
@@ -219,7 +219,7 @@ struct ReportParts {
     summary: Summary,
     variants: Vec<VariantSummary>,
     instances: Vec<InstanceRecord>,
-    alarm_history: Vec<crate::autoscaling::AlarmTransition>,
+    alarm_history: Vec<StateChange>,
 }
 
 /// A running simulation. Create it from a `Plan`, advance it with `run_until`, and turn it into a
@@ -280,17 +280,13 @@ struct ClientCounters {
 }
 
 impl Simulation {
-    /// Builds the simulation with the scenario's manual capacity schedule as its only scaler.
-    /// Builds the simulation with the scenario's scalers: its manual capacity schedule and, if
-    /// it has a scaling section, Application Auto Scaling.
+    /// Builds the simulation with the plan's scalers (its manual capacity schedule and, if the
+    /// scenario has a scaling section, Application Auto Scaling).
     pub fn new(plan: &Plan) -> Simulation {
-        let mut scalers: Vec<Box<dyn Scaler>> = vec![Box::new(ManualSchedule::new(plan.changes.clone()))];
-        if let Some(a) = &plan.autoscaling {
-            scalers.push(Box::new(crate::autoscaling::AppAutoScaling::new(a.clone())));
-        }
-        Simulation::with_scalers(plan, scalers)
+        Simulation::with_scalers(plan, plan.scalers.iter().map(ScalerSpec::build).collect())
     }
 
+    /// Builds the simulation with other scalers than the plan's.
     pub fn with_scalers(plan: &Plan, scalers: Vec<Box<dyn Scaler>>) -> Simulation {
         let seed = plan.seed;
         let variants: Vec<VariantState> = plan
@@ -365,14 +361,14 @@ impl Simulation {
             .collect();
         let horizon_secs = plan.duration_us.div_ceil(US_PER_SEC);
         let mut sim = Simulation {
-            plan_name: plan.scenario.name.clone(),
+            plan_name: plan.name.clone(),
             seed,
             start_unix_secs: plan.start_unix_secs,
             now: 0,
             end: plan.duration_us,
             publish_delay_us: plan.publish_delay_us,
             slo_us: plan.slo_us,
-            routing: plan.scenario.endpoint.routing,
+            routing: plan.routing,
             heap: BinaryHeap::with_capacity(1024),
             next_arrival: None,
             seq: 0,
@@ -1190,22 +1186,17 @@ impl Simulation {
 
     fn wake(&mut self, k: u16) {
         let now = self.now;
-        let view = View {
-            now,
-            rows_10s: &self.metrics.rows_10s,
-            rows_60s: &self.metrics.rows_60s,
-            publish_delay_us: self.publish_delay_us,
-            variants: self
-                .variants
-                .iter()
-                .map(|v| VariantView {
-                    desired: v.desired,
-                    pending: v.pending,
-                    in_service: v.in_service.len() as u32,
-                    weight: v.weight,
-                })
-                .collect(),
-        };
+        let variants = self
+            .variants
+            .iter()
+            .map(|v| VariantView {
+                desired: v.desired,
+                pending: v.pending,
+                in_service: v.in_service.len() as u32,
+                weight: v.weight,
+            })
+            .collect();
+        let view = View::new(now, &self.metrics.rows_10s, &self.metrics.rows_60s, self.publish_delay_us, variants);
         let Some(scaler) = self.scalers.get_mut(k as usize) else { return };
         let commands = scaler.wake(now, &view);
         let next = scaler.next_wake();
@@ -1486,7 +1477,7 @@ impl Simulation {
                 terminated_secs: h.terminated_at.map(to_secs),
             }))
             .collect();
-        let mut alarm_history: Vec<_> = self.scalers.iter().flat_map(|s| s.alarm_history()).collect();
+        let mut alarm_history: Vec<_> = self.scalers.iter().flat_map(|s| s.history()).collect();
         alarm_history.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
         ReportParts { summary, variants: variant_summaries, instances, alarm_history }
     }

@@ -49,7 +49,7 @@ impl Format {
     pub fn parse(name: &str) -> Result<Format, String> {
         Format::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f).ok_or_else(|| {
             let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
-            match crate::scenario::nearest(name, &names) {
+            match crate::problem::nearest(name, &names) {
                 Some(n) => format!("unknown format \"{name}\"; did you mean \"{n}\"?"),
                 None => format!("unknown format \"{name}\"; use one of {}", names.join(", ")),
             }

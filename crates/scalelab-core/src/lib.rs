@@ -16,10 +16,12 @@ pub mod client;
 pub mod engine;
 pub mod examples;
 pub mod export;
+pub mod fmt;
 pub mod hist;
 pub mod limits;
 pub mod metrics;
 pub mod plan;
+pub mod problem;
 pub mod profile;
 pub mod report;
 pub mod rng;
@@ -30,8 +32,9 @@ pub mod traffic;
 
 pub use engine::Simulation;
 pub use plan::{Plan, plan};
+pub use problem::{Problem, Problems};
 pub use report::Report;
-pub use scenario::{Problem, Problems, Scenario};
+pub use scenario::Scenario;
 
 /// Checks a scenario and runs it to the end. `seed` overrides the scenario's own.
 pub fn simulate(scenario: &Scenario, seed: Option<u64>) -> Result<Report, Problems> {

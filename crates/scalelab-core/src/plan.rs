@@ -1,18 +1,24 @@
 //! Semantic validation: checks a parsed scenario, lists every problem at once, and compiles it
 //! into a `Plan` the engine runs.
 
+use crate::autoscaling::{AppAutoScaling, AutoScalingPlan};
 use crate::catalog::{self, InstanceType};
+use crate::fmt::fmt_count;
 use crate::limits;
+use crate::problem::{Problem, Problems, nearest, unknown};
 use crate::profile::{self, ServingProfile};
 use crate::rng::TimeDist;
-use crate::scenario::{Problem, Problems, Scenario, fmt_count, nearest};
+use crate::scaling::{ManualSchedule, PlannedChange, Scaler};
+use crate::scenario::{Routing, Scenario};
 use crate::time::{Duration, SimTime, US_PER_SEC};
 use crate::traffic::RateFn;
 
 /// A checked scenario, ready to run.
 #[derive(Clone, Debug)]
 pub struct Plan {
-    pub scenario: Scenario,
+    /// The scenario's name, for the report.
+    pub name: String,
+    pub routing: Routing,
     pub seed: u64,
     pub start_unix_secs: i64,
     pub duration_us: SimTime,
@@ -20,14 +26,32 @@ pub struct Plan {
     pub expected_requests: f64,
     pub peak_rps: f64,
     pub variants: Vec<VariantPlan>,
-    /// Manual capacity changes, sorted by time (stable: equal times keep file order).
-    pub changes: Vec<PlannedChange>,
     pub timeout_us: SimTime,
     pub publish_delay_us: SimTime,
     pub slo_us: Option<SimTime>,
-    pub autoscaling: Option<crate::autoscaling::AutoScalingPlan>,
+    /// The scalers the engine runs, in this order (wake-ups at the same time run in it).
+    pub scalers: Vec<ScalerSpec>,
     pub client: Option<crate::client::ClientPlan>,
     pub warnings: Vec<String>,
+}
+
+/// A compiled scaler, instantiated by the engine. A new autoscaler is a new variant here, a
+/// compile step in `plan` and a `Scaler` implementation in its own module.
+#[derive(Clone, Debug)]
+pub enum ScalerSpec {
+    /// The scenario's `capacityChanges`, sorted by time (stable: equal times keep file order).
+    Manual(Vec<PlannedChange>),
+    /// The scenario's `scaling` section.
+    ApplicationAutoScaling(AutoScalingPlan),
+}
+
+impl ScalerSpec {
+    pub fn build(&self) -> Box<dyn Scaler> {
+        match self {
+            ScalerSpec::Manual(changes) => Box::new(ManualSchedule::new(changes.clone())),
+            ScalerSpec::ApplicationAutoScaling(plan) => Box::new(AppAutoScaling::new(plan.clone())),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -54,14 +78,6 @@ pub struct IcPlan {
     /// Instances in service at the start.
     pub initial_instances: u32,
     pub scale_in_delay_us: SimTime,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlannedChange {
-    pub at_us: SimTime,
-    pub variant: usize,
-    pub desired: Option<u32>,
-    pub weight: Option<f64>,
 }
 
 /// Default seed when neither the scenario nor the caller gives one.
@@ -96,10 +112,10 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         && invocations.as_ref().is_some_and(|v| v.len() > limits::MAX_TRACE_POINTS)
     {
         traffic_problems
-            .push(("traffic.trace.invocations".into(), format!("more than {} points", limits::MAX_TRACE_POINTS)));
+            .push(Problem::new("traffic.trace.invocations", format!("more than {} points", limits::MAX_TRACE_POINTS)));
     }
     let traffic_ok = traffic_problems.is_empty();
-    p.extend(traffic_problems.into_iter().map(|(path, m)| Problem::new(path, m)));
+    p.extend(traffic_problems);
 
     let duration_whole_secs = libm::ceil(duration_secs.min(limits::MAX_DURATION_SECS as f64)) as u64;
     let rate = s.traffic.compile(seed, start_unix_secs, duration_secs);
@@ -152,13 +168,9 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         let itype = catalog::lookup(&v.instance_type);
         if itype.is_none() {
             let names: Vec<&str> = catalog::names().collect();
-            let hint = match nearest(&v.instance_type, &names) {
-                Some(n) => format!("did you mean \"{n}\"?"),
-                None => format!("known types: {}", names.join(", ")),
-            };
             p.push(Problem::new(
                 format!("{path}.instanceType"),
-                format!("unknown instance type \"{}\"; {hint}", v.instance_type),
+                unknown("instance type", &v.instance_type, &names, "known types"),
             ));
         }
         if let Some(t) = itype
@@ -183,11 +195,7 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
                 None => {
                     let models = profile::builtin_models();
                     let names: Vec<&str> = models.iter().map(|m| m.name).collect();
-                    let hint = match nearest(name, &names) {
-                        Some(n) => format!("did you mean \"{n}\"?"),
-                        None => format!("built-in models: {}", names.join(", ")),
-                    };
-                    p.push(Problem::new(format!("{path}.model"), format!("unknown model \"{name}\"; {hint}")));
+                    p.push(Problem::new(format!("{path}.model"), unknown("model", name, &names, "built-in models")));
                     None
                 }
                 Some(m) => match m.profile_for(&v.instance_type) {
@@ -414,15 +422,18 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
 
     let autoscaling = s.scaling.as_ref().map(|cfg| {
         let clock = crate::autoscaling::RunClock { start_unix_secs, duration_us: s.duration.as_micros() };
-        crate::autoscaling::compile(cfg, e, s.metrics.publish_delay.as_micros(), clock, &mut p, &mut warnings)
+        crate::autoscaling::compile(cfg, &e.names(), s.metrics.publish_delay.as_micros(), clock, &mut p, &mut warnings)
     });
     let is_async = e.variants.iter().any(|v| v.async_inference.is_some());
     let client = s.client.as_ref().and_then(|c| crate::client::ClientPlan::compile(c, is_async, &mut p, &mut warnings));
     if !p.is_empty() {
         return Err(Problems(p));
     }
+    let mut scalers = vec![ScalerSpec::Manual(changes)];
+    scalers.extend(autoscaling.map(ScalerSpec::ApplicationAutoScaling));
     Ok(Plan {
-        scenario: s.clone(),
+        name: s.name.clone(),
+        routing: e.routing,
         seed,
         start_unix_secs,
         duration_us: s.duration.as_micros(),
@@ -430,11 +441,10 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         expected_requests,
         peak_rps,
         variants,
-        changes,
         timeout_us: e.invocation_timeout.as_micros(),
         publish_delay_us: s.metrics.publish_delay.as_micros(),
         slo_us: s.slo_latency.map(|d| d.as_micros()),
-        autoscaling,
+        scalers,
         client,
         warnings,
     })

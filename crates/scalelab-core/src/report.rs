@@ -23,7 +23,7 @@ pub struct Report {
     /// Scaling activities (capacity and weight changes, and decisions not to scale), in time order.
     pub activities: Vec<Activity>,
     /// State changes of every alarm, in time order.
-    pub alarm_history: Vec<crate::autoscaling::AlarmTransition>,
+    pub alarm_history: Vec<crate::scaling::StateChange>,
     /// Every instance the run launched.
     pub instances: Vec<InstanceRecord>,
     pub warnings: Vec<String>,

@@ -5,31 +5,46 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::metrics::Row;
-use crate::plan::PlannedChange;
 use crate::time::SimTime;
 
-/// What a scaler may see: rows that CloudWatch would have published by `now` (period end plus
-/// publish delay), and each variant's current capacity.
+/// What a scaler may see: rows that CloudWatch has published by `now` (period end plus publish
+/// delay), and each variant's current capacity. The rows themselves are private: the published
+/// accessors are the only way to them, so no scaler can read a datapoint before it exists.
 #[derive(Debug)]
 pub struct View<'a> {
     pub now: SimTime,
-    pub rows_10s: &'a [Row],
-    pub rows_60s: &'a [Row],
-    pub publish_delay_us: SimTime,
+    rows_10s: &'a [Row],
+    rows_60s: &'a [Row],
+    /// CloudWatch's publish delay: a period's datapoint is visible this long after it ends.
+    cloudwatch_delay_us: SimTime,
     pub variants: Vec<VariantView>,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// A view at `now` of every row recorded so far (in time order); what is visible is decided
+    /// here, per metric source.
+    pub fn new(
+        now: SimTime,
+        rows_10s: &'a [Row],
+        rows_60s: &'a [Row],
+        cloudwatch_delay_us: SimTime,
+        variants: Vec<VariantView>,
+    ) -> View<'a> {
+        View { now, rows_10s, rows_60s, cloudwatch_delay_us, variants }
+    }
+
     /// The 10-second rows CloudWatch has published by `now`: those whose period ended at least
     /// the publish delay ago.
-    pub fn published_10s(&self) -> &[Row] {
-        published(self.rows_10s, self.now, self.publish_delay_us)
+    pub fn published_10s(&self) -> &'a [Row] {
+        published(self.rows_10s, self.now, self.cloudwatch_delay_us)
     }
 
     /// The 60-second rows CloudWatch has published by `now`.
-    pub fn published_60s(&self) -> &[Row] {
-        published(self.rows_60s, self.now, self.publish_delay_us)
+    pub fn published_60s(&self) -> &'a [Row] {
+        published(self.rows_60s, self.now, self.cloudwatch_delay_us)
     }
 }
 
@@ -58,15 +73,38 @@ pub struct Command {
     pub cause: String,
 }
 
+/// A state change of something a scaler evaluates (an alarm, for Application Auto Scaling),
+/// like CloudWatch's alarm history. Neutral: states are the scaler's own words.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StateChange {
+    pub at_secs: f64,
+    /// What changed state (an alarm's name).
+    pub alarm: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+/// An autoscaler. The engine wakes it when it asks, shows it what it may see, and applies the
+/// commands it returns as capacity changes at that time.
 pub trait Scaler: fmt::Debug {
     /// When this scaler next wants to act, if ever.
     fn next_wake(&self) -> Option<SimTime>;
     /// Acts at `now` (a time `next_wake` asked for).
     fn wake(&mut self, now: SimTime, view: &View<'_>) -> Vec<Command>;
-    /// State changes of the alarms this scaler evaluates, in time order.
-    fn alarm_history(&self) -> Vec<crate::autoscaling::AlarmTransition> {
+    /// State changes of what this scaler evaluates, in time order.
+    fn history(&self) -> Vec<StateChange> {
         Vec::new()
     }
+}
+
+/// A timed on-demand change of one variant's desired count and/or weight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedChange {
+    pub at_us: SimTime,
+    pub variant: usize,
+    pub desired: Option<u32>,
+    pub weight: Option<f64>,
 }
 
 /// Timed on-demand changes, as `UpdateEndpointWeightsAndCapacities` calls.
@@ -112,12 +150,8 @@ mod tests {
     fn only_published_rows_are_visible() {
         let plan = crate::plan(&crate::examples::get("seed-004-g4dn-pair").unwrap(), Some(1)).unwrap();
         let report = crate::Simulation::new(&plan).run();
-        let view = |now_secs: u64| View {
-            now: now_secs * US_PER_SEC,
-            rows_10s: &report.series_10s,
-            rows_60s: &report.series,
-            publish_delay_us: 60 * US_PER_SEC,
-            variants: Vec::new(),
+        let view = |now_secs: u64| {
+            View::new(now_secs * US_PER_SEC, &report.series_10s, &report.series, 60 * US_PER_SEC, Vec::new())
         };
         // At 3 min with a 60 s delay, periods ending by 2 min are visible.
         assert_eq!(view(180).published_60s().len(), 2);

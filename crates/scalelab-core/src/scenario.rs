@@ -2,11 +2,10 @@
 //! that name the path and suggest the nearest field; semantic checks (see `validate`) list every
 //! problem at once.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
+use crate::problem::{Problem, Problems, nearest};
 use crate::profile::ServingProfile;
 use crate::time::{Duration, TimeSpec};
 use crate::traffic::Traffic;
@@ -201,33 +200,21 @@ impl Default for MetricsConfig {
     }
 }
 
-/// One problem with a scenario: where it is and what to do about it.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
-pub struct Problem {
-    /// A path like `endpoint.variants[0].instanceType`; empty for the whole document.
-    pub path: String,
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem { path: path.into(), message: message.into() }
+impl Endpoint {
+    /// The names a scaling section refers to.
+    pub fn names(&self) -> crate::autoscaling::EndpointNames {
+        crate::autoscaling::EndpointNames {
+            name: self.name.clone(),
+            variants: self
+                .variants
+                .iter()
+                .map(|v| crate::autoscaling::VariantNames {
+                    name: v.name.clone(),
+                    inference_component: v.inference_component.as_ref().map(|c| c.name.clone()),
+                })
+                .collect(),
+        }
     }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
-    }
-}
-
-/// Everything wrong with a scenario.
-#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
-#[error("{}", display_problems(.0))]
-pub struct Problems(pub Vec<Problem>);
-
-fn display_problems(p: &[Problem]) -> String {
-    p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
 }
 
 impl Scenario {
@@ -293,18 +280,6 @@ impl Scenario {
     }
 }
 
-/// Names people bring from elsewhere (the AWS APIs, load-test tools) and what they are called here.
-const ALIASES: &[(&str, &str)] = &[
-    ("VariantName", "name"),
-    ("EndpointName", "name"),
-    ("ModelName", "model"),
-    ("InstanceCount", "initialInstanceCount"),
-    ("DesiredInstanceCount", "desiredInstanceCount"),
-    ("DesiredWeight", "desiredWeight"),
-    ("ramp", "phases"),
-    ("rate", "rps"),
-];
-
 /// Turns serde's message into one that names the nearest valid field or value.
 fn explain_serde_error(path: String, msg: &str) -> Problem {
     for (prefix, what) in [("unknown field `", "unknown field"), ("unknown variant `", "unknown value")] {
@@ -328,42 +303,6 @@ fn explain_serde_error(path: String, msg: &str) -> Problem {
         return Problem::new(path, "missing: this field is required");
     }
     Problem::new(path, msg.to_string())
-}
-
-/// The candidate closest to `name`, if it is close enough to be a likely typo (or a known alias,
-/// or a prefix of it).
-pub fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    if let Some((_, to)) = ALIASES.iter().find(|(from, _)| *from == name)
-        && let Some(c) = candidates.iter().find(|c| *c == to)
-    {
-        return Some(c);
-    }
-    let lower = name.to_ascii_lowercase();
-    if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase() == lower) {
-        return Some(c);
-    }
-    let close = candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c);
-    close.or_else(|| {
-        (lower.len() >= 4).then(|| candidates.iter().find(|c| c.to_ascii_lowercase().starts_with(&lower)).copied())?
-    })
-}
-
-/// 3024000000 → "3,024,000,000".
-pub fn fmt_count(n: f64) -> String {
-    let digits = format!("{:.0}", n.max(0.0));
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::problem::Problem;
 use crate::rng::Stream;
 use crate::time::{Duration, US_PER_SEC, weekday_and_second_of_day};
 
@@ -142,17 +143,17 @@ fn seconds_or_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::E
     }
 }
 
-/// Problems found while checking or compiling a traffic shape: (path suffix, message).
-pub type ShapeProblems = Vec<(String, String)>;
-
 impl Traffic {
     /// Checks every number and list; `path` is where this shape sits in the scenario.
-    pub fn check(&self, path: &str, problems: &mut Vec<(String, String)>) {
-        let rate = |p: &mut Vec<(String, String)>, field: &str, v: f64| {
+    pub fn check(&self, path: &str, problems: &mut Vec<Problem>) {
+        let rate = |p: &mut Vec<Problem>, field: &str, v: f64| {
             if !(v.is_finite() && v >= 0.0) {
-                p.push((format!("{path}.{field}"), format!("must be a finite rate ≥ 0 requests/s, got {v}")));
+                p.push(Problem::new(
+                    format!("{path}.{field}"),
+                    format!("must be a finite rate ≥ 0 requests/s, got {v}"),
+                ));
             } else if v > crate::limits::MAX_RPS {
-                p.push((
+                p.push(Problem::new(
                     format!("{path}.{field}"),
                     format!("{v} requests/s is above the limit of {} requests/s", crate::limits::MAX_RPS),
                 ));
@@ -162,7 +163,7 @@ impl Traffic {
             Traffic::Constant { rps } => rate(problems, "constant.rps", *rps),
             Traffic::Phases(phases) => {
                 if phases.is_empty() {
-                    problems.push((format!("{path}.phases"), "needs at least one phase".into()));
+                    problems.push(Problem::new(format!("{path}.phases"), "needs at least one phase"));
                 }
                 for (i, ph) in phases.iter().enumerate() {
                     rate(problems, &format!("phases[{i}].arrivalRate"), ph.arrival_rate);
@@ -170,7 +171,7 @@ impl Traffic {
                         rate(problems, &format!("phases[{i}].rampTo"), r);
                     }
                     if ph.duration == Duration::ZERO {
-                        problems.push((format!("{path}.phases[{i}].duration"), "must be longer than 0s".into()));
+                        problems.push(Problem::new(format!("{path}.phases[{i}].duration"), "must be longer than 0s"));
                     }
                 }
             }
@@ -179,38 +180,41 @@ impl Traffic {
                     rate(problems, &format!("steps[{i}].rps"), s.rps);
                 }
                 if steps.windows(2).any(|w| w.first().map(|a| a.at) >= w.get(1).map(|b| b.at)) {
-                    problems.push((format!("{path}.steps"), "steps must be in increasing order of `at`".into()));
+                    problems.push(Problem::new(format!("{path}.steps"), "steps must be in increasing order of `at`"));
                 }
             }
             Traffic::Spike { duration, rps, .. } => {
                 rate(problems, "spike.rps", *rps);
                 if *duration < Duration::from_secs(1) {
-                    problems.push((format!("{path}.spike.duration"), "must be at least 1s".into()));
+                    problems.push(Problem::new(format!("{path}.spike.duration"), "must be at least 1s"));
                 }
             }
             Traffic::Diurnal { min_rps, max_rps, period, .. } => {
                 rate(problems, "diurnal.minRps", *min_rps);
                 rate(problems, "diurnal.maxRps", *max_rps);
                 if min_rps > max_rps {
-                    problems.push((format!("{path}.diurnal.minRps"), format!("{min_rps} is above maxRps {max_rps}")));
+                    problems.push(Problem::new(
+                        format!("{path}.diurnal.minRps"),
+                        format!("{min_rps} is above maxRps {max_rps}"),
+                    ));
                 }
                 if *period < Duration::from_secs(60) {
-                    problems.push((format!("{path}.diurnal.period"), "must be at least 1m".into()));
+                    problems.push(Problem::new(format!("{path}.diurnal.period"), "must be at least 1m"));
                 }
             }
             Traffic::BusinessHours { rps, off_hours_rps, open, close, days } => {
                 rate(problems, "businessHours.rps", *rps);
                 rate(problems, "businessHours.offHoursRps", *off_hours_rps);
                 if open >= close || *close > one_day() {
-                    problems.push((
+                    problems.push(Problem::new(
                         format!("{path}.businessHours.open"),
-                        "open must be before close, both times of day like \"9h\" and \"17h30m\"".into(),
+                        "open must be before close, both times of day like \"9h\" and \"17h30m\"",
                     ));
                 }
                 if days.is_empty() {
-                    problems.push((
+                    problems.push(Problem::new(
                         format!("{path}.businessHours.days"),
-                        "list at least one day, e.g. [\"Mon\", \"Fri\"]".into(),
+                        "list at least one day, e.g. [\"Mon\", \"Fri\"]",
                     ));
                 }
             }
@@ -219,7 +223,7 @@ impl Traffic {
                 rate(problems, "bursts.baseRps", *base_rps);
                 for (field, d) in [("meanOn", mean_on), ("meanOff", mean_off)] {
                     if *d < Duration::from_secs(1) {
-                        problems.push((format!("{path}.bursts.{field}"), "must be at least 1s".into()));
+                        problems.push(Problem::new(format!("{path}.bursts.{field}"), "must be at least 1s"));
                     }
                 }
             }
@@ -227,24 +231,26 @@ impl Traffic {
                 let given = [invocations.is_some(), csv.is_some(), csv_file.is_some()];
                 match given.iter().filter(|g| **g).count() {
                     0 => problems
-                        .push((format!("{path}.trace"), "give `invocations` (a list of counts) or `csv`".into())),
+                        .push(Problem::new(format!("{path}.trace"), "give `invocations` (a list of counts) or `csv`")),
                     1 => {}
-                    _ => problems
-                        .push((format!("{path}.trace"), "give only one of `invocations`, `csv` and `csvFile`".into())),
+                    _ => problems.push(Problem::new(
+                        format!("{path}.trace"),
+                        "give only one of `invocations`, `csv` and `csvFile`",
+                    )),
                 }
                 if csv_file.is_some() && csv.is_none() {
-                    problems.push((
+                    problems.push(Problem::new(
                         format!("{path}.trace.csvFile"),
-                        "this front end cannot read files: paste the counts into `csv` or `invocations`".into(),
+                        "this front end cannot read files: paste the counts into `csv` or `invocations`",
                     ));
                 }
                 if *interval < Duration::from_secs(1) {
-                    problems.push((format!("{path}.trace.interval"), "must be at least 1s".into()));
+                    problems.push(Problem::new(format!("{path}.trace.interval"), "must be at least 1s"));
                 }
                 match trace_counts(invocations.as_deref(), csv.as_deref()) {
                     Ok(counts) => {
                         if let Some((i, v)) = counts.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-                            problems.push((
+                            problems.push(Problem::new(
                                 format!("{path}.trace.invocations[{i}]"),
                                 format!("must be a count ≥ 0, got {v}"),
                             ));
@@ -254,7 +260,7 @@ impl Traffic {
                             rate(problems, "trace (peak count / interval)", max / secs);
                         }
                     }
-                    Err(e) => problems.push((format!("{path}.trace.csv"), e)),
+                    Err(e) => problems.push(Problem::new(format!("{path}.trace.csv"), e)),
                 }
             }
             Traffic::Sum(parts) => {
@@ -265,7 +271,7 @@ impl Traffic {
             Traffic::Sequence(segments) => {
                 for (i, s) in segments.iter().enumerate() {
                     if s.duration == Duration::ZERO {
-                        problems.push((format!("{path}.sequence[{i}].duration"), "must be longer than 0s".into()));
+                        problems.push(Problem::new(format!("{path}.sequence[{i}].duration"), "must be longer than 0s"));
                     }
                     s.traffic.check(&format!("{path}.sequence[{i}].traffic"), problems);
                 }

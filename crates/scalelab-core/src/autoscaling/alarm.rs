@@ -68,7 +68,7 @@ impl Metric {
             return Err(format!("{name} is published in namespace \"{ns}\", not \"{namespace}\""));
         }
         let names: Vec<&str> = METRICS.iter().map(|(_, n, _)| *n).collect();
-        let hint = match crate::scenario::nearest(name, &names) {
+        let hint = match crate::problem::nearest(name, &names) {
             Some(n) => format!("did you mean {n}?"),
             None => format!("the simulator publishes {}", names.join(", ")),
         };

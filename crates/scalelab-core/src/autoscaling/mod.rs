@@ -7,16 +7,15 @@ pub mod aws;
 pub mod policy;
 pub mod schedule;
 
-use serde::Serialize;
-
 use self::alarm::{AlarmDef, AlarmState, Evaluation, Metric, MetricRef};
 use self::aws::{
     AdjustmentType, ComparisonOperator, Dimension, MetricAggregationType, PolicyType, ScalingConfig, Statistic,
     StepScalingConfig, SuspendedState, TreatMissingData,
 };
+use crate::fmt::num;
 use crate::limits;
-use crate::scaling::{Command, Scaler, View};
-use crate::scenario::{Endpoint, Problem, nearest};
+use crate::problem::{Problem, nearest};
+use crate::scaling::{Command, Scaler, StateChange, View};
 use crate::time::{SimTime, US_PER_SEC};
 
 pub const SERVICE_NAMESPACE: &str = "sagemaker";
@@ -108,7 +107,21 @@ pub(crate) fn policy_name_of(action: &str) -> Option<&str> {
     Some(action)
 }
 
-/// Checks a scenario's scaling section against its endpoint and compiles it.
+/// What compiling a scaling section needs to know of the endpoint (the plan fills it in from the
+/// scenario): its name, and each variant's name and inference component, in the scenario's order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndpointNames {
+    pub name: String,
+    pub variants: Vec<VariantNames>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantNames {
+    pub name: String,
+    /// `InferenceComponentName`, when the variant hosts one.
+    pub inference_component: Option<String>,
+}
+
 /// The run's clock, for scheduled actions.
 #[derive(Clone, Copy, Debug)]
 pub struct RunClock {
@@ -116,9 +129,10 @@ pub struct RunClock {
     pub duration_us: SimTime,
 }
 
+/// Checks a scenario's scaling section against its endpoint and compiles it.
 pub fn compile(
     cfg: &ScalingConfig,
-    endpoint: &Endpoint,
+    endpoint: &EndpointNames,
     publish_delay_us: SimTime,
     clock: RunClock,
     problems: &mut Vec<Problem>,
@@ -142,8 +156,7 @@ pub fn compile(
         }
     }
 
-    let components: Vec<&str> =
-        endpoint.variants.iter().filter_map(|v| v.inference_component.as_ref().map(|c| c.name.as_str())).collect();
+    let components: Vec<&str> = endpoint.variants.iter().filter_map(|v| v.inference_component.as_deref()).collect();
     // Resolves a scalable target ("endpoint/E/variant/V" with DesiredInstanceCount, or
     // "inference-component/N" with DesiredCopyCount) to a variant index.
     let resolve_target = |path: &str,
@@ -161,8 +174,7 @@ pub fn compile(
             if dim != COMPONENT_DIMENSION {
                 err(dpath, format!("an inference component scales \"{COMPONENT_DIMENSION}\", got \"{dim}\""));
             }
-            let found =
-                endpoint.variants.iter().position(|v| v.inference_component.as_ref().is_some_and(|c| c.name == name));
+            let found = endpoint.variants.iter().position(|v| v.inference_component.as_deref() == Some(name));
             if found.is_none() {
                 let hint = match nearest(name, &components) {
                     Some(n) => format!("did you mean \"{n}\"?"),
@@ -195,12 +207,11 @@ pub fn compile(
         }
         match variant_names.iter().position(|n| *n == v) {
             Some(i) => {
-                if let Some(ic) = endpoint.variants.get(i).and_then(|x| x.inference_component.as_ref()) {
+                if let Some(ic) = endpoint.variants.get(i).and_then(|x| x.inference_component.as_deref()) {
                     err(
                         rpath,
                         format!(
-                            "variant {v} hosts inference component {}: its instances follow the copies (managed instance scaling); register \"inference-component/{}\" with \"{COMPONENT_DIMENSION}\"",
-                            ic.name, ic.name
+                            "variant {v} hosts inference component {ic}: its instances follow the copies (managed instance scaling); register \"inference-component/{ic}\" with \"{COMPONENT_DIMENSION}\"",
                         ),
                     );
                     return None;
@@ -592,13 +603,13 @@ pub fn compile(
 }
 
 /// The variant named by `EndpointName` and `VariantName` dimensions.
-fn resolve_dimensions(dims: &[Dimension], endpoint: &Endpoint, variants: &[&str]) -> Result<usize, String> {
+fn resolve_dimensions(dims: &[Dimension], endpoint: &EndpointNames, variants: &[&str]) -> Result<usize, String> {
     let get = |n: &str| dims.iter().find(|d| d.name == n).map(|d| d.value.as_str());
     if let Some(name) = get("InferenceComponentName") {
         return endpoint
             .variants
             .iter()
-            .position(|v| v.inference_component.as_ref().is_some_and(|c| c.name == name))
+            .position(|v| v.inference_component.as_deref() == Some(name))
             .ok_or_else(|| format!("no inference component named \"{name}\""));
     }
     // Asynchronous inference metrics carry only the endpoint's name.
@@ -651,25 +662,6 @@ fn predefined_metric(name: &str, variant: usize) -> Result<MetricRef, String> {
     }
 }
 
-/// A state change of an alarm, like CloudWatch's alarm history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct AlarmTransition {
-    pub at_secs: f64,
-    pub alarm: String,
-    pub from: AlarmState,
-    pub to: AlarmState,
-    pub reason: String,
-}
-
-/// Numbers in sentences: integers without decimals, others with two.
-pub fn num(v: f64) -> String {
-    if (v - libm::round(v)).abs() < 1e-9 && v.abs() < 1e15 {
-        format!("{}", libm::round(v) as i64)
-    } else {
-        format!("{v:.2}")
-    }
-}
-
 #[derive(Clone, Debug, Default)]
 struct TargetState {
     /// Current MinCapacity and MaxCapacity (scheduled actions change them).
@@ -697,7 +689,7 @@ struct Proposal {
 pub struct AppAutoScaling {
     plan: AutoScalingPlan,
     states: Vec<AlarmState>,
-    history: Vec<AlarmTransition>,
+    history: Vec<StateChange>,
     targets: Vec<TargetState>,
     registered: bool,
     last_wake: SimTime,
@@ -950,15 +942,15 @@ impl Scaler for AppAutoScaling {
             }
             evaluated.extend(binding.actions.iter().copied());
             let before = self.states.get(a).copied().unwrap_or(AlarmState::InsufficientData);
-            let eval = binding.def.evaluate(view.rows_10s, view.rows_60s, now, delay, before);
+            let eval = binding.def.evaluate(view.published_10s(), view.published_60s(), now, delay, before);
             if eval.state != before {
                 let shown: Vec<String> =
                     eval.datapoints.iter().rev().take(5).map(|d| d.map_or("–".into(), num)).collect();
-                self.history.push(AlarmTransition {
+                self.history.push(StateChange {
                     at_secs: now as f64 / US_PER_SEC as f64,
                     alarm: binding.def.name.clone(),
-                    from: before,
-                    to: eval.state,
+                    from: before.as_str().into(),
+                    to: eval.state.as_str().into(),
                     reason: format!(
                         "{} of {} datapoints {} {} (latest first: {}{})",
                         eval.breaching,
@@ -1073,7 +1065,7 @@ impl Scaler for AppAutoScaling {
         commands
     }
 
-    fn alarm_history(&self) -> Vec<AlarmTransition> {
+    fn history(&self) -> Vec<StateChange> {
         self.history.clone()
     }
 }

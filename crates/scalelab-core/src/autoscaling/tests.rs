@@ -12,12 +12,13 @@ const MIN: SimTime = 60 * US_PER_SEC;
 /// Monday 2026-01-05 00:00 UTC, two weeks.
 const CLOCK: RunClock = RunClock { start_unix_secs: 1_767_571_200, duration_us: 14 * 24 * 60 * MIN };
 
-fn endpoint() -> Endpoint {
-    serde_json::from_value(json!({
+fn endpoint() -> EndpointNames {
+    let e: Endpoint = serde_json::from_value(json!({
         "name": "ep",
         "variants": [{"name": "AllTraffic", "instanceType": "ml.c5.xlarge", "initialInstanceCount": 1, "model": "decision-tree"}]
     }))
-    .unwrap()
+    .unwrap();
+    e.names()
 }
 
 fn target(min: u32, max: u32) -> serde_json::Value {
@@ -88,13 +89,9 @@ fn drive(
         if scaler.next_wake().is_some_and(|t| t <= now) {
             let visible: Vec<Row> =
                 rows.iter().filter(|r| (r.t_secs + r.period_secs) * 1e6 <= now as f64).cloned().collect();
-            let view = View {
-                now,
-                rows_10s: &[],
-                rows_60s: &visible,
-                publish_delay_us: MIN,
-                variants: vec![VariantView { desired, pending: 0, in_service: desired, weight: 1.0 }],
-            };
+            // The rows given are those published by now.
+            let variants = vec![VariantView { desired, pending: 0, in_service: desired, weight: 1.0 }];
+            let view = View::new(now, &[], &visible, 0, variants);
             for c in scaler.wake(now, &view) {
                 causes.push(c.cause.clone());
                 if let Some(d) = c.desired {
@@ -177,7 +174,7 @@ fn missing_data_scales_nothing() {
     let mut s = AppAutoScaling::new(plan);
     let (changes, _) = drive(&mut s, &rows(&[(0.0, -1.0); 20]), 0, 20 * MIN);
     assert!(changes.is_empty());
-    assert!(s.alarm_history().is_empty(), "alarms stay INSUFFICIENT_DATA");
+    assert!(s.history().is_empty(), "alarms stay INSUFFICIENT_DATA");
 }
 
 #[test]

@@ -240,7 +240,12 @@ pub struct Simulation {
     next_arrival: Option<(SimTime, u64)>,
     seq: u64,
     arrivals: Arrivals,
-    routing_rng: Stream,
+    /// The variant each request goes to (weighted).
+    variant_rng: Stream,
+    /// The instance within the variant (the offset a least-outstanding scan starts at, or the
+    /// random pick). Its own stream, so that a variant's instance count never changes which
+    /// variant later requests go to.
+    instance_rng: Stream,
     variants: Vec<VariantState>,
     instances: Vec<Instance>,
     hosts: Vec<Host>,
@@ -373,7 +378,8 @@ impl Simulation {
             next_arrival: None,
             seq: 0,
             arrivals: Arrivals::new(plan.rate.clone(), Stream::new(seed, "arrivals"), horizon_secs),
-            routing_rng: Stream::new(seed, "routing"),
+            variant_rng: Stream::new(seed, "routing/variant"),
+            instance_rng: Stream::new(seed, "routing"),
             variants,
             instances: Vec::new(),
             hosts: Vec::new(),
@@ -677,7 +683,7 @@ impl Simulation {
 
     /// Picks the instance of variant `v` (which has `n` > 0 instances in service).
     fn route(&mut self, v: usize, n: usize) -> Option<u32> {
-        let offset = if n > 1 { self.routing_rng.below(n) } else { 0 };
+        let offset = if n > 1 { self.instance_rng.below(n) } else { 0 };
         let in_service = &self.variants.get(v)?.in_service;
         match self.routing {
             Routing::Random => in_service.get(offset).copied(),
@@ -709,7 +715,7 @@ impl Simulation {
         if total <= 0.0 {
             return 0;
         }
-        let mut x = self.routing_rng.uniform() * total;
+        let mut x = self.variant_rng.uniform() * total;
         for (k, v) in self.variants.iter().enumerate() {
             if x < v.weight {
                 return k;

@@ -68,20 +68,38 @@ fn variant(i: usize) -> impl Strategy<Value = Value> {
 fn scenario() -> impl Strategy<Value = Scenario> {
     let variants = (1usize..=3).prop_flat_map(|n| (0..n).map(variant).collect::<Vec<_>>());
     let changes = prop::collection::vec((0u64..1800, 0usize..3, 0u32..6), 0..6);
-    (traffic(), variants, changes, 60u64..1800, 1u64..20).prop_map(|(traffic, variants, changes, secs, timeout)| {
+    let scaling = (prop::bool::ANY, 0.05..4.0f64);
+    (traffic(), variants, changes, 60u64..1800, 1u64..20, scaling).prop_map(
+        |(traffic, variants, changes, secs, timeout, (autoscale, target))| {
         let n = variants.len();
         let changes: Vec<Value> = changes
             .into_iter()
             .map(|(at, v, d)| json!({"at": format!("{at}s"), "variant": format!("V{}", v % n), "desiredInstanceCount": d}))
             .collect();
-        let v = json!({
+        // Target tracking on concurrency for the first variant (when it is not an inference
+        // component), so that its instance count follows the model's speed.
+        let autoscale = autoscale && variants[0].get("inferenceComponent").is_none();
+        let mut v = json!({
             "version": 1,
             "duration": format!("{secs}s"),
             "traffic": traffic,
-            "endpoint": {"invocationTimeout": format!("{timeout}s"), "variants": variants},
+            "endpoint": {"name": "ep", "invocationTimeout": format!("{timeout}s"), "variants": variants},
             "capacityChanges": changes,
             "sloLatency": "200ms"
         });
+        if autoscale {
+            let id = "endpoint/ep/variant/V0";
+            let dim = "sagemaker:variant:DesiredInstanceCount";
+            v["scaling"] = json!({
+                "RegisterScalableTarget": [{"ServiceNamespace": "sagemaker", "ResourceId": id,
+                    "ScalableDimension": dim, "MinCapacity": 1, "MaxCapacity": 4}],
+                "PutScalingPolicy": [{"PolicyName": "tt", "ServiceNamespace": "sagemaker", "ResourceId": id,
+                    "ScalableDimension": dim, "PolicyType": "TargetTrackingScaling",
+                    "TargetTrackingScalingPolicyConfiguration": {"TargetValue": target,
+                        "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantConcurrentRequestsPerModelHighResolution"},
+                        "ScaleOutCooldown": 60, "ScaleInCooldown": 60}}]
+            });
+        }
         Scenario::from_value(v).unwrap()
     })
 }

@@ -177,7 +177,8 @@ pub fn App() -> impl IntoView {
             running.set(true);
             progress.set(0.0);
             if let Some(w) = &worker {
-                let req = RunRequest { id: g, scenario: s.to_json_pretty() };
+                let Ok(scenario) = s.to_json_pretty() else { return };
+                let req = RunRequest { id: g, scenario };
                 if let Ok(text) = serde_json::to_string(&req) {
                     if ready.get() {
                         let _ = w.post_message(&wasm_bindgen::JsValue::from_str(&text));
@@ -243,7 +244,10 @@ pub fn App() -> impl IntoView {
     let apply_edit = move |f: &dyn Fn(&mut Scenario) -> Result<(), FieldError>| {
         let Some(mut s) = scenario.get_untracked() else { return };
         match f(&mut s) {
-            Ok(()) => accept.with_value(|a| a(s.to_json_pretty(), true)),
+            Ok(()) => match s.to_json_pretty() {
+                Ok(text) => accept.with_value(|a| a(text, true)),
+                Err(e) => notice.set(Some(not_json(&e))),
+            },
             Err(e) => field_error.set(Some(e)),
         }
     };
@@ -256,7 +260,10 @@ pub fn App() -> impl IntoView {
                 let ok = Scenario::from_json(&text).and_then(|s| scalelab_core::plan(&s, None).map(|_| s));
                 match ok {
                     // Links hold compact JSON: show it laid out, in the format's field order.
-                    Ok(s) => accept.with_value(|a| a(s.to_json_pretty(), false)),
+                    Ok(s) => match s.to_json_pretty() {
+                        Ok(text) => accept.with_value(|a| a(text, false)),
+                        Err(e) => notice.set(Some(not_json(&e))),
+                    },
                     Err(p) => {
                         notice.set(Some(format!(
                             "The link's scenario has problems; the default scenario is shown instead. {}",
@@ -362,7 +369,10 @@ pub fn App() -> impl IntoView {
         let Some(mut s) = scenario.get_untracked() else { return };
         let r = edit::apply_aws_json(&mut s, &paste.get_untracked());
         if r.is_ok() {
-            accept.with_value(|a| a(s.to_json_pretty(), true));
+            match s.to_json_pretty() {
+                Ok(text) => accept.with_value(|a| a(text, true)),
+                Err(e) => notice.set(Some(not_json(&e))),
+            }
         }
         paste_applied.set(r.is_ok());
         paste_result.set(r);
@@ -399,7 +409,10 @@ pub fn App() -> impl IntoView {
             match outcome {
                 Ok((s, label)) => {
                     profile_label.set(Some(label));
-                    accept.with_value(|a| a(s.to_json_pretty(), true));
+                    match s.to_json_pretty() {
+                        Ok(text) => accept.with_value(|a| a(text, true)),
+                        Err(e) => notice.set(Some(not_json(&e))),
+                    }
                 }
                 Err(message) => field_error.set(Some(FieldError { path: "instance profile".into(), message })),
             }
@@ -417,7 +430,11 @@ pub fn App() -> impl IntoView {
             "json" => Format::Json,
             _ => Format::Cli,
         };
-        scenario.with(|s| s.as_ref().map(|s| scalelab_core::export::export(s, f)).unwrap_or_default())
+        scenario.with(|s| {
+            s.as_ref()
+                .map(|s| scalelab_core::export::export(s, f).unwrap_or_else(|e| format!("The export failed: {e}")))
+                .unwrap_or_default()
+        })
     };
 
     let groups: Vec<&'static str> = {
@@ -619,4 +636,9 @@ pub fn App() -> impl IntoView {
             </main>
         </div>
     }
+}
+
+/// The sentence shown when a scenario cannot be written as JSON (nothing typed is lost).
+fn not_json(e: &serde_json::Error) -> String {
+    format!("The scenario could not be written as JSON ({e}); the last accepted version is kept.")
 }

@@ -15,7 +15,8 @@ fn the_fixture_matches_native_runs() {
         let mut parts = line.split_whitespace();
         let (name, seed, hash) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
         let s = scalelab_core::examples::get(name).unwrap();
-        let native = format!("{:016x}", scalelab_core::simulate(&s, Some(seed.parse().unwrap())).unwrap().hash());
+        let native =
+            format!("{:016x}", scalelab_core::simulate(&s, Some(seed.parse().unwrap())).unwrap().hash().unwrap());
         if native != hash {
             wrong.push(format!("{name} seed {seed}: fixture {hash}, native {native}"));
         }

@@ -45,10 +45,9 @@ enum Command {
         /// Write the metric series as CSV to this file.
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
-        /// Period of the CSV rows in seconds: 60 (CloudWatch standard); below 60, the 10 s
-        /// high-resolution rows.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(10..=60))]
-        csv_period: u32,
+        /// Period of the CSV rows in seconds: 60 (CloudWatch standard) or 10 (high resolution).
+        #[arg(long, default_value = "60", value_parser = ["10", "60"])]
+        csv_period: String,
         /// Print only the report hash (a fingerprint of the whole report).
         #[arg(long)]
         hash: bool,
@@ -168,7 +167,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             if let Some(path) = instance_profile {
                 calibrate::apply_profile(&mut scenario, &path)?;
             }
-            run(&scenario, seed, json.as_deref(), csv.as_deref(), csv_period, hash, stats, quiet)
+            run(&scenario, seed, json.as_deref(), csv.as_deref(), csv_period == "10", hash, stats, quiet)
         }
         Command::Validate { scenario } => {
             let s = match load(&scenario)? {
@@ -208,7 +207,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             let name = name.unwrap_or_default();
             let Some(s) = examples::get(&name) else { return Ok(unknown_example(&name)) };
             let s = if short { examples::shortened(&s, 10) } else { s };
-            println!("{}", s.to_json_pretty());
+            println!("{}", s.to_json_pretty()?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { scenario, example, format } => {
@@ -239,7 +238,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(1));
             }
-            print!("{}", scalelab_core::export::export(&scenario, format));
+            print!("{}", scalelab_core::export::export(&scenario, format)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog => {
@@ -363,7 +362,7 @@ fn run(
     seed: Option<u64>,
     json: Option<&Path>,
     csv: Option<&Path>,
-    csv_period: u32,
+    csv_10s: bool,
     hash_only: bool,
     stats: bool,
     quiet: bool,
@@ -395,7 +394,7 @@ fn run(
     let report = sim.finish();
     let wall = started.elapsed();
     if hash_only {
-        println!("{:016x}", report.hash());
+        println!("{:016x}", report.hash()?);
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", output::summary_table(&report, &plan));
@@ -411,10 +410,10 @@ fn run(
         );
     }
     if let Some(path) = json {
-        std::fs::write(path, report.to_json()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, report.to_json()?).with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = csv {
-        let rows = if csv_period == 10 { &report.series_10s } else { &report.series };
+        let rows = if csv_10s { &report.series_10s } else { &report.series };
         std::fs::write(path, output::series_csv(&report, rows))
             .with_context(|| format!("writing {}", path.display()))?;
     }

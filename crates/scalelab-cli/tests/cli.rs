@@ -111,3 +111,36 @@ fn export_formats_and_their_errors() {
     assert_eq!(code, 1);
     assert!(err.contains("nothing to export"), "{err}");
 }
+
+#[test]
+fn csv_period_gives_rows_of_that_period_or_is_refused() {
+    let dir = std::env::temp_dir().join(format!("scalelab-cli-period-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("s.csv");
+    let period_of = |period: &str| {
+        let (code, _, err) = scalelab(&[
+            "run",
+            "--example",
+            "seed-004-g4dn-pair",
+            "--quiet",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--csv-period",
+            period,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "period_secs").expect("a period_secs column");
+        let periods: std::collections::BTreeSet<String> =
+            text.lines().skip(1).map(|l| l.split(',').nth(col).unwrap().to_string()).collect();
+        periods.into_iter().collect::<Vec<_>>()
+    };
+    assert_eq!(period_of("10"), ["10"]);
+    assert_eq!(period_of("60"), ["60"]);
+    // A period the series do not have is refused, naming the ones they have.
+    let (code, _, err) =
+        scalelab(&["run", "--example", "seed-004-g4dn-pair", "--csv", csv.to_str().unwrap(), "--csv-period", "30"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("possible values: 10, 60"), "{err}");
+}

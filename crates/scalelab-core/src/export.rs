@@ -59,15 +59,15 @@ impl Format {
 
 /// The JSON export: what `scaling` and the on-demand calls hold, ready to paste into another
 /// scenario (or to feed to AWS one request at a time).
-pub fn to_json(s: &Scenario) -> Value {
+pub fn to_json(s: &Scenario) -> Result<Value, serde_json::Error> {
     let mut out = Map::new();
     if let Some(cfg) = &s.scaling {
-        out.insert("scaling".into(), serde_json::to_value(cfg).unwrap_or(Value::Null));
+        out.insert("scaling".into(), serde_json::to_value(cfg)?);
     }
     if !s.capacity_changes.is_empty() {
-        out.insert("capacityChanges".into(), serde_json::to_value(&s.capacity_changes).unwrap_or(Value::Null));
+        out.insert("capacityChanges".into(), serde_json::to_value(&s.capacity_changes)?);
     }
-    Value::Object(out)
+    Ok(Value::Object(out))
 }
 
 /// Reads a JSON export back (the inverse of `to_json`).
@@ -95,16 +95,13 @@ struct Requests {
     on_demand: Vec<(String, Value)>,
 }
 
-fn requests(s: &Scenario) -> Requests {
+fn requests(s: &Scenario) -> Result<Requests, serde_json::Error> {
     let cfg = s.scaling.clone().unwrap_or_default();
-    let policies: Vec<(Value, bool)> = cfg
+    let policies = cfg
         .put_scaling_policy
         .iter()
-        .map(|p| {
-            let step = p.step_scaling_policy_configuration.is_some();
-            (serde_json::to_value(p).unwrap_or(Value::Null), step)
-        })
-        .collect();
+        .map(|p| Ok((serde_json::to_value(p)?, p.step_scaling_policy_configuration.is_some())))
+        .collect::<Result<Vec<(Value, bool)>, serde_json::Error>>()?;
     // Policy references in AlarmActions become placeholders each format wires to the policy's
     // ARN; other actions (notification topics) stay as they are.
     let alarms = cfg
@@ -127,17 +124,17 @@ fn requests(s: &Scenario) -> Requests {
                     }
                 })
                 .collect();
-            let mut body = serde_json::to_value(a).unwrap_or(Value::Null);
+            let mut body = serde_json::to_value(a)?;
             set(&mut body, "AlarmActions", Value::Array(actions));
-            (body, refs)
+            Ok((body, refs))
         })
-        .collect();
+        .collect::<Result<_, serde_json::Error>>()?;
     let on_demand = s
         .capacity_changes
         .iter()
         .map(|c| {
             let body = match &c.update_endpoint_weights_and_capacities {
-                Some(call) => serde_json::to_value(call).unwrap_or(Value::Null),
+                Some(call) => serde_json::to_value(call)?,
                 None => {
                     let mut item = json!({"VariantName": c.variant.clone().unwrap_or_default()});
                     if let Some(n) = c.desired_instance_count {
@@ -149,30 +146,32 @@ fn requests(s: &Scenario) -> Requests {
                     json!({"EndpointName": s.endpoint.name, "DesiredWeightsAndCapacities": [item]})
                 }
             };
-            (c.at.to_string(), body)
+            Ok((c.at.to_string(), body))
         })
-        .collect();
-    Requests {
-        targets: cfg.register_scalable_target.iter().map(|t| serde_json::to_value(t).unwrap_or(Value::Null)).collect(),
+        .collect::<Result<_, serde_json::Error>>()?;
+    Ok(Requests {
+        targets: cfg.register_scalable_target.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
         policies,
         alarms,
-        scheduled: cfg.put_scheduled_action.iter().map(|a| serde_json::to_value(a).unwrap_or(Value::Null)).collect(),
+        scheduled: cfg.put_scheduled_action.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
         on_demand,
-    }
+    })
 }
 
-pub fn export(s: &Scenario, format: Format) -> String {
-    match format {
-        Format::Json => serde_json::to_string_pretty(&to_json(s)).unwrap_or_default() + "\n",
-        Format::Cli => cli(s),
-        Format::Boto3 => boto3(s),
-        Format::CloudFormation => serde_json::to_string_pretty(&cloudformation(s)).unwrap_or_default() + "\n",
-        Format::Cdk => cdk(s),
-    }
+/// The scenario's scaling configuration and on-demand calls in `format`.
+pub fn export(s: &Scenario, format: Format) -> Result<String, serde_json::Error> {
+    Ok(match format {
+        Format::Json => pretty(&to_json(s)?) + "\n",
+        Format::Cli => cli(s)?,
+        Format::Boto3 => boto3(s)?,
+        Format::CloudFormation => pretty(&cloudformation(s)?) + "\n",
+        Format::Cdk => cdk(s)?,
+    })
 }
 
+/// Pretty JSON (two-space indent); a `Value` always serializes.
 fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+    format!("{v:#}")
 }
 
 /// Single-quoted for a POSIX shell.
@@ -185,8 +184,8 @@ fn header(s: &Scenario, comment: &str) -> String {
     format!("{comment} Scaling configuration exported by Scalelab from \"{name}\".\n")
 }
 
-fn cli(s: &Scenario) -> String {
-    let r = requests(s);
+fn cli(s: &Scenario) -> Result<String, serde_json::Error> {
+    let r = requests(s)?;
     let mut o = String::from("#!/usr/bin/env bash\n");
     o += &header(s, "#");
     o += "set -euo pipefail\n\n";
@@ -221,10 +220,10 @@ fn cli(s: &Scenario) -> String {
     for (at, body) in &r.on_demand {
         o += &format!(
             "# On demand, {at} into the run:\n# aws sagemaker update-endpoint-weights-and-capacities --cli-input-json {}\n\n",
-            shell_quote(&serde_json::to_string(body).unwrap_or_default())
+            shell_quote(&body.to_string())
         );
     }
-    o
+    Ok(o)
 }
 
 /// A JSON value as a Python literal.
@@ -254,8 +253,8 @@ fn python(v: &Value, indent: usize) -> String {
     }
 }
 
-fn boto3(s: &Scenario) -> String {
-    let r = requests(s);
+fn boto3(s: &Scenario) -> Result<String, serde_json::Error> {
+    let r = requests(s)?;
     let mut o = header(s, "#");
     o += "import boto3\n\naas = boto3.client(\"application-autoscaling\")\ncloudwatch = boto3.client(\"cloudwatch\")\nsagemaker = boto3.client(\"sagemaker\")\n\n";
     for t in &r.targets {
@@ -284,7 +283,7 @@ fn boto3(s: &Scenario) -> String {
             serde_json::to_string(body).unwrap_or_default()
         );
     }
-    o
+    Ok(o)
 }
 
 /// A logical id for CloudFormation and CDK: letters and digits only.
@@ -311,8 +310,8 @@ fn without(v: &Value, keys: &[&str]) -> Value {
     }
 }
 
-fn cloudformation(s: &Scenario) -> Value {
-    let r = requests(s);
+fn cloudformation(s: &Scenario) -> Result<Value, serde_json::Error> {
+    let r = requests(s)?;
     let mut resources = Map::new();
     let mut target_ids: Vec<(String, String)> = Vec::new(); // (resource id string, logical id)
     for t in &r.targets {
@@ -363,11 +362,11 @@ fn cloudformation(s: &Scenario) -> Value {
         set(&mut props, "AlarmActions", Value::Array(actions));
         resources.insert(id, json!({"Type": "AWS::CloudWatch::Alarm", "Properties": props}));
     }
-    json!({
+    Ok(json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": format!("Scaling configuration exported by Scalelab from \"{}\"", s.name),
         "Resources": resources,
-    })
+    }))
 }
 
 /// PascalCase keys to camelCase, recursively (CDK's L1 property names); `{"Ref": "X"}` becomes
@@ -398,8 +397,8 @@ fn lower_first(id: &str) -> String {
     c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
 }
 
-fn cdk(s: &Scenario) -> String {
-    let template = cloudformation(s);
+fn cdk(s: &Scenario) -> Result<String, serde_json::Error> {
+    let template = cloudformation(s)?;
     let mut o = header(s, "//");
     o += "import { Stack, StackProps } from 'aws-cdk-lib';\n";
     o += "import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';\n";
@@ -416,7 +415,7 @@ fn cdk(s: &Scenario) -> String {
     ];
     for (kind, class, named) in kinds {
         for (id, res) in resources.iter().filter(|(_, r)| field(r, "Type") == kind) {
-            let mut text = serde_json::to_string_pretty(&cdk_props(field(res, "Properties"))).unwrap_or_default();
+            let mut text = pretty(&cdk_props(field(res, "Properties")));
             for other in resources.keys() {
                 text = text.replace(&format!("\"__REF_{other}__\""), &format!("{}.ref", lower_first(other)));
             }
@@ -426,7 +425,7 @@ fn cdk(s: &Scenario) -> String {
         }
     }
     o += "  }\n}\n";
-    o
+    Ok(o)
 }
 
 #[cfg(test)]
@@ -446,7 +445,7 @@ mod tests {
         let all = scaled_examples();
         assert!(all.len() >= 5);
         for s in all {
-            let text = export(&s, Format::Json);
+            let text = export(&s, Format::Json).unwrap();
             let (scaling, changes) = from_json(&serde_json::from_str(&text).unwrap()).unwrap();
             let mut back = s.clone();
             back.scaling = scaling;
@@ -458,7 +457,7 @@ mod tests {
     #[test]
     fn step_alarms_point_at_their_policy_in_every_format() {
         let s = examples::get("seed-000-step-scaling-latency").unwrap();
-        let cli = export(&s, Format::Cli);
+        let cli = export(&s, Format::Cli).unwrap();
         assert!(cli.contains("POLICY_ARN_0=$(aws application-autoscaling put-scaling-policy"));
         assert!(
             cli.contains(
@@ -468,15 +467,15 @@ mod tests {
             ),
             "{cli}"
         );
-        let py = export(&s, Format::Boto3);
+        let py = export(&s, Format::Boto3).unwrap();
         assert!(py.contains("policy_arn_0 = aas.put_scaling_policy(**{"));
         assert!(py.contains("\"AlarmActions\": [\n        policy_arn_0,\n    ]"), "{py}");
-        let cfn: Value = serde_json::from_str(&export(&s, Format::CloudFormation)).unwrap();
+        let cfn: Value = serde_json::from_str(&export(&s, Format::CloudFormation).unwrap()).unwrap();
         let alarm = &cfn["Resources"]["AlarmResnet50LatencyHigh"]["Properties"];
         assert_eq!(alarm["AlarmActions"], json!([{"Ref": "ScalingPolicyLatencyStepScaling"}]));
         let policy = &cfn["Resources"]["ScalingPolicyLatencyStepScaling"]["Properties"];
         assert_eq!(policy["ScalingTargetId"], json!({"Ref": "ScalableTargetAllTraffic"}));
-        let cdk = export(&s, Format::Cdk);
+        let cdk = export(&s, Format::Cdk).unwrap();
         assert!(cdk.contains("\"scalingTargetId\": scalableTargetAllTraffic.ref,"), "{cdk}");
         assert!(cdk.contains("\"alarmActions\": [\n        scalingPolicyLatencyStepScaling.ref\n      ]"), "{cdk}");
         assert!(!cdk.contains("__REF_"), "{cdk}");
@@ -487,21 +486,21 @@ mod tests {
         let mut s = examples::get("seed-000-step-scaling-latency").unwrap();
         let topic = "arn:aws:sns:us-east-1:123456789012:latency-alerts";
         s.scaling.as_mut().unwrap().put_metric_alarm[0].alarm_actions.push(topic.into());
-        assert!(export(&s, Format::Cli).contains(topic));
-        assert!(export(&s, Format::Boto3).contains(&format!("policy_arn_0,\n        \"{topic}\",")));
-        let cfn: Value = serde_json::from_str(&export(&s, Format::CloudFormation)).unwrap();
+        assert!(export(&s, Format::Cli).unwrap().contains(topic));
+        assert!(export(&s, Format::Boto3).unwrap().contains(&format!("policy_arn_0,\n        \"{topic}\",")));
+        let cfn: Value = serde_json::from_str(&export(&s, Format::CloudFormation).unwrap()).unwrap();
         assert_eq!(
             cfn["Resources"]["AlarmResnet50LatencyHigh"]["Properties"]["AlarmActions"],
             json!([{"Ref": "ScalingPolicyLatencyStepScaling"}, topic])
         );
-        let json: Value = serde_json::from_str(&export(&s, Format::Json)).unwrap();
+        let json: Value = serde_json::from_str(&export(&s, Format::Json).unwrap()).unwrap();
         assert_eq!(json["scaling"]["PutMetricAlarm"][0]["AlarmActions"], json!(["Latency-StepScaling", topic]));
     }
 
     #[test]
     fn scheduled_actions_go_inline_in_cloudformation() {
         let s = examples::get("seed-000-scheduled").unwrap();
-        let cfn: Value = serde_json::from_str(&export(&s, Format::CloudFormation)).unwrap();
+        let cfn: Value = serde_json::from_str(&export(&s, Format::CloudFormation).unwrap()).unwrap();
         let target = &cfn["Resources"]["ScalableTargetAllTraffic"]["Properties"];
         assert_eq!(target["ScheduledActions"][0]["Schedule"], "cron(0 8 ? * MON-FRI *)");
         assert_eq!(target["ScheduledActions"][0]["Timezone"], "Europe/Paris");

@@ -150,21 +150,50 @@ pub struct InstanceRecord {
 }
 
 impl Report {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 
-    /// FNV-1a over the serialized report: equal hashes mean byte-identical reports.
-    pub fn hash(&self) -> u64 {
-        fnv1a(self.to_json().as_bytes())
+    /// FNV-1a over the serialized report (streamed, never held whole): equal hashes mean
+    /// byte-identical reports.
+    pub fn hash(&self) -> Result<u64, serde_json::Error> {
+        let mut h = Fnv1a(FNV_OFFSET);
+        serde_json::to_writer(&mut h, self)?;
+        Ok(h.0)
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+struct Fnv1a(u64);
+
+impl std::io::Write for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h: u64 = FNV_OFFSET;
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_streamed_hash_is_fnv1a_of_the_json() {
+        let report = crate::simulate(&crate::examples::get("seed-004-g4dn-pair").unwrap(), Some(3)).unwrap();
+        assert_eq!(report.hash().unwrap(), super::fnv1a(report.to_json().unwrap().as_bytes()));
+    }
 }

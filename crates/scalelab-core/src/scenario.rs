@@ -1,5 +1,5 @@
 //! The scenario file: versioned JSON, parsed strictly. Unknown or misspelled fields are errors
-//! that name the path and suggest the nearest field; semantic checks (see `validate`) list every
+//! that name the path and suggest the nearest field; semantic checks (`plan::plan`) list every
 //! problem at once.
 
 use serde::{Deserialize, Serialize};
@@ -219,7 +219,7 @@ impl Endpoint {
 
 impl Scenario {
     /// Parses scenario JSON strictly. Structural errors (syntax, types, unknown fields) stop at
-    /// the first; use `validate` afterwards for the semantic checks, which report every problem.
+    /// the first; use `plan::plan` afterwards for the semantic checks, which report every problem.
     pub fn from_json(text: &str) -> Result<Scenario, Problems> {
         if text.len() > crate::limits::MAX_INPUT_BYTES {
             return Err(Problems(vec![Problem::new(
@@ -270,8 +270,8 @@ impl Scenario {
         })
     }
 
-    pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 
     /// Unix seconds of the simulated start.
@@ -327,7 +327,7 @@ mod tests {
         let s = Scenario::from_value(minimal()).unwrap();
         assert_eq!(s.endpoint.variants[0].initial_variant_weight, 1.0);
         assert_eq!(s.endpoint.invocation_timeout, Duration::from_secs(60));
-        let again = Scenario::from_json(&s.to_json_pretty()).unwrap();
+        let again = Scenario::from_json(&s.to_json_pretty().unwrap()).unwrap();
         assert_eq!(s, again);
     }
 

@@ -170,7 +170,7 @@ proptest! {
     fn same_seed_same_report(s in scenario(), seed in 0u64..1000) {
         let (a, _) = run(&s, seed);
         let (b, _) = run(&s, seed);
-        prop_assert_eq!(a.to_json(), b.to_json());
+        prop_assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
     }
 
     #[test]

@@ -29,5 +29,5 @@ pub unsafe extern "C" fn probe_report_hash(ptr: *mut u8, len: usize, seed: u64) 
 /// The same computation for native callers.
 pub fn report_hash(json: &[u8], seed: u64) -> u64 {
     let Ok(text) = std::str::from_utf8(json) else { return 0 };
-    scalelab_core::simulate_json(text, Some(seed)).map(|r| r.hash()).unwrap_or(0)
+    scalelab_core::simulate_json(text, Some(seed)).ok().and_then(|r| r.hash().ok()).unwrap_or(0)
 }

@@ -2,8 +2,8 @@
 //! reference lines, a CSV table behind it, and min/max decimation to the pixel columns drawn.
 
 use scalelab_core::Report;
-use scalelab_core::Scenario;
 use scalelab_core::metrics::Row;
+use scalelab_core::scaling::GuideRole;
 
 /// One line of a chart: a value (or a gap, as CloudWatch leaves one) per x.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -112,24 +112,32 @@ fn max_opt<F: Fn(&Row) -> Option<f64>>(g: &[Row], f: F) -> Option<f64> {
     g.iter().filter_map(f).fold(None, |m, y| Some(m.map_or(y, |m: f64| m.max(y))))
 }
 
-/// Target values of target tracking policies on `InvocationsPerInstance`.
-fn invocation_targets(s: &Scenario) -> Vec<f64> {
-    let Some(cfg) = &s.scaling else { return Vec::new() };
-    cfg.put_scaling_policy
-        .iter()
-        .filter_map(|p| p.target_tracking_scaling_policy_configuration.as_ref())
-        .filter(|tt| {
-            tt.predefined_metric_specification
-                .as_ref()
-                .is_some_and(|m| m.predefined_metric_type == "SageMakerVariantInvocationsPerInstance")
-        })
-        .map(|tt| tt.target_value)
-        .collect()
+/// Lines for the invocations-per-instance chart (per-minute sums): the compiled thresholds of
+/// the run's scalers on that metric, as the scalers compare them (a target tracking policy with
+/// DisableScaleIn has no scale-in line; per-copy policies of inference components count).
+fn invocation_rules(report: &Report) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = Vec::new();
+    for g in &report.guides {
+        // A one-minute period holds one datapoint, so any statistic but SampleCount is the
+        // per-minute value the chart draws.
+        if g.metric != "InvocationsPerInstance" || g.statistic == "SampleCount" || g.period_secs != 60 {
+            continue;
+        }
+        let name = match g.role {
+            GuideRole::Target => format!("target {}", fmt_num(g.value)),
+            GuideRole::ScaleIn => format!("scale-in below {}", fmt_num(g.value)),
+            GuideRole::Threshold => format!("{} {}", g.source, fmt_num(g.value)),
+        };
+        if !rules.iter().any(|r| r.name == name) {
+            rules.push(Rule { name, y: g.value });
+        }
+    }
+    rules
 }
 
 /// Builds the charts. Runs up to 12 hours use the 10 s high-resolution rows; longer ones the
 /// 60 s rows. Invocations per instance is always per minute, as CloudWatch publishes it.
-pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
+pub fn charts(report: &Report) -> ChartSet {
     let fine = report.duration_secs <= 12.0 * 3600.0;
     let rows = if fine { &report.series_10s } else { &report.series };
     let periods = by_period(rows);
@@ -159,12 +167,7 @@ pub fn charts(report: &Report, scenario: &Scenario) -> ChartSet {
     });
 
     let minutes = by_period(&report.series);
-    let mut ipi_rules = Vec::new();
-    for t in invocation_targets(scenario) {
-        ipi_rules.push(Rule { name: format!("target {}", fmt_num(t)), y: t });
-        let low = t * scenario.scaling.as_ref().map_or(0.9, |c| c.target_tracking_defaults.scale_in_factor);
-        ipi_rules.push(Rule { name: format!("scale-in below {}", fmt_num(low)), y: low });
-    }
+    let ipi_rules = invocation_rules(report);
     charts.push(Chart {
         id: "ipi".into(),
         title: "Invocations per instance".into(),
@@ -491,7 +494,7 @@ mod tests {
     fn seed_001_after_charts_show_the_scale_out_and_the_target() {
         let s = scalelab_core::examples::get("seed-001-after").unwrap();
         let r = scalelab_core::simulate(&s, Some(1)).unwrap();
-        let set = charts(&r, &s);
+        let set = charts(&r);
         let ids: Vec<_> = set.charts.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"]);
         let inst = &set.charts[2];
@@ -512,6 +515,34 @@ mod tests {
         let csv = rate.csv();
         assert_eq!(csv.lines().count(), rate.xs.len() + 1);
         assert!(csv.starts_with("t_secs,requests/s,"));
+    }
+
+    fn ipi_rules_of(s: &scalelab_core::Scenario) -> Vec<String> {
+        let r = scalelab_core::simulate(s, Some(1)).unwrap();
+        charts(&r).charts.into_iter().find(|c| c.id == "ipi").unwrap().rules.into_iter().map(|r| r.name).collect()
+    }
+
+    #[test]
+    fn ipi_rules_follow_the_compiled_policy() {
+        let mut s = scalelab_core::examples::get("seed-001-after").unwrap();
+        assert_eq!(ipi_rules_of(&s), ["target 25,000", "scale-in below 22,500"]);
+        // DisableScaleIn: target tracking makes no scale-in alarm, so no scale-in line.
+        let policy = &mut s.scaling.as_mut().unwrap().put_scaling_policy[0];
+        policy.target_tracking_scaling_policy_configuration.as_mut().unwrap().disable_scale_in = true;
+        assert_eq!(ipi_rules_of(&s), ["target 25,000"]);
+    }
+
+    #[test]
+    fn per_copy_policies_draw_their_target() {
+        // An inference component tracking invocations per copy.
+        let mut s = scalelab_core::examples::get("seed-003-scale-to-zero").unwrap();
+        let cfg = s.scaling.as_mut().unwrap();
+        let tt = cfg.put_scaling_policy[0].target_tracking_scaling_policy_configuration.as_mut().unwrap();
+        tt.predefined_metric_specification.as_mut().unwrap().predefined_metric_type =
+            "SageMakerInferenceComponentInvocationsPerCopy".into();
+        tt.target_value = 300.0;
+        let rules = ipi_rules_of(&s);
+        assert_eq!(rules.first().map(String::as_str), Some("target 300"), "{rules:?}");
     }
 
     #[test]

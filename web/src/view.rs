@@ -41,7 +41,7 @@ pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
     RunView {
         name: if scenario.name.is_empty() { "scenario".into() } else { scenario.name.clone() },
         cards: summary::cards(&report.summary),
-        charts: chartdata::charts(report, scenario),
+        charts: chartdata::charts(report),
         activities: report
             .activities
             .iter()

@@ -15,7 +15,7 @@ use crate::metrics::{Gauges, Recorder, UtilModel};
 use crate::plan::{Plan, ScalerSpec};
 use crate::report::{Activity, ClientSummary, Errors, InstanceRecord, Latency, Report, Summary, VariantSummary};
 use crate::rng::{Sampler, Stream};
-use crate::scaling::{Command, Scaler, StateChange, VariantView, View};
+use crate::scaling::{Command, Guide, Scaler, StateChange, VariantView, View};
 use crate::scenario::Routing;
 use crate::time::{Duration, SimTime, US_PER_SEC, format_timestamp};
 use crate::traffic::Arrivals;
@@ -220,6 +220,7 @@ struct ReportParts {
     variants: Vec<VariantSummary>,
     instances: Vec<InstanceRecord>,
     alarm_history: Vec<StateChange>,
+    guides: Vec<Guide>,
 }
 
 /// A running simulation. Create it from a `Plan`, advance it with `run_until`, and turn it into a
@@ -1352,6 +1353,7 @@ impl Simulation {
             series_10s: self.metrics.rows_10s,
             activities: self.activities,
             alarm_history: parts.alarm_history,
+            guides: parts.guides,
             instances: parts.instances,
             warnings: self.warnings,
             events_processed: self.events,
@@ -1376,6 +1378,7 @@ impl Simulation {
             series_10s: self.metrics.rows_10s.clone(),
             activities: self.activities.clone(),
             alarm_history: parts.alarm_history,
+            guides: parts.guides,
             instances: parts.instances,
             warnings: self.warnings.clone(),
             events_processed: self.events,
@@ -1485,7 +1488,8 @@ impl Simulation {
             .collect();
         let mut alarm_history: Vec<_> = self.scalers.iter().flat_map(|s| s.history()).collect();
         alarm_history.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
-        ReportParts { summary, variants: variant_summaries, instances, alarm_history }
+        let guides = self.scalers.iter().flat_map(|s| s.guides()).collect();
+        ReportParts { summary, variants: variant_summaries, instances, alarm_history, guides }
     }
 
     /// Requests queued or in service right now, over every instance (for invariant checks).

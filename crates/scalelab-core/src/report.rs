@@ -24,6 +24,10 @@ pub struct Report {
     pub activities: Vec<Activity>,
     /// State changes of every alarm, in time order.
     pub alarm_history: Vec<crate::scaling::StateChange>,
+    /// The thresholds the scalers compare metrics with, for charts. Not serialized yet, so the
+    /// JSON report and its hash are those of earlier versions.
+    #[serde(skip)]
+    pub guides: Vec<crate::scaling::Guide>,
     /// Every instance the run launched.
     pub instances: Vec<InstanceRecord>,
     pub warnings: Vec<String>,

@@ -85,6 +85,33 @@ pub struct StateChange {
     pub reason: String,
 }
 
+/// A threshold a scaler compares a metric with, for charts to draw (never read back by the
+/// simulation): compiled from the scaler's own configuration, so it exists exactly when the
+/// comparison does (a target tracking policy with `DisableScaleIn` has no scale-in line).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Guide {
+    pub variant: usize,
+    /// The metric's CloudWatch name, e.g. `InvocationsPerInstance`.
+    pub metric: String,
+    /// The statistic over each period (`Sum`, `Average`, …) and the period, in seconds.
+    pub statistic: String,
+    pub period_secs: u64,
+    pub value: f64,
+    pub role: GuideRole,
+    /// The alarm or rule it comes from.
+    pub source: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum GuideRole {
+    /// The value a target tracking policy holds the metric at (its scale-out threshold).
+    Target,
+    /// Below this a target tracking policy scales in.
+    ScaleIn,
+    /// An alarm's threshold.
+    Threshold,
+}
+
 /// An autoscaler. The engine wakes it when it asks, shows it what it may see, and applies the
 /// commands it returns as capacity changes at that time.
 pub trait Scaler: fmt::Debug {
@@ -94,6 +121,10 @@ pub trait Scaler: fmt::Debug {
     fn wake(&mut self, now: SimTime, view: &View<'_>) -> Vec<Command>;
     /// State changes of what this scaler evaluates, in time order.
     fn history(&self) -> Vec<StateChange> {
+        Vec::new()
+    }
+    /// The thresholds this scaler compares metrics with.
+    fn guides(&self) -> Vec<Guide> {
         Vec::new()
     }
 }

@@ -15,7 +15,7 @@ use self::aws::{
 use crate::fmt::num;
 use crate::limits;
 use crate::problem::{Problem, nearest};
-use crate::scaling::{Command, Scaler, StateChange, View};
+use crate::scaling::{Command, Guide, GuideRole, Scaler, StateChange, View};
 use crate::time::{SimTime, US_PER_SEC};
 
 pub const SERVICE_NAMESPACE: &str = "sagemaker";
@@ -1063,6 +1063,30 @@ impl Scaler for AppAutoScaling {
             });
         }
         commands
+    }
+
+    fn guides(&self) -> Vec<Guide> {
+        self.plan
+            .alarms
+            .iter()
+            .map(|a| {
+                let d = &a.def;
+                let role = match a.managed {
+                    Some((_, true)) => GuideRole::Target,
+                    Some((_, false)) => GuideRole::ScaleIn,
+                    None => GuideRole::Threshold,
+                };
+                Guide {
+                    variant: d.metric.variant,
+                    metric: d.metric.metric.name().into(),
+                    statistic: format!("{:?}", d.metric.statistic),
+                    period_secs: d.period_us / US_PER_SEC,
+                    value: d.threshold,
+                    role,
+                    source: d.name.clone(),
+                }
+            })
+            .collect()
     }
 
     fn history(&self) -> Vec<StateChange> {

@@ -6,7 +6,11 @@
 //! `run_until(t)` processes every event with time ≤ t.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
+
+mod queue;
+
+use queue::EventQueue;
 
 use crate::client::{AfterFailure, ClientPlan, RetryOn};
 use crate::hist::Histogram;
@@ -81,28 +85,12 @@ impl Req {
     }
 }
 
-#[derive(Debug)]
-struct Entry {
-    time: SimTime,
-    seq: u64,
-    ev: Ev,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        (self.time, self.seq) == (o.time, o.seq)
+impl queue::Event for Ev {
+    fn is_arrival(&self) -> bool {
+        matches!(self, Ev::Arrival)
     }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    /// Reversed, so the max-heap pops the earliest (time, seq).
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.time, o.seq).cmp(&(self.time, self.seq))
+    fn arrival() -> Ev {
+        Ev::Arrival
     }
 }
 
@@ -235,11 +223,7 @@ pub struct Simulation {
     publish_delay_us: SimTime,
     slo_us: Option<SimTime>,
     routing: Routing,
-    heap: BinaryHeap<Entry>,
-    /// The next `Ev::Arrival`'s (time, seq), kept out of the heap: there is at most one, and
-    /// it is half of all pushes and pops. Events still run in (time, seq) order.
-    next_arrival: Option<(SimTime, u64)>,
-    seq: u64,
+    queue: EventQueue<Ev>,
     arrivals: Arrivals,
     /// The variant each request goes to (weighted).
     variant_rng: Stream,
@@ -375,9 +359,7 @@ impl Simulation {
             publish_delay_us: plan.publish_delay_us,
             slo_us: plan.slo_us,
             routing: plan.routing,
-            heap: BinaryHeap::with_capacity(1024),
-            next_arrival: None,
-            seq: 0,
+            queue: EventQueue::new(),
             arrivals: Arrivals::new(plan.rate.clone(), Stream::new(seed, "arrivals"), horizon_secs),
             variant_rng: Stream::new(seed, "routing/variant"),
             instance_rng: Stream::new(seed, "routing"),
@@ -442,43 +424,17 @@ impl Simulation {
         self.events
     }
     pub fn is_done(&self) -> bool {
-        self.now >= self.end
-            && self.heap.peek().is_none_or(|e| e.time > self.end)
-            && self.next_arrival.is_none_or(|(t, _)| t > self.end)
+        self.now >= self.end && self.queue.nothing_until(self.end)
     }
 
     fn schedule(&mut self, time: SimTime, ev: Ev) {
-        self.seq += 1;
-        if let Ev::Arrival = ev {
-            debug_assert!(self.next_arrival.is_none(), "one arrival is pending at a time");
-            self.next_arrival = Some((time, self.seq));
-        } else {
-            self.heap.push(Entry { time, seq: self.seq, ev });
-        }
+        self.queue.schedule(time, ev);
     }
 
     /// Processes every event with time ≤ `t` (and ≤ the end of the run).
     pub fn run_until(&mut self, t: SimTime) {
         let limit = t.min(self.end);
-        loop {
-            let top = self.heap.peek().map(|e| (e.time, e.seq));
-            let (time, ev) = match (self.next_arrival, top) {
-                (Some(a), h) if h.is_none_or(|h| a < h) => {
-                    if a.0 > limit {
-                        break;
-                    }
-                    self.next_arrival = None;
-                    (a.0, Ev::Arrival)
-                }
-                (_, Some((time, _))) => {
-                    if time > limit {
-                        break;
-                    }
-                    let Some(Entry { ev, .. }) = self.heap.pop() else { break };
-                    (time, ev)
-                }
-                (_, None) => break,
-            };
+        while let Some((time, ev)) = self.queue.pop_until(limit) {
             self.now = time;
             self.metrics.advance_to(time);
             self.events += 1;

@@ -8,16 +8,19 @@
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 
+mod fleet;
+mod outcomes;
 mod queue;
 
+use fleet::{Host, IcRuntime, Instance, InstanceState, ScaleIn};
+use outcomes::Outcomes;
 use queue::EventQueue;
 
 use crate::client::{AfterFailure, ClientPlan, RetryOn};
-use crate::hist::Histogram;
 use crate::limits;
 use crate::metrics::{Gauges, Recorder, UtilModel};
 use crate::plan::{Plan, ScalerSpec};
-use crate::report::{Activity, ClientSummary, Errors, InstanceRecord, Latency, Report, Summary, VariantSummary};
+use crate::report::{Activity, ClientSummary, Errors, InstanceRecord, Report, Summary, VariantSummary};
 use crate::rng::{Sampler, Stream};
 use crate::scaling::{Command, Guide, Scaler, StateChange, VariantView, View};
 use crate::scenario::Routing;
@@ -94,64 +97,6 @@ impl queue::Event for Ev {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InstanceState {
-    Provisioning,
-    Loading,
-    InService,
-    Draining,
-    Terminated,
-}
-
-#[derive(Debug)]
-struct Instance {
-    variant: u16,
-    state: InstanceState,
-    launched_at: SimTime,
-    in_service_at: Option<SimTime>,
-    terminated_at: Option<SimTime>,
-    /// Image pull plus model load, drawn at launch.
-    load_us: SimTime,
-    /// Busy workers (a batch occupies one worker).
-    busy: u32,
-    /// Requests in service (a batch counts its size).
-    serving: u32,
-    /// Queued requests, oldest first.
-    queue: VecDeque<Req>,
-    expire_pending: bool,
-    batch_wait_pending: bool,
-    /// For a copy of an inference component: the managed instance hosting it.
-    host: Option<u32>,
-}
-
-/// A managed instance hosting inference component copies (billed; copies are not).
-#[derive(Debug)]
-struct Host {
-    variant: u16,
-    launched_at: SimTime,
-    ready_at: SimTime,
-    copies: u32,
-    idle_since: Option<SimTime>,
-    terminated_at: Option<SimTime>,
-}
-
-#[derive(Debug)]
-struct IcRuntime {
-    copies_per_instance: u32,
-    min_instances: u32,
-    max_instances: u32,
-    scale_in_delay_us: SimTime,
-    live_hosts: u32,
-    full_warned: bool,
-    name: String,
-}
-
-impl Instance {
-    fn outstanding(&self) -> u64 {
-        u64::from(self.serving) + self.queue.len() as u64
-    }
-}
-
 #[derive(Debug)]
 struct BatchCfg {
     max: u32,
@@ -202,6 +147,14 @@ struct VariantState {
     errors: Errors,
 }
 
+/// What a report holds that the run recorded as it went.
+struct Lists {
+    series: Vec<crate::metrics::Row>,
+    series_10s: Vec<crate::metrics::Row>,
+    activities: Vec<Activity>,
+    warnings: Vec<String>,
+}
+
 /// What `Simulation::summarize` computes for a report.
 struct ReportParts {
     summary: Summary,
@@ -221,7 +174,6 @@ pub struct Simulation {
     now: SimTime,
     end: SimTime,
     publish_delay_us: SimTime,
-    slo_us: Option<SimTime>,
     routing: Routing,
     queue: EventQueue<Ev>,
     arrivals: Arrivals,
@@ -238,11 +190,7 @@ pub struct Simulation {
     free_batches: Vec<u32>,
     scalers: Vec<Box<dyn Scaler>>,
     metrics: Recorder,
-    latency: Histogram,
-    model_latency: Histogram,
-    queue_wait: Histogram,
-    within_slo: u64,
-    first_error: Option<SimTime>,
+    outcomes: Outcomes,
     max_in_service_total: u32,
     activities: Vec<Activity>,
     warnings: Vec<String>,
@@ -357,7 +305,6 @@ impl Simulation {
             now: 0,
             end: plan.duration_us,
             publish_delay_us: plan.publish_delay_us,
-            slo_us: plan.slo_us,
             routing: plan.routing,
             queue: EventQueue::new(),
             arrivals: Arrivals::new(plan.rate.clone(), Stream::new(seed, "arrivals"), horizon_secs),
@@ -370,11 +317,7 @@ impl Simulation {
             free_batches: Vec::new(),
             scalers,
             metrics: Recorder::new(utils),
-            latency: Histogram::default(),
-            model_latency: Histogram::default(),
-            queue_wait: Histogram::default(),
-            within_slo: 0,
-            first_error: None,
+            outcomes: Outcomes::new(plan.slo_us),
             max_in_service_total: 0,
             activities: Vec::new(),
             warnings: plan.warnings.clone(),
@@ -527,9 +470,7 @@ impl Simulation {
     }
 
     fn record_error_time(&mut self) {
-        if self.first_error.is_none() {
-            self.first_error = Some(self.now);
-        }
+        self.outcomes.error_at(self.now);
     }
 
     /// Attempt `attempt` of a request the client first sent at `first` reaches the endpoint.
@@ -799,14 +740,8 @@ impl Simulation {
         var.succeeded += 1;
         let overhead = var.overhead.sample_us(&mut var.overhead_rng);
         self.metrics.success(v, model_us, overhead);
-        self.model_latency.record(model_us);
-        self.queue_wait.record(start - req.at);
         // The client waited from its first attempt: retries and backoffs included.
-        let total = now - req.first + overhead;
-        self.latency.record(total);
-        if self.slo_us.is_some_and(|slo| total <= slo) {
-            self.within_slo += 1;
-        }
+        self.outcomes.success(now - req.first + overhead, model_us, start - req.at);
     }
 
     fn done(&mut self, inst: u32, req: Req, start: SimTime) {
@@ -932,14 +867,7 @@ impl Simulation {
         let ic = self.variants.get(v)?.ic.as_ref()?;
         let (cpi, max) = (ic.copies_per_instance, ic.max_instances);
         let live_hosts = ic.live_hosts;
-        let best = self
-            .hosts
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| usize::from(h.variant) == v && h.terminated_at.is_none() && h.copies < cpi)
-            .min_by_key(|(i, h)| (h.ready_at, *i))
-            .map(|(i, _)| i as u32);
-        let host = match best {
+        let host = match fleet::host_with_room(&self.hosts, v, cpi) {
             Some(h) => h,
             None if live_hosts < max => self.launch_host(v, prov),
             None => {
@@ -1248,19 +1176,17 @@ impl Simulation {
     /// with the fewest outstanding requests (the newest among equals).
     fn remove_one(&mut self, v: usize) -> bool {
         let Some(var) = self.variants.get(v) else { return false };
-        let starting = var.live.iter().rev().copied().find(|&i| {
-            self.inst(i).is_some_and(|x| matches!(x.state, InstanceState::Provisioning | InstanceState::Loading))
-        });
-        if let Some(inst) = starting {
-            let var = self.variant_mut(v);
-            var.live.retain(|&i| i != inst);
-            var.pending -= 1;
-            self.terminate(inst);
-            return true;
-        }
-        let victim =
-            var.in_service.iter().rev().copied().min_by_key(|&i| self.inst(i).map_or(u64::MAX, Instance::outstanding));
-        let Some(inst) = victim else { return false };
+        let inst = match fleet::scale_in_choice(&var.live, &var.in_service, &self.instances) {
+            None => return false,
+            Some(ScaleIn::Cancel(inst)) => {
+                let var = self.variant_mut(v);
+                var.live.retain(|&i| i != inst);
+                var.pending -= 1;
+                self.terminate(inst);
+                return true;
+            }
+            Some(ScaleIn::Drain(inst)) => inst,
+        };
         let var = self.variant_mut(v);
         var.live.retain(|&i| i != inst);
         var.in_service.retain(|&i| i != inst);
@@ -1297,23 +1223,13 @@ impl Simulation {
         let end = self.end;
         self.now = self.now.max(end);
         self.metrics.finish(end);
-        let parts = self.summarize(end);
-        Report {
-            scenario: self.plan_name,
-            seed: self.seed,
-            start: format_timestamp(self.start_unix_secs),
-            duration_secs: end as f64 / US_PER_SEC as f64,
-            summary: parts.summary,
-            variants: parts.variants,
-            series: self.metrics.rows_60s,
-            series_10s: self.metrics.rows_10s,
-            activities: self.activities,
-            alarm_history: parts.alarm_history,
-            guides: parts.guides,
-            instances: parts.instances,
-            warnings: self.warnings,
-            events_processed: self.events,
-        }
+        let lists = Lists {
+            series: std::mem::take(&mut self.metrics.rows_60s),
+            series_10s: std::mem::take(&mut self.metrics.rows_10s),
+            activities: std::mem::take(&mut self.activities),
+            warnings: std::mem::take(&mut self.warnings),
+        };
+        self.report(end, lists)
     }
 
     /// The run so far, as a report ending now: the periods completed, the activities and
@@ -1321,8 +1237,19 @@ impl Simulation {
     /// still queued or in service count as in flight). For showing a long run as it goes; the
     /// simulation continues unchanged.
     pub fn snapshot(&self) -> Report {
-        let end = self.now.min(self.end);
-        let parts = self.summarize(end);
+        let lists = Lists {
+            series: self.metrics.rows_60s.clone(),
+            series_10s: self.metrics.rows_10s.clone(),
+            activities: self.activities.clone(),
+            warnings: self.warnings.clone(),
+        };
+        self.report(self.now.min(self.end), lists)
+    }
+
+    /// The one place a report is assembled: from the state, with instance time counted until
+    /// `end`, and the recorded lists (moved at the end of a run, copied for a snapshot).
+    fn report(&self, end: SimTime, lists: Lists) -> Report {
+        let parts = self.summarize(end, &lists.series);
         Report {
             scenario: self.plan_name.clone(),
             seed: self.seed,
@@ -1330,20 +1257,20 @@ impl Simulation {
             duration_secs: end as f64 / US_PER_SEC as f64,
             summary: parts.summary,
             variants: parts.variants,
-            series: self.metrics.rows_60s.clone(),
-            series_10s: self.metrics.rows_10s.clone(),
-            activities: self.activities.clone(),
+            series: lists.series,
+            series_10s: lists.series_10s,
+            activities: lists.activities,
             alarm_history: parts.alarm_history,
             guides: parts.guides,
             instances: parts.instances,
-            warnings: self.warnings.clone(),
+            warnings: lists.warnings,
             events_processed: self.events,
         }
     }
 
     /// The parts of a report computed from the state (the recorded rows and lists are moved
     /// or copied by the caller), with instance time counted until `end`.
-    fn summarize(&self, end: SimTime) -> ReportParts {
+    fn summarize(&self, end: SimTime, rows_60s: &[crate::metrics::Row]) -> ReportParts {
         let instance_secs = |i: &Instance| {
             let stop = i.terminated_at.unwrap_or(end).min(end);
             stop.saturating_sub(i.launched_at) as f64 / US_PER_SEC as f64
@@ -1356,8 +1283,7 @@ impl Simulation {
         let mut total = Errors::default();
         let (mut requests, mut succeeded, mut cost, mut inst_hours) = (0u64, 0u64, 0.0f64, 0.0f64);
         for (k, var) in self.variants.iter().enumerate() {
-            let rows_cost: f64 =
-                self.metrics.rows_60s.iter().filter(|r| r.variant as usize == k).map(|r| r.cost_usd).sum();
+            let rows_cost: f64 = rows_60s.iter().filter(|r| r.variant as usize == k).map(|r| r.cost_usd).sum();
             let hours: f64 = if var.ic.is_some() {
                 self.hosts.iter().filter(|h| usize::from(h.variant) == k).map(host_secs).sum::<f64>() / 3600.0
             } else {
@@ -1401,22 +1327,23 @@ impl Simulation {
             waiting_at_end: self.clients.waiting,
         });
         let duration_secs = end as f64 / US_PER_SEC as f64;
+        let figures = self.outcomes.figures(requests);
         let summary = Summary {
             requests,
             succeeded,
             errors: total,
             in_flight,
-            latency_ms: Latency::from_histogram(&self.latency),
-            model_latency_ms: Latency::from_histogram(&self.model_latency),
-            queue_wait_ms: Latency::from_histogram(&self.queue_wait),
+            latency_ms: figures.latency_ms,
+            model_latency_ms: figures.model_latency_ms,
+            queue_wait_ms: figures.queue_wait_ms,
             max_in_service_instances: self.max_in_service_total,
             instance_hours: inst_hours,
             cost_usd: cost,
             cost_per_hour_usd: if duration_secs > 0.0 { cost / (duration_secs / 3600.0) } else { 0.0 },
             cost_per_million_usd: (succeeded > 0).then(|| cost / succeeded as f64 * 1e6),
-            slo_latency_ms: self.slo_us.map(|s| s as f64 / 1000.0),
-            slo_attainment: self.slo_us.and_then(|_| (requests > 0).then(|| self.within_slo as f64 / requests as f64)),
-            first_error_secs: self.first_error.map(|t| t as f64 / US_PER_SEC as f64),
+            slo_latency_ms: figures.slo_latency_ms,
+            slo_attainment: figures.slo_attainment,
+            first_error_secs: figures.first_error_secs,
             client,
         };
         let to_secs = |t: SimTime| t as f64 / US_PER_SEC as f64;

@@ -243,14 +243,27 @@ impl Scenario {
         Scenario::from_value(value)
     }
 
-    pub fn from_value(value: serde_json::Value) -> Result<Scenario, Problems> {
+    /// Checks the version, then the structure. Structural problems are all reported: an
+    /// unknown field is set aside (renamed to the field it is a near miss of, else removed) and
+    /// the document read again, up to `MAX_STRUCTURAL_PROBLEMS`.
+    pub fn from_value(mut value: serde_json::Value) -> Result<Scenario, Problems> {
         let one = |path: &str, msg: String| Err(Problems(vec![Problem::new(path, msg)]));
-        let Some(obj) = value.as_object() else {
+        let mut problems = Vec::new();
+        let Some(obj) = value.as_object_mut() else {
             return one("", "a scenario is a JSON object like {\"version\": 1, ...}".into());
         };
-        match obj.get("version") {
-            None => return one("version", "missing: add \"version\": 1 at the top".into()),
-            Some(v) => match v.as_u64() {
+        if !obj.contains_key("version") {
+            // A misspelled `version` is the unknown field it is.
+            let Some(key) = obj.keys().find(|k| nearest(k, &["version"]).is_some()).cloned() else {
+                return one("version", "missing: add \"version\": 1 at the top".into());
+            };
+            problems.push(Problem::new(key.clone(), format!("unknown field `{key}`, did you mean `version`?")));
+            if let Some(v) = obj.remove(&key) {
+                obj.insert("version".into(), v);
+            }
+        }
+        if let Some(v) = obj.get("version") {
+            match v.as_u64() {
                 Some(n) if n == u64::from(CURRENT_VERSION) => {}
                 Some(n) if n > u64::from(CURRENT_VERSION) => {
                     return one(
@@ -261,13 +274,30 @@ impl Scenario {
                     );
                 }
                 _ => return one("version", format!("must be {CURRENT_VERSION}, got {v}")),
-            },
+            }
         }
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            Problems(vec![explain_serde_error(path, &e.inner().to_string())])
-        })
+        loop {
+            match serde_path_to_error::deserialize(value.clone()) {
+                Ok(s) if problems.is_empty() => return Ok(s),
+                Ok(_) => return Err(Problems(problems)),
+                Err(e) => {
+                    let segments: Vec<Segment> = e.path().iter().map(Segment::of).collect();
+                    let path = e.path().to_string();
+                    let path = if path == "." { String::new() } else { path };
+                    let (problem, fix) = explain_serde_error(path, &e.inner().to_string());
+                    problems.push(problem);
+                    let set_aside = match fix {
+                        Some(better) if problems.len() < MAX_STRUCTURAL_PROBLEMS => {
+                            set_aside(&mut value, &segments, better.as_deref())
+                        }
+                        _ => false,
+                    };
+                    if !set_aside {
+                        return Err(Problems(problems));
+                    }
+                }
+            }
+        }
     }
 
     pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
@@ -280,13 +310,58 @@ impl Scenario {
     }
 }
 
-/// Turns serde's message into one that names the nearest valid field or value.
-fn explain_serde_error(path: String, msg: &str) -> Problem {
+/// Structural problems reported at most (each costs a re-read of the document).
+const MAX_STRUCTURAL_PROBLEMS: usize = 16;
+
+/// One step of a structural error's path.
+enum Segment {
+    Key(String),
+    Index(usize),
+    Other,
+}
+
+impl Segment {
+    fn of(s: &serde_path_to_error::Segment) -> Segment {
+        match s {
+            serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
+            serde_path_to_error::Segment::Enum { variant } => Segment::Key(variant.clone()),
+            serde_path_to_error::Segment::Seq { index } => Segment::Index(*index),
+            serde_path_to_error::Segment::Unknown => Segment::Other,
+        }
+    }
+}
+
+/// Sets aside the unknown field at `path` (its last step): renamed to `better` when that field
+/// is not there yet, else removed. Whether it could be done.
+fn set_aside(value: &mut serde_json::Value, path: &[Segment], better: Option<&str>) -> bool {
+    let Some((Segment::Key(field), parents)) = path.split_last() else { return false };
+    let mut at = value;
+    for step in parents {
+        let next = match step {
+            Segment::Key(k) => at.get_mut(k.as_str()),
+            Segment::Index(i) => at.get_mut(*i),
+            Segment::Other => None,
+        };
+        let Some(next) = next else { return false };
+        at = next;
+    }
+    let Some(obj) = at.as_object_mut() else { return false };
+    let Some(v) = obj.remove(field) else { return false };
+    if let Some(b) = better.filter(|b| !obj.contains_key(*b)) {
+        obj.insert(b.to_string(), v);
+    }
+    true
+}
+
+/// Turns serde's message into one that names the nearest valid field or value. For an unknown
+/// field, also what to do with it to read on: `Some(Some(better))` rename, `Some(None)` remove.
+fn explain_serde_error(path: String, msg: &str) -> (Problem, Option<Option<String>>) {
     for (prefix, what) in [("unknown field `", "unknown field"), ("unknown variant `", "unknown value")] {
         if let Some(rest) = msg.strip_prefix(prefix) {
             let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
             let candidates: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
-            let message = match nearest(name, &candidates) {
+            let best = nearest(name, &candidates);
+            let message = match best {
                 Some("phases") if name == "ramp" => {
                     format!("{what} `{name}`; a ramp is a `phases` entry with `arrivalRate` and `rampTo`")
                 }
@@ -294,15 +369,18 @@ fn explain_serde_error(path: String, msg: &str) -> Problem {
                 None if candidates.is_empty() => format!("{what} `{name}`; nothing is allowed here"),
                 None => format!("{what} `{name}`; expected one of {}", candidates.join(", ")),
             };
-            return Problem::new(path, message);
+            // A misspelled field is read on as the field it is a near miss of; a ramp is no
+            // `phases` value, so it is only removed.
+            let fix = (what == "unknown field").then(|| best.filter(|_| name != "ramp").map(str::to_string));
+            return (Problem::new(path, message), fix);
         }
     }
     if let Some(rest) = msg.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);
         let path = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
-        return Problem::new(path, "missing: this field is required");
+        return (Problem::new(path, "missing: this field is required"), None);
     }
-    Problem::new(path, msg.to_string())
+    (Problem::new(path, msg.to_string()), None)
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@ use crate::autoscaling::{AppAutoScaling, AutoScalingPlan};
 use crate::catalog::{self, InstanceType};
 use crate::fmt::fmt_count;
 use crate::limits;
-use crate::problem::{Problem, Problems, nearest, unknown};
+use crate::problem::{Diagnostics, Problem, Problems, nearest, unknown};
 use crate::profile::{self, ServingProfile};
 use crate::rng::TimeDist;
 use crate::scaling::{ManualSchedule, PlannedChange, Scaler};
-use crate::scenario::{Routing, Scenario};
+use crate::scenario::{Routing, Scenario, Variant};
 use crate::time::{Duration, SimTime, US_PER_SEC};
 use crate::traffic::RateFn;
 
@@ -83,13 +83,52 @@ pub struct IcPlan {
 /// Default seed when neither the scenario nor the caller gives one.
 pub const DEFAULT_SEED: u64 = 1;
 
-/// Checks `s` and compiles it. `seed` overrides the scenario's seed.
+/// Checks `s` and compiles it. `seed` overrides the scenario's seed. Each section of the
+/// scenario has its check-and-compile function below, in the order problems are listed.
 pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
-    let mut p: Vec<Problem> = Vec::new();
-    let mut warnings = Vec::new();
+    let mut d = Diagnostics::default();
     let seed = seed.or(s.seed).unwrap_or(DEFAULT_SEED);
+    let start_unix_secs = check_run(s, &mut d);
+    let traffic = compile_traffic(s, seed, start_unix_secs, &mut d);
+    let variants = compile_endpoint(s, &mut d);
+    check_pricing(s, &mut d);
+    let changes = compile_changes(s, start_unix_secs, &mut d);
+    check_objective(s, &mut d);
+    let e = &s.endpoint;
+    let (p, warnings) = (&mut d.problems, &mut d.warnings);
+    let autoscaling = s.scaling.as_ref().map(|cfg| {
+        let clock = crate::autoscaling::RunClock { start_unix_secs, duration_us: s.duration.as_micros() };
+        crate::autoscaling::compile(cfg, &e.names(), s.metrics.publish_delay.as_micros(), clock, p, warnings)
+    });
+    let is_async = e.variants.iter().any(|v| v.async_inference.is_some());
+    let client = s.client.as_ref().and_then(|c| crate::client::ClientPlan::compile(c, is_async, p, warnings));
+    if !d.problems.is_empty() {
+        return Err(Problems(d.problems));
+    }
+    let mut scalers = vec![ScalerSpec::Manual(changes)];
+    scalers.extend(autoscaling.map(ScalerSpec::ApplicationAutoScaling));
+    Ok(Plan {
+        name: s.name.clone(),
+        routing: e.routing,
+        seed,
+        start_unix_secs,
+        duration_us: s.duration.as_micros(),
+        rate: traffic.rate,
+        expected_requests: traffic.expected_requests,
+        peak_rps: traffic.peak_rps,
+        variants,
+        timeout_us: e.invocation_timeout.as_micros(),
+        publish_delay_us: s.metrics.publish_delay.as_micros(),
+        slo_us: s.slo_latency.map(|d| d.as_micros()),
+        scalers,
+        client,
+        warnings: d.warnings,
+    })
+}
 
-    let duration_secs = s.duration.as_secs_f64();
+/// The run: its length and start (returned, in Unix seconds).
+fn check_run(s: &Scenario, d: &mut Diagnostics) -> i64 {
+    let p = &mut d.problems;
     if s.duration < Duration::from_secs(1) {
         p.push(Problem::new("duration", "must be at least 1s"));
     } else if s.duration > Duration::from_secs(limits::MAX_DURATION_SECS) {
@@ -105,7 +144,19 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
             0
         }
     };
+    start_unix_secs
+}
 
+struct CompiledTraffic {
+    rate: RateFn,
+    expected_requests: f64,
+    peak_rps: f64,
+}
+
+/// The traffic shape, compiled into a rate function (checked against the request limit).
+fn compile_traffic(s: &Scenario, seed: u64, start_unix_secs: i64, d: &mut Diagnostics) -> CompiledTraffic {
+    let (p, warnings) = (&mut d.problems, &mut d.warnings);
+    let duration_secs = s.duration.as_secs_f64();
     let mut traffic_problems = Vec::new();
     s.traffic.check("traffic", &mut traffic_problems);
     if let crate::traffic::Traffic::Trace { invocations, .. } = &s.traffic
@@ -135,8 +186,12 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
     if traffic_ok && expected_requests == 0.0 {
         warnings.push("the traffic sends no requests during the run".to_string());
     }
+    CompiledTraffic { rate, expected_requests, peak_rps }
+}
 
-    // Endpoint.
+/// The endpoint and its production variants.
+fn compile_endpoint(s: &Scenario, d: &mut Diagnostics) -> Vec<VariantPlan> {
+    let p = &mut d.problems;
     let e = &s.endpoint;
     if e.invocation_timeout < Duration::from_millis(1) {
         p.push(Problem::new("endpoint.invocationTimeout", "must be at least 1ms (SageMaker allows up to 60s)"));
@@ -147,170 +202,181 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
     if e.variants.len() > limits::MAX_VARIANTS {
         p.push(Problem::new("endpoint.variants", format!("at most {} variants", limits::MAX_VARIANTS)));
     }
-    let mut variants = Vec::new();
-    for (i, v) in e.variants.iter().enumerate() {
-        let path = format!("endpoint.variants[{i}]");
-        if v.name.trim().is_empty() {
-            p.push(Problem::new(format!("{path}.name"), "must not be empty"));
+    let variants = e.variants.iter().enumerate().filter_map(|(i, v)| compile_variant(s, i, v, d)).collect();
+    if !e.variants.is_empty() && e.variants.iter().all(|v| v.initial_variant_weight == 0.0) {
+        d.problems
+            .push(Problem::new("endpoint.variants", "at least one variant needs an initialVariantWeight above 0"));
+    }
+    variants
+}
+
+/// One production variant: its instance type, model or inline profile, inference component
+/// or asynchronous inference.
+fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> Option<VariantPlan> {
+    let e = &s.endpoint;
+    let (p, warnings) = (&mut d.problems, &mut d.warnings);
+    let path = format!("endpoint.variants[{i}]");
+    if v.name.trim().is_empty() {
+        p.push(Problem::new(format!("{path}.name"), "must not be empty"));
+    }
+    if e.variants.iter().take(i).any(|o| o.name == v.name) {
+        p.push(Problem::new(format!("{path}.name"), format!("\"{}\" is used by another variant", v.name)));
+    }
+    if v.initial_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
+        p.push(Problem::new(
+            format!("{path}.initialInstanceCount"),
+            format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
+        ));
+    }
+    if !(v.initial_variant_weight.is_finite() && v.initial_variant_weight >= 0.0) {
+        p.push(Problem::new(format!("{path}.initialVariantWeight"), "must be a number ≥ 0"));
+    }
+    let itype = catalog::lookup(&v.instance_type);
+    if itype.is_none() {
+        let names: Vec<&str> = catalog::names().collect();
+        p.push(Problem::new(
+            format!("{path}.instanceType"),
+            unknown("instance type", &v.instance_type, &names, "known types"),
+        ));
+    }
+    if let Some(t) = itype
+        && t.burstable
+    {
+        warnings.push(format!("{path}: {} is burstable; SageMaker does not auto scale burstable instances", t.name));
+    }
+    let profile = match (&v.model, &v.profile) {
+        (Some(_), Some(_)) => {
+            p.push(Problem::new(format!("{path}.profile"), "give either `model` or `profile`, not both"));
+            None
         }
-        if e.variants.iter().take(i).any(|o| o.name == v.name) {
-            p.push(Problem::new(format!("{path}.name"), format!("\"{}\" is used by another variant", v.name)));
-        }
-        if v.initial_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
+        (None, None) => {
             p.push(Problem::new(
-                format!("{path}.initialInstanceCount"),
-                format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
+                path.clone(),
+                "needs a `model` (a built-in such as \"decision-tree\") or an inline `profile`",
             ));
+            None
         }
-        if !(v.initial_variant_weight.is_finite() && v.initial_variant_weight >= 0.0) {
-            p.push(Problem::new(format!("{path}.initialVariantWeight"), "must be a number ≥ 0"));
-        }
-        let itype = catalog::lookup(&v.instance_type);
-        if itype.is_none() {
-            let names: Vec<&str> = catalog::names().collect();
-            p.push(Problem::new(
-                format!("{path}.instanceType"),
-                unknown("instance type", &v.instance_type, &names, "known types"),
-            ));
-        }
-        if let Some(t) = itype
-            && t.burstable
-        {
-            warnings
-                .push(format!("{path}: {} is burstable; SageMaker does not auto scale burstable instances", t.name));
-        }
-        let profile = match (&v.model, &v.profile) {
-            (Some(_), Some(_)) => {
-                p.push(Problem::new(format!("{path}.profile"), "give either `model` or `profile`, not both"));
+        (Some(name), None) => match profile::builtin_model(name) {
+            None => {
+                let models = profile::builtin_models();
+                let names: Vec<&str> = models.iter().map(|m| m.name).collect();
+                p.push(Problem::new(format!("{path}.model"), unknown("model", name, &names, "built-in models")));
                 None
             }
-            (None, None) => {
-                p.push(Problem::new(
-                    path.clone(),
-                    "needs a `model` (a built-in such as \"decision-tree\") or an inline `profile`",
-                ));
-                None
-            }
-            (Some(name), None) => match profile::builtin_model(name) {
-                None => {
-                    let models = profile::builtin_models();
-                    let names: Vec<&str> = models.iter().map(|m| m.name).collect();
-                    p.push(Problem::new(format!("{path}.model"), unknown("model", name, &names, "built-in models")));
-                    None
-                }
-                Some(m) => match m.profile_for(&v.instance_type) {
-                    Some(pr) => Some(pr.clone()),
-                    None if itype.is_some() => {
-                        p.push(Problem::new(
-                            format!("{path}.instanceType"),
-                            format!(
-                                "the built-in model \"{name}\" has no profile for {}; it has {} (or give an inline `profile`)",
-                                v.instance_type,
-                                m.instance_types().collect::<Vec<_>>().join(", ")
-                            ),
-                        ));
-                        None
-                    }
-                    None => None,
-                },
-            },
-            (None, Some(pr)) => {
-                check_profile(pr, &format!("{path}.profile"), &mut p);
-                Some(pr.clone())
-            }
-        };
-        if let Some(a) = &v.async_inference {
-            if a.invocation_timeout < Duration::from_secs(1) || a.invocation_timeout > Duration::from_secs(3600) {
-                p.push(Problem::new(
-                    format!("{path}.asyncInference.invocationTimeout"),
-                    "must be between 1s and 1h (SageMaker's default is 15m)",
-                ));
-            }
-            if v.inference_component.is_some() {
-                p.push(Problem::new(
-                    format!("{path}.asyncInference"),
-                    "asynchronous inference and inference components do not combine; choose one",
-                ));
-            }
-        }
-        let ic = match (&v.inference_component, &v.managed_instance_scaling) {
-            (None, None) => None,
-            (None, Some(_)) => {
-                warnings.push(format!(
-                    "{path}.managedInstanceScaling: without an inferenceComponent the instance count is set by scaling the variant; ignored"
-                ));
-                None
-            }
-            (Some(_), None) => {
-                p.push(Problem::new(
-                    format!("{path}.managedInstanceScaling"),
-                    "an inference component needs managed instance scaling: add {\"minInstanceCount\": 0, \"maxInstanceCount\": N}",
-                ));
-                None
-            }
-            (Some(ic), Some(m)) => {
-                let ipath = format!("{path}.inferenceComponent");
-                if m.min_instance_count > m.max_instance_count {
+            Some(m) => match m.profile_for(&v.instance_type) {
+                Some(pr) => Some(pr.clone()),
+                None if itype.is_some() => {
                     p.push(Problem::new(
-                        format!("{path}.managedInstanceScaling.minInstanceCount"),
-                        format!("{} is above maxInstanceCount {}", m.min_instance_count, m.max_instance_count),
-                    ));
-                }
-                if m.max_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
-                    p.push(Problem::new(
-                        format!("{path}.managedInstanceScaling.maxInstanceCount"),
-                        format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
-                    ));
-                }
-                if ic.copies_per_instance == 0 || ic.copies_per_instance > 64 {
-                    p.push(Problem::new(format!("{ipath}.copiesPerInstance"), "must be between 1 and 64"));
-                }
-                let room = u64::from(m.max_instance_count) * u64::from(ic.copies_per_instance.max(1));
-                if u64::from(ic.copy_count) > room {
-                    p.push(Problem::new(
-                        format!("{ipath}.copyCount"),
+                        format!("{path}.instanceType"),
                         format!(
-                            "{} copies do not fit: maxInstanceCount {} × copiesPerInstance {} holds {room}",
-                            ic.copy_count, m.max_instance_count, ic.copies_per_instance
+                            "the built-in model \"{name}\" has no profile for {}; it has {} (or give an inline `profile`)",
+                            v.instance_type,
+                            m.instance_types().collect::<Vec<_>>().join(", ")
                         ),
                     ));
+                    None
                 }
-                if ic.name.trim().is_empty() {
-                    p.push(Problem::new(format!("{ipath}.name"), "must not be empty"));
-                }
-                let needed = ic.copy_count.div_ceil(ic.copies_per_instance.max(1));
-                Some(IcPlan {
-                    name: ic.name.clone(),
-                    copies_per_instance: ic.copies_per_instance.clamp(1, 64),
-                    min_instances: m.min_instance_count,
-                    max_instances: m.max_instance_count.min(limits::MAX_INSTANCES_PER_VARIANT),
-                    initial_instances: v.initial_instance_count.max(needed).min(m.max_instance_count),
-                    scale_in_delay_us: ic.instance_scale_in_delay.as_micros(),
-                })
-            }
-        };
-        if let (Some(t), Some(profile)) = (itype, profile) {
-            let price = s.pricing.get(t.name).copied().unwrap_or(t.price_usd_per_hour);
-            variants.push(VariantPlan {
-                name: v.name.clone(),
-                instance_type: *t,
-                price_usd_per_hour: price,
-                profile,
-                initial_count: match &v.inference_component {
-                    Some(c) => c.copy_count,
-                    None => v.initial_instance_count,
-                }
-                .min(limits::MAX_INSTANCES_PER_VARIANT),
-                weight: v.initial_variant_weight,
-                inference_component: ic,
-                async_timeout_us: v.async_inference.as_ref().map(|a| a.invocation_timeout.as_micros()),
-            });
+                None => None,
+            },
+        },
+        (None, Some(pr)) => {
+            check_profile(pr, &format!("{path}.profile"), p);
+            Some(pr.clone())
+        }
+    };
+    if let Some(a) = &v.async_inference {
+        if a.invocation_timeout < Duration::from_secs(1) || a.invocation_timeout > Duration::from_secs(3600) {
+            p.push(Problem::new(
+                format!("{path}.asyncInference.invocationTimeout"),
+                "must be between 1s and 1h (SageMaker's default is 15m)",
+            ));
+        }
+        if v.inference_component.is_some() {
+            p.push(Problem::new(
+                format!("{path}.asyncInference"),
+                "asynchronous inference and inference components do not combine; choose one",
+            ));
         }
     }
-    if !e.variants.is_empty() && e.variants.iter().all(|v| v.initial_variant_weight == 0.0) {
-        p.push(Problem::new("endpoint.variants", "at least one variant needs an initialVariantWeight above 0"));
+    let ic = match (&v.inference_component, &v.managed_instance_scaling) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            warnings.push(format!(
+                "{path}.managedInstanceScaling: without an inferenceComponent the instance count is set by scaling the variant; ignored"
+            ));
+            None
+        }
+        (Some(_), None) => {
+            p.push(Problem::new(
+                format!("{path}.managedInstanceScaling"),
+                "an inference component needs managed instance scaling: add {\"minInstanceCount\": 0, \"maxInstanceCount\": N}",
+            ));
+            None
+        }
+        (Some(ic), Some(m)) => {
+            let ipath = format!("{path}.inferenceComponent");
+            if m.min_instance_count > m.max_instance_count {
+                p.push(Problem::new(
+                    format!("{path}.managedInstanceScaling.minInstanceCount"),
+                    format!("{} is above maxInstanceCount {}", m.min_instance_count, m.max_instance_count),
+                ));
+            }
+            if m.max_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
+                p.push(Problem::new(
+                    format!("{path}.managedInstanceScaling.maxInstanceCount"),
+                    format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
+                ));
+            }
+            if ic.copies_per_instance == 0 || ic.copies_per_instance > 64 {
+                p.push(Problem::new(format!("{ipath}.copiesPerInstance"), "must be between 1 and 64"));
+            }
+            let room = u64::from(m.max_instance_count) * u64::from(ic.copies_per_instance.max(1));
+            if u64::from(ic.copy_count) > room {
+                p.push(Problem::new(
+                    format!("{ipath}.copyCount"),
+                    format!(
+                        "{} copies do not fit: maxInstanceCount {} × copiesPerInstance {} holds {room}",
+                        ic.copy_count, m.max_instance_count, ic.copies_per_instance
+                    ),
+                ));
+            }
+            if ic.name.trim().is_empty() {
+                p.push(Problem::new(format!("{ipath}.name"), "must not be empty"));
+            }
+            let needed = ic.copy_count.div_ceil(ic.copies_per_instance.max(1));
+            Some(IcPlan {
+                name: ic.name.clone(),
+                copies_per_instance: ic.copies_per_instance.clamp(1, 64),
+                min_instances: m.min_instance_count,
+                max_instances: m.max_instance_count.min(limits::MAX_INSTANCES_PER_VARIANT),
+                initial_instances: v.initial_instance_count.max(needed).min(m.max_instance_count),
+                scale_in_delay_us: ic.instance_scale_in_delay.as_micros(),
+            })
+        }
+    };
+    if let (Some(t), Some(profile)) = (itype, profile) {
+        let price = s.pricing.get(t.name).copied().unwrap_or(t.price_usd_per_hour);
+        return Some(VariantPlan {
+            name: v.name.clone(),
+            instance_type: *t,
+            price_usd_per_hour: price,
+            profile,
+            initial_count: match &v.inference_component {
+                Some(c) => c.copy_count,
+                None => v.initial_instance_count,
+            }
+            .min(limits::MAX_INSTANCES_PER_VARIANT),
+            weight: v.initial_variant_weight,
+            inference_component: ic,
+            async_timeout_us: v.async_inference.as_ref().map(|a| a.invocation_timeout.as_micros()),
+        });
     }
+    None
+}
 
+/// Price overrides.
+fn check_pricing(s: &Scenario, d: &mut Diagnostics) {
+    let p = &mut d.problems;
     for (name, price) in &s.pricing {
         if catalog::lookup(name).is_none() {
             let names: Vec<&str> = catalog::names().collect();
@@ -321,7 +387,12 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
             p.push(Problem::new(format!("pricing.{name}"), "must be a price ≥ 0 in USD per hour"));
         }
     }
+}
 
+/// On-demand capacity changes, in both forms, sorted by time.
+fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> Vec<PlannedChange> {
+    let e = &s.endpoint;
+    let (p, warnings) = (&mut d.problems, &mut d.warnings);
     if s.capacity_changes.len() > limits::MAX_CAPACITY_CHANGES {
         p.push(Problem::new("capacityChanges", format!("at most {} changes", limits::MAX_CAPACITY_CHANGES)));
     }
@@ -413,41 +484,17 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         }
     }
     changes.sort_by_key(|c| c.at_us);
+    changes
+}
 
+/// The latency objective.
+fn check_objective(s: &Scenario, d: &mut Diagnostics) {
+    let p = &mut d.problems;
     if let Some(slo) = s.slo_latency
         && slo == Duration::ZERO
     {
         p.push(Problem::new("sloLatency", "must be longer than 0s"));
     }
-
-    let autoscaling = s.scaling.as_ref().map(|cfg| {
-        let clock = crate::autoscaling::RunClock { start_unix_secs, duration_us: s.duration.as_micros() };
-        crate::autoscaling::compile(cfg, &e.names(), s.metrics.publish_delay.as_micros(), clock, &mut p, &mut warnings)
-    });
-    let is_async = e.variants.iter().any(|v| v.async_inference.is_some());
-    let client = s.client.as_ref().and_then(|c| crate::client::ClientPlan::compile(c, is_async, &mut p, &mut warnings));
-    if !p.is_empty() {
-        return Err(Problems(p));
-    }
-    let mut scalers = vec![ScalerSpec::Manual(changes)];
-    scalers.extend(autoscaling.map(ScalerSpec::ApplicationAutoScaling));
-    Ok(Plan {
-        name: s.name.clone(),
-        routing: e.routing,
-        seed,
-        start_unix_secs,
-        duration_us: s.duration.as_micros(),
-        rate,
-        expected_requests,
-        peak_rps,
-        variants,
-        timeout_us: e.invocation_timeout.as_micros(),
-        publish_delay_us: s.metrics.publish_delay.as_micros(),
-        slo_us: s.slo_latency.map(|d| d.as_micros()),
-        scalers,
-        client,
-        warnings,
-    })
 }
 
 fn check_dist(d: &TimeDist, path: &str, allow_zero: bool, p: &mut Vec<Problem>) {
@@ -518,5 +565,90 @@ fn check_profile(pr: &ServingProfile, path: &str, p: &mut Vec<Problem>) {
 impl Plan {
     pub fn duration_secs(&self) -> f64 {
         self.duration_us as f64 / US_PER_SEC as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(extra: serde_json::Value) -> Scenario {
+        let mut v = serde_json::json!({
+            "version": 1,
+            "duration": "1h",
+            "traffic": {"constant": {"rps": 10}},
+            "endpoint": {"name": "ep", "variants": [
+                {"name": "A", "instanceType": "ml.m5.xlarge", "initialInstanceCount": 1, "model": "decision-tree"},
+                {"name": "B", "instanceType": "ml.m5.xlarge", "initialInstanceCount": 2, "model": "decision-tree"}
+            ]}
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        Scenario::from_value(v).unwrap()
+    }
+
+    fn messages(d: &Diagnostics) -> Vec<String> {
+        d.problems.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn run_section_checks_length_and_start() {
+        let mut d = Diagnostics::default();
+        let start = check_run(&scenario(serde_json::json!({"start": "2026-03-01T08:00:00Z"})), &mut d);
+        assert!(d.problems.is_empty());
+        assert_eq!(start, 1_772_352_000);
+        let s = scenario(serde_json::json!({"duration": "0s", "start": "yesterday"}));
+        let mut d = Diagnostics::default();
+        assert_eq!(check_run(&s, &mut d), 0);
+        let m = messages(&d);
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert_eq!(m[0], "duration: must be at least 1s");
+        assert!(m[1].starts_with("start: "), "{m:?}");
+    }
+
+    #[test]
+    fn traffic_section_counts_the_requests() {
+        let mut d = Diagnostics::default();
+        let t = compile_traffic(&scenario(serde_json::json!({})), 1, 0, &mut d);
+        assert!(d.problems.is_empty() && d.warnings.is_empty());
+        assert!((t.expected_requests - 36_000.0).abs() < 1e-6, "{}", t.expected_requests);
+        assert!((t.peak_rps - 10.0).abs() < 1e-9);
+        let mut d = Diagnostics::default();
+        compile_traffic(&scenario(serde_json::json!({"traffic": {"constant": {"rps": 0}}})), 1, 0, &mut d);
+        assert_eq!(d.warnings, ["the traffic sends no requests during the run"]);
+    }
+
+    #[test]
+    fn variant_section_resolves_the_profile_and_names_unknown_types() {
+        let s = scenario(serde_json::json!({}));
+        let mut d = Diagnostics::default();
+        let v = compile_variant(&s, 1, &s.endpoint.variants[1], &mut d).unwrap();
+        assert_eq!((v.name.as_str(), v.initial_count, v.instance_type.name), ("B", 2, "ml.m5.xlarge"));
+        let mut bad = s.endpoint.variants[0].clone();
+        bad.instance_type = "ml.m5.xlarg".into();
+        let mut d = Diagnostics::default();
+        assert!(compile_variant(&s, 0, &bad, &mut d).is_none());
+        assert_eq!(
+            messages(&d),
+            [
+                "endpoint.variants[0].instanceType: unknown instance type \"ml.m5.xlarg\"; did you mean \"ml.m5.xlarge\"?"
+            ]
+        );
+    }
+
+    #[test]
+    fn changes_section_sorts_stably_and_names_unknown_variants() {
+        let s = scenario(serde_json::json!({"capacityChanges": [
+            {"at": "30m", "variant": "B", "desiredInstanceCount": 3},
+            {"at": "10m", "variant": "A", "desiredWeight": 2},
+            {"at": "10m", "variant": "B", "desiredInstanceCount": 1},
+            {"at": "20m", "variant": "Zzz", "desiredInstanceCount": 1}
+        ]}));
+        let mut d = Diagnostics::default();
+        let changes = compile_changes(&s, 0, &mut d);
+        let order: Vec<(u64, usize)> = changes.iter().map(|c| (c.at_us / 60_000_000, c.variant)).collect();
+        assert_eq!(order, [(10, 0), (10, 1), (30, 1)], "equal times keep the file's order");
+        assert_eq!(messages(&d), ["capacityChanges[3].variant: no variant named \"Zzz\"; variants: A, B"]);
     }
 }

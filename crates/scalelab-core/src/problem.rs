@@ -69,6 +69,14 @@ pub fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     })
 }
 
+/// What checking a document found: problems (the document is refused) and warnings (it runs,
+/// with a note).
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<String>,
+}
+
 /// "unknown WHAT "NAME"; did you mean "X"?" or, with no near miss, the list of candidates
 /// (`list_label`: what the list is called, e.g. "known types").
 pub fn unknown(what: &str, name: &str, candidates: &[&str], list_label: &str) -> String {

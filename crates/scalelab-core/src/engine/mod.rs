@@ -393,6 +393,9 @@ impl Simulation {
     }
 
     fn handle(&mut self, ev: Ev) {
+        // Ids in events come from the engine itself; the handlers' `let … else { return }` on
+        // lookups are for release builds only, and a test run stops here instead.
+        debug_assert!(self.ids_in_range(ev), "{ev:?} refers to nothing");
         match ev {
             Ev::Arrival => {
                 if let Some(t) = self.arrivals.next_arrival() {
@@ -456,10 +459,25 @@ impl Simulation {
         }
     }
 
+    fn ids_in_range(&self, ev: Ev) -> bool {
+        match ev {
+            Ev::Done { inst, .. }
+            | Ev::BatchDone { inst, .. }
+            | Ev::BatchWait { inst }
+            | Ev::Expire { inst }
+            | Ev::Stage { inst } => (inst as usize) < self.instances.len(),
+            Ev::HostIdle { host } => (host as usize) < self.hosts.len(),
+            Ev::BacklogExpire { variant } => usize::from(variant) < self.variants.len(),
+            Ev::Wake { scaler } => usize::from(scaler) < self.scalers.len(),
+            Ev::Arrival | Ev::Attempt { .. } | Ev::Pump => true,
+        }
+    }
+
     fn variant_mut(&mut self, v: usize) -> &mut VariantState {
-        // Variant indices come from the plan and never go out of range; fall back to the first
-        // variant rather than panic.
+        // Variant indices come from the plan and never go out of range: a test run stops here
+        // if one does; a release build falls back to the first variant rather than panic.
         let n = self.variants.len();
+        debug_assert!(v < n, "variant {v} of {n}");
         let idx = if v < n { v } else { 0 };
         #[allow(clippy::indexing_slicing)]
         &mut self.variants[idx]

@@ -7,6 +7,7 @@
 //! same work whatever the event accounting, and are printed too.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::{Result, cargo, output, root, run};
@@ -50,14 +51,64 @@ fn scalelab_best(name: &str, args: &[&str], n: usize) -> Result<Figures> {
     let cli = root().join("target/release/scalelab");
     let mut best: Option<Figures> = None;
     for _ in 0..n {
-        let mut c = Command::new(&cli);
-        c.args(args).args(["--stats", "--quiet"]);
-        let f = parse_engine_line(name, &output(c)?)?;
+        let f = one_run(&cli, name, args)?;
         if best.as_ref().is_none_or(|b| f.wall_s < b.wall_s) {
             best = Some(f);
         }
     }
     best.ok_or_else(|| "no run".into())
+}
+
+fn one_run(cli: &Path, name: &str, args: &[&str]) -> Result<Figures> {
+    let mut c = Command::new(cli);
+    c.args(args).args(["--stats", "--quiet"]);
+    parse_engine_line(name, &output(c)?)
+}
+
+/// Builds the CLI of commit `rev` in a worktree under target/xtask (its own target directory,
+/// kept between runs) and returns the binary.
+fn baseline_cli(rev: &str) -> Result<PathBuf> {
+    let dir = root().join("target/xtask/baseline");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut c = Command::new("git");
+    c.current_dir(root()).args(["worktree", "prune"]);
+    run(c)?;
+    let mut c = Command::new("git");
+    c.current_dir(root()).args(["worktree", "add", "--detach", "--force"]).arg(&dir).arg(rev);
+    run(c)?;
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(&dir)
+        .args(["build", "--release", "-q", "-p", "scalelab-cli"])
+        .env("CARGO_TARGET_DIR", root().join("target/xtask/baseline-target"));
+    run(c)?;
+    Ok(root().join("target/xtask/baseline-target/release/scalelab"))
+}
+
+/// This build against commit `rev` on the same scenarios, runs interleaved so that the
+/// machine's drift touches both alike; prints the best wall time of each and their ratio.
+fn against(rev: &str) -> Result {
+    println!("==> building the release CLI of {rev} (its own target directory)");
+    let theirs = baseline_cli(rev)?;
+    let ours = root().join("target/release/scalelab");
+    let mmc = root().join("crates/xtask/bench/mmc-800rps.json");
+    let mmc = mmc.to_str().ok_or("path is not UTF-8")?;
+    let cases: [(&str, Vec<&str>); 2] = [
+        ("seed-001-before (2 h)", vec!["run", "--example", "seed-001-before"]),
+        ("mmc-800rps (2 h, M/M/8)", vec!["run", mmc]),
+    ];
+    println!("==> 5 interleaved rounds: this build, then {rev}, per scenario");
+    println!();
+    println!("{:<26} {:>12} {:>12} {:>8}", "scenario", "this (s)", rev, "ratio");
+    for (name, args) in &cases {
+        let (mut a, mut b) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..5 {
+            a = a.min(one_run(&ours, name, args)?.wall_s);
+            b = b.min(one_run(&theirs, name, args)?.wall_s);
+        }
+        println!("{name:<26} {a:>12.3} {b:>12.3} {:>7.2}×", a / b);
+    }
+    println!("\n(ratio = this build's wall time / {rev}'s; below 1 is faster)");
+    Ok(())
 }
 
 fn simpy_python() -> Result<std::path::PathBuf> {
@@ -87,11 +138,17 @@ fn simpy_run() -> Result<Figures> {
     })
 }
 
-pub fn bench() -> Result {
+/// `cargo xtask bench [--against REV]`.
+pub fn bench(args: &[String]) -> Result {
     println!("==> building the release CLI");
     let mut c = cargo();
     c.args(["build", "--release", "-q", "-p", "scalelab-cli"]);
     run(c)?;
+    match args {
+        [] => {}
+        [flag, rev] if flag == "--against" => return against(rev),
+        _ => return Err("usage: cargo xtask bench [--against REV]".into()),
+    }
     let mmc = root().join("crates/xtask/bench/mmc-800rps.json");
     let mmc = mmc.to_str().ok_or("path is not UTF-8")?;
     println!("==> Scalelab: seed 001 (2 h ramp, 200 → 800 RPS) and M/M/8 at 800 RPS for 2 h, best of 3");

@@ -23,13 +23,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(args.get(1..).unwrap_or(&[])),
         Some("serve") => web::serve(),
         Some("dist") => web::dist(),
         Some("bench-web") => web::bench_web(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve      build the playground and serve it on http://127.0.0.1:8080 (installs what is missing)\n  dist       build the release site into dist/\n  test       run every check (fmt, clippy, tests, wasm, determinism, AWS exports, browser tests)\n  bench      engine figures on reference scenarios, with SimPy side by side\n  bench-web  page timings in headless Chromium"
+                "usage: cargo xtask <command>\n\n  serve      build the playground and serve it on http://127.0.0.1:8080 (installs what is missing)\n  dist       build the release site into dist/\n  test       run every check (fmt, clippy, tests, wasm, determinism, AWS exports, browser tests)\n  bench      engine figures on reference scenarios, with SimPy side by side;\n             --against REV: this build's wall time against commit REV's, interleaved\n  bench-web  page timings in headless Chromium"
             );
             return ExitCode::from(2);
         }

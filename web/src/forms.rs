@@ -1583,6 +1583,86 @@ mod tests {
         assert!(kinds("seed-002-async-backlog").contains(&"Asynchronous inference"));
     }
 
+    /// Values to try in a field of this kind (for text, also the scenario's variant names),
+    /// other than the field's current one.
+    fn samples(f: &Field, s: &Scenario) -> Vec<String> {
+        let mut out: Vec<String> = match &f.kind {
+            Kind::Count => ["3", "1", "2", "5", "0", "120", "600"].map(String::from).to_vec(),
+            Kind::Signed => ["2", "-1", "1", "3"].map(String::from).to_vec(),
+            Kind::Number => ["7", "0.5", "2", "120", "0.9", "50"].map(String::from).to_vec(),
+            Kind::Text => [
+                "1h",
+                "30s",
+                "2m",
+                "22h",
+                "x2",
+                "rate(5 minutes)",
+                "Europe/Berlin",
+                "2026-01-05T00:00:00Z",
+                "2026-01-05T06:00:00Z",
+                "2027-01-05T06:00:00Z",
+            ]
+            .map(String::from)
+            .to_vec(),
+            Kind::Bool => ["true", "false"].map(String::from).to_vec(),
+            Kind::Choice(list) => list.iter().map(|c| c.to_string()).collect(),
+            Kind::Labelled(list) => list.iter().map(|(v, _)| v.clone()).collect(),
+        };
+        if f.kind == Kind::Text {
+            out.extend(s.endpoint.variants.iter().map(|v| v.name.clone()));
+        }
+        out.retain(|v| *v != f.value);
+        out
+    }
+
+    /// Every field of every form, with every kind of entry present (the examples, and each
+    /// template added to seed 001): a sample value set through the field must change the typed
+    /// scenario, and the field must then show it. A field whose path names nothing the format
+    /// has (a misspelling, say) cannot pass: the core refuses the unknown field, or the value
+    /// lands nowhere and the scenario stays the same.
+    #[test]
+    fn every_field_reaches_the_typed_scenario() {
+        let mut scenarios: Vec<(String, Scenario)> =
+            examples::EXAMPLES.iter().map(|e| (e.name.to_string(), example(e.name))).collect();
+        for t in Template::ALL {
+            let mut s = example("seed-001-before");
+            add(&mut s, t).unwrap_or_else(|e| panic!("{}: {e}", t.id()));
+            scenarios.push((format!("seed-001-before + {}", t.id()), s));
+        }
+        let mut checked = std::collections::BTreeSet::new();
+        let mut unreached = Vec::new();
+        for (name, s) in &scenarios {
+            let all: Vec<Field> = forms(s)
+                .into_iter()
+                .chain(traffic_forms(s))
+                .chain(endpoint_forms(s))
+                .flat_map(|f| f.fields.into_iter().chain(f.steps.into_iter().flatten()))
+                .collect();
+            for f in all {
+                let mut reached = false;
+                for v in samples(&f, s) {
+                    let mut t = s.clone();
+                    if set_field(&mut t, &f, &v).is_ok() {
+                        assert_ne!(&t, s, "{name}: {} = {v} was accepted and changed nothing", f.path);
+                        reached = true;
+                        break;
+                    }
+                }
+                // A generic path (indices stripped) is checked once it passes anywhere.
+                let shape: String = f.path.chars().filter(|c| !c.is_ascii_digit()).collect();
+                if reached {
+                    checked.insert(shape);
+                } else {
+                    unreached.push((shape, format!("{name}: {}", f.path)));
+                }
+            }
+        }
+        let never: Vec<String> =
+            unreached.into_iter().filter(|(shape, _)| !checked.contains(shape)).map(|(_, at)| at).collect();
+        assert!(never.is_empty(), "no sample value reached these fields:\n{}", never.join("\n"));
+        assert!(checked.len() > 60, "only {} field paths checked", checked.len());
+    }
+
     #[test]
     fn an_edit_lands_at_its_path_and_a_bad_one_names_its_field() {
         let mut s = example("seed-000-step-scaling-latency");

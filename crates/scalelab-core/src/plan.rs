@@ -137,14 +137,13 @@ fn check_run(s: &Scenario, d: &mut Diagnostics) -> i64 {
             format!("{} is longer than the limit of {}", s.duration, Duration::from_secs(limits::MAX_DURATION_SECS)),
         ));
     }
-    let start_unix_secs = match s.start_unix_secs() {
+    match s.start_unix_secs() {
         Ok(t) => t,
         Err(e) => {
             p.push(Problem::new("start", e));
             0
         }
-    };
-    start_unix_secs
+    }
 }
 
 struct CompiledTraffic {

@@ -9,7 +9,7 @@
 //! scenario is unchanged. Templates add a working entry of each kind, sized from the model's
 //! capacity; removing a policy removes the alarm that only drove it.
 
-use scalelab_core::Scenario;
+use scalelab_core::{Scenario, vocab};
 use serde_json::{Map, Value, json};
 
 use crate::edit::FieldError;
@@ -255,12 +255,8 @@ fn choices(list: &[&'static str]) -> Kind {
     Kind::Choice(list.to_vec())
 }
 
-const STATISTICS: &[&str] = &["Average", "Sum", "Minimum", "Maximum", "SampleCount"];
-const COMPARISONS: &[&str] =
-    &["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"];
-
 fn metric_names() -> Kind {
-    Kind::Choice(scalelab_core::autoscaling::alarm::published().map(|(_, n)| n).collect())
+    Kind::Choice(vocab::metrics().map(|(_, n)| n).collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,7 +352,7 @@ pub fn forms(s: &Scenario) -> Vec<Form> {
                 b.add("CustomizedMetricSpecification.MetricName", "Metric (customized)", metric_names(), false).add(
                     "CustomizedMetricSpecification.Statistic",
                     "Statistic",
-                    choices(STATISTICS),
+                    choices(vocab::STATISTICS),
                     false,
                 );
             }
@@ -367,15 +363,10 @@ pub fn forms(s: &Scenario) -> Vec<Form> {
             out.push(form(Entry::Policy(i), "Target tracking policy", name, note, b, true));
         } else {
             let mut b = builder(format!("{p}.StepScalingPolicyConfiguration"));
-            b.add(
-                "AdjustmentType",
-                "AdjustmentType",
-                choices(&["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]),
-                false,
-            )
-            .add("MetricAggregationType", "MetricAggregationType", choices(&["Average", "Minimum", "Maximum"]), true)
-            .add("Cooldown", "Cooldown (s)", Kind::Count, true)
-            .add("MinAdjustmentMagnitude", "MinAdjustmentMagnitude", Kind::Count, true);
+            b.add("AdjustmentType", "AdjustmentType", choices(vocab::ADJUSTMENT_TYPES), false)
+                .add("MetricAggregationType", "MetricAggregationType", choices(vocab::METRIC_AGGREGATION_TYPES), true)
+                .add("Cooldown", "Cooldown (s)", Kind::Count, true)
+                .add("MinAdjustmentMagnitude", "MinAdjustmentMagnitude", Kind::Count, true);
             let steps = (0..len_at(&root, &format!("{}.StepAdjustments", b.prefix)))
                 .map(|k| {
                     let sp = format!("{}.StepAdjustments[{k}]", b.prefix);
@@ -409,18 +400,13 @@ pub fn forms(s: &Scenario) -> Vec<Form> {
     for i in 0..len_at(&root, "scaling.PutMetricAlarm") {
         let mut b = builder(format!("scaling.PutMetricAlarm[{i}]"));
         b.add("MetricName", "Metric", metric_names(), false)
-            .add("Statistic", "Statistic", choices(STATISTICS), false)
+            .add("Statistic", "Statistic", choices(vocab::STATISTICS), false)
             .add("Period", "Period (s)", Kind::Count, false)
             .add("EvaluationPeriods", "EvaluationPeriods", Kind::Count, false)
             .add("DatapointsToAlarm", "DatapointsToAlarm", Kind::Count, true)
-            .add("ComparisonOperator", "ComparisonOperator", choices(COMPARISONS), false)
+            .add("ComparisonOperator", "ComparisonOperator", choices(vocab::COMPARISON_OPERATORS), false)
             .add("Threshold", "Threshold", Kind::Number, false)
-            .add(
-                "TreatMissingData",
-                "TreatMissingData",
-                choices(&["missing", "notBreaching", "breaching", "ignore"]),
-                true,
-            );
+            .add("TreatMissingData", "TreatMissingData", choices(vocab::TREAT_MISSING_DATA), true);
         let name = str_at(&root, &format!("{}.AlarmName", b.prefix)).to_string();
         let actions: Vec<String> = get(&root, &format!("{}.AlarmActions", b.prefix))
             .and_then(Value::as_array)
@@ -557,7 +543,7 @@ pub fn set_field(s: &mut Scenario, field: &Field, text: &str) -> Result<(), Fiel
     // A metric lives in one namespace: choosing the metric chooses it.
     if field.path.ends_with(".MetricName")
         && let Some(name) = value.as_ref().and_then(Value::as_str)
-        && let Some((ns, _)) = scalelab_core::autoscaling::alarm::published().find(|(_, n)| *n == name)
+        && let Some((ns, _)) = vocab::metrics().find(|(_, n)| *n == name)
     {
         let ns_path = format!("{}.Namespace", field.path.trim_end_matches(".MetricName"));
         set(&mut root, &ns_path, Some(json!(ns))).map_err(|m| FieldError { path: ns_path.clone(), message: m })?;
@@ -821,11 +807,8 @@ fn subject(s: &Scenario) -> Result<Subject, FieldError> {
 impl Subject {
     fn resource(&self) -> (String, &'static str) {
         match &self.component {
-            Some(c) => (format!("inference-component/{c}"), "sagemaker:inference-component:DesiredCopyCount"),
-            None => (
-                format!("endpoint/{}/variant/{}", self.endpoint, self.variant),
-                "sagemaker:variant:DesiredInstanceCount",
-            ),
+            Some(c) => (format!("inference-component/{c}"), vocab::COMPONENT_DIMENSION),
+            None => (format!("endpoint/{}/variant/{}", self.endpoint, self.variant), vocab::VARIANT_DIMENSION),
         }
     }
 
@@ -1027,7 +1010,7 @@ fn add_scale_to_zero(root: &mut Value, sub: &Subject, policies: &[String]) -> Re
                 if let Some(list) = scaling_list(root, key) {
                     for x in list.iter_mut().filter(|x| x.get("ResourceId").and_then(Value::as_str) == Some(&old_id)) {
                         x["ResourceId"] = json!(new_id);
-                        x["ScalableDimension"] = json!("sagemaker:inference-component:DesiredCopyCount");
+                        x["ScalableDimension"] = json!(vocab::COMPONENT_DIMENSION);
                         if let Some(m) = x.pointer_mut(
                             "/TargetTrackingScalingPolicyConfiguration/PredefinedMetricSpecification/PredefinedMetricType",
                         ) && m == "SageMakerVariantInvocationsPerInstance"
@@ -1487,12 +1470,7 @@ pub fn endpoint_forms(s: &Scenario) -> Vec<Form> {
                     .add("profile.batching.cv", "Variability (cv)", Kind::Number, true);
             } else {
                 b.add("profile.serviceTime.mean", "Service time (mean)", Kind::Text, false)
-                    .add(
-                        "profile.serviceTime.distribution",
-                        "Distribution",
-                        choices(&["deterministic", "exponential", "lognormal"]),
-                        false,
-                    )
+                    .add("profile.serviceTime.distribution", "Distribution", choices(vocab::DISTRIBUTIONS), false)
                     .add("profile.serviceTime.cv", "Variability (cv, lognormal)", Kind::Number, true);
             }
             b.add("profile.coldStart.provisioning.mean", "Cold start: provisioning", Kind::Text, true).add(

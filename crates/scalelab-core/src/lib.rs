@@ -29,6 +29,7 @@ pub mod scaling;
 pub mod scenario;
 pub mod time;
 pub mod traffic;
+pub mod vocab;
 
 pub use engine::Simulation;
 pub use plan::{Plan, plan};

@@ -13,12 +13,7 @@ pub fn thousands(n: u64) -> String {
 }
 
 fn ms(v: Option<f64>) -> String {
-    match v {
-        None => "–".into(),
-        Some(x) if x >= 1000.0 => format!("{:.2} s", x / 1000.0),
-        Some(x) if x >= 100.0 => format!("{x:.0} ms"),
-        Some(x) => format!("{x:.1} ms"),
-    }
+    v.map_or_else(|| "–".into(), scalelab_core::fmt::fmt_ms)
 }
 
 fn latency_line(l: &Latency) -> String {

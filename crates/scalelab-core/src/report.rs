@@ -141,6 +141,11 @@ pub struct Activity {
     pub cause: String,
     /// One plain sentence.
     pub description: String,
+    /// What the scaler evaluated (alarm, datapoints, threshold, arithmetic, limits), when it
+    /// evaluated a metric. Not serialized yet, so the JSON report and its hash are those of
+    /// earlier versions.
+    #[serde(skip)]
+    pub evidence: Option<crate::scaling::Evidence>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

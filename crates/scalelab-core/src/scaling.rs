@@ -71,8 +71,39 @@ pub struct Command {
     pub weight: Option<f64>,
     /// Why, in words, for the activity log.
     pub cause: String,
+    /// The facts behind the decision, when the scaler evaluated a metric.
+    pub evidence: Option<Evidence>,
 }
 
+/// What a scaler evaluated to reach a decision, for "why did it scale?": the alarm and the
+/// datapoints it read, the threshold, the policy and its arithmetic, and the limits applied.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    pub alarm: String,
+    pub variant: usize,
+    /// The metric's CloudWatch name and the statistic over each period.
+    pub metric: String,
+    pub statistic: String,
+    pub period_secs: u64,
+    /// The datapoints evaluated, oldest first: (period start in seconds, value; `None` =
+    /// missing).
+    pub datapoints: Vec<(f64, Option<f64>)>,
+    /// How many breached, and how many must (`DatapointsToAlarm`).
+    pub breaching: u32,
+    pub datapoints_to_alarm: u32,
+    pub comparison: String,
+    pub threshold: f64,
+    pub policy: String,
+    /// The policy's arithmetic: "ceil(1 × 31000 / 25000)", or the step chosen and its bounds.
+    pub formula: String,
+    /// What the policy asked for, and what the target got after MinCapacity/MaxCapacity.
+    pub wanted: i64,
+    pub desired: Option<u32>,
+    /// "MaxCapacity" or "MinCapacity" when the count was clamped to it.
+    pub limited_by: Option<String>,
+    /// The cooldown this decision starts or continues, in words.
+    pub cooldown: String,
+}
 /// A state change of something a scaler evaluates (an alarm, for Application Auto Scaling),
 /// like CloudWatch's alarm history. Neutral: states are the scaler's own words.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -165,6 +196,7 @@ impl Scaler for ManualSchedule {
                 desired: c.desired,
                 weight: c.weight,
                 cause: "an on-demand UpdateEndpointWeightsAndCapacities call in the scenario".into(),
+                evidence: None,
             });
             self.next += 1;
         }

@@ -89,3 +89,39 @@ fn after_autoscaling_scales_out_past_the_target_without_errors() {
     assert!(before.summary.latency_ms.p99.unwrap() > 10.0 * after.summary.latency_ms.p99.unwrap());
     assert!(after.summary.cost_usd > before.summary.cost_usd, "more instances cost more");
 }
+
+/// "Why did it scale?": the first scale-out of seed 001 "after" carries what the alarm read —
+/// the 3 published minutes before it, each above the 25,000 target and equal to the report's own
+/// per-minute InvocationsPerInstance — and the target tracking arithmetic.
+#[test]
+fn the_first_scale_out_carries_the_datapoints_its_alarm_evaluated() {
+    let s = examples::get("seed-001-after").unwrap();
+    let r = simulate(&s, Some(1)).unwrap();
+    let a = r.activities.iter().find(|a| a.desired_after > a.desired_before).expect("a scale-out");
+    let e = a.evidence.as_ref().expect("evidence on an alarm-driven activity");
+    assert!(e.alarm.ends_with("-AlarmHigh"), "{}", e.alarm);
+    assert_eq!((e.metric.as_str(), e.period_secs, e.datapoints.len()), ("InvocationsPerInstance", 60, 3));
+    assert_eq!((e.breaching, e.datapoints_to_alarm, e.threshold), (3, 3, 25_000.0));
+    // The three minutes end one publish delay (60 s) before the activity, back to back.
+    let starts: Vec<f64> = e.datapoints.iter().map(|d| d.0).collect();
+    assert_eq!(starts, [a.at_secs - 240.0, a.at_secs - 180.0, a.at_secs - 120.0]);
+    for &(t, v) in &e.datapoints {
+        let v = v.expect("published");
+        assert!(v > 25_000.0, "minute at {t}s: {v}");
+        let row = r.series.iter().find(|row| row.t_secs == t).unwrap();
+        assert!(
+            (row.invocations_per_instance - v).abs() < 1e-9,
+            "minute at {t}s: report {} vs {v}",
+            row.invocations_per_instance
+        );
+    }
+    // ceil(current × latest / target) is what the policy asked for.
+    let latest = e.datapoints.last().unwrap().1.unwrap();
+    let wanted = (f64::from(a.desired_before) * latest / 25_000.0).ceil() as i64;
+    assert_eq!(e.wanted, wanted);
+    assert!(e.formula.starts_with(&format!("ceil({} × ", a.desired_before)), "{}", e.formula);
+    assert_eq!(e.desired, Some(a.desired_after));
+    // Manual changes carry none.
+    let m = simulate(&examples::get("seed-001-on-demand").unwrap(), Some(1)).unwrap();
+    assert!(m.activities.iter().all(|a| a.evidence.is_none()));
+}

@@ -15,7 +15,7 @@ use self::aws::{
 use crate::fmt::num;
 use crate::limits;
 use crate::problem::{Problem, nearest};
-use crate::scaling::{Command, Guide, GuideRole, Scaler, StateChange, View};
+use crate::scaling::{Command, Evidence, Guide, GuideRole, Scaler, StateChange, View};
 use crate::time::{SimTime, US_PER_SEC};
 
 pub const SERVICE_NAMESPACE: &str = "sagemaker";
@@ -679,6 +679,7 @@ struct Proposal {
     desired: i64,
     target_tracking: bool,
     why: String,
+    evidence: Evidence,
     cooldown_note: String,
     /// The cooldown this policy starts (scale-out) or honours.
     cooldown_us: SimTime,
@@ -730,6 +731,36 @@ impl AppAutoScaling {
         let n = def.evaluation_periods;
         let metric = def.metric.metric.name();
         let secs = |us: SimTime| us / US_PER_SEC;
+        // The periods evaluated end at the last published one.
+        let period = def.period_us;
+        let last_end = now.saturating_sub(self.plan.publish_delay_us) / period * period;
+        let periods = eval.datapoints.len() as u64;
+        let evidence = |formula: String, wanted: i64, cooldown: &str| Evidence {
+            alarm: def.name.clone(),
+            variant: def.metric.variant,
+            metric: metric.to_string(),
+            statistic: format!("{:?}", def.metric.statistic),
+            period_secs: secs(period),
+            datapoints: eval
+                .datapoints
+                .iter()
+                .enumerate()
+                .map(|(k, d)| {
+                    let start = last_end.saturating_sub((periods - k as u64) * period);
+                    (start as f64 / US_PER_SEC as f64, *d)
+                })
+                .collect(),
+            breaching: eval.breaching,
+            datapoints_to_alarm: def.datapoints_to_alarm,
+            comparison: def.comparison.symbol().to_string(),
+            threshold: def.threshold,
+            policy: p.name.clone(),
+            formula,
+            wanted,
+            desired: None,
+            limited_by: None,
+            cooldown: cooldown.to_string(),
+        };
         match &p.kind {
             PolicyKind::TargetTracking {
                 target_value,
@@ -753,10 +784,12 @@ impl AppAutoScaling {
                     if desired <= u64::from(current) {
                         return None;
                     }
+                    let cooldown_note = format!("scale-out cooldown {} s starts", secs(*scale_out_cooldown_us));
                     Some(Proposal {
                         policy,
                         desired: desired as i64,
                         target_tracking: true,
+                        evidence: evidence(formula.clone(), desired as i64, &cooldown_note),
                         why: format!(
                             "{}: {} of {n} datapoints of {metric} above {} → policy {} wants {desired} ({formula})",
                             def.name,
@@ -764,7 +797,7 @@ impl AppAutoScaling {
                             num(*target_value),
                             p.name
                         ),
-                        cooldown_note: format!("scale-out cooldown {} s starts", secs(*scale_out_cooldown_us)),
+                        cooldown_note,
                         cooldown_us: *scale_out_cooldown_us,
                     })
                 } else {
@@ -774,10 +807,12 @@ impl AppAutoScaling {
                     if t.last_in.is_some_and(|at| now < at + scale_in_cooldown_us) {
                         return None;
                     }
+                    let cooldown_note = format!("scale-in cooldown {} s starts", secs(*scale_in_cooldown_us));
                     Some(Proposal {
                         policy,
                         desired: desired as i64,
                         target_tracking: true,
+                        evidence: evidence(formula.clone(), desired as i64, &cooldown_note),
                         why: format!(
                             "{}: {} of {n} datapoints of {metric} below {} ({} × {}) → policy {} wants {desired} ({formula})",
                             def.name,
@@ -787,7 +822,7 @@ impl AppAutoScaling {
                             num(*target_value),
                             p.name
                         ),
-                        cooldown_note: format!("scale-in cooldown {} s starts", secs(*scale_in_cooldown_us)),
+                        cooldown_note,
                         cooldown_us: *scale_in_cooldown_us,
                     })
                 }
@@ -832,10 +867,18 @@ impl AppAutoScaling {
                     AdjustmentType::PercentChangeInCapacity => format!("{:+} %", step.scaling_adjustment),
                 };
                 let agg_name = format!("{:?}", config.metric_aggregation_type.unwrap_or_default()).to_lowercase();
+                let cooldown_note = format!("cooldown {} s starts", secs(*cooldown_us));
+                let formula = format!(
+                    "{agg_name} {} − threshold {} = {} in step [{lo}, {hi}): {adj}{base_note}",
+                    num(agg),
+                    num(def.threshold),
+                    num(diff)
+                );
                 Some(Proposal {
                     policy,
                     desired,
                     target_tracking: false,
+                    evidence: evidence(formula, desired, &cooldown_note),
                     why: format!(
                         "{}: {} of {n} datapoints of {metric} {} {} ({agg_name} {}) → policy {} step [{lo}, {hi}) {adj}{base_note} wants {desired}",
                         def.name,
@@ -845,7 +888,7 @@ impl AppAutoScaling {
                         num(agg),
                         p.name
                     ),
-                    cooldown_note: format!("cooldown {} s starts", secs(*cooldown_us)),
+                    cooldown_note,
                     cooldown_us: *cooldown_us,
                 })
             }
@@ -885,6 +928,7 @@ impl Scaler for AppAutoScaling {
                         variant: t.variant,
                         desired: Some(clamped),
                         weight: None,
+                        evidence: None,
                         cause: format!(
                             "RegisterScalableTarget {}: MinCapacity {} / MaxCapacity {} moves the capacity into range",
                             t.resource_id, t.min, t.max
@@ -904,6 +948,7 @@ impl Scaler for AppAutoScaling {
                     variant: t.variant,
                     desired: None,
                     weight: None,
+                    evidence: None,
                     cause: format!("scheduled action {} ({}) skipped: ScheduledScalingSuspended", f.name, f.schedule),
                 });
                 continue;
@@ -926,6 +971,7 @@ impl Scaler for AppAutoScaling {
                 variant: t.variant,
                 desired: (clamped != c).then_some(clamped),
                 weight: None,
+                evidence: None,
                 cause: format!(
                     "scheduled action {} ({}) sets MinCapacity {} and MaxCapacity {}",
                     f.name, f.schedule, st.min, st.max
@@ -1029,6 +1075,14 @@ impl Scaler for AppAutoScaling {
                         desired: None,
                         weight: None,
                         cause: format!("{}; not scaled: {reason} ({} is the limit)", w.why, c),
+                        evidence: Some(Evidence {
+                            desired: Some(c),
+                            limited_by: Some(
+                                if w.desired > i64::from(c) { "MaxCapacity" } else { "MinCapacity" }.into(),
+                            ),
+                            cooldown: String::new(),
+                            ..w.evidence.clone()
+                        }),
                     });
                 }
                 continue;
@@ -1055,11 +1109,14 @@ impl Scaler for AppAutoScaling {
                     st.last_in = Some(now);
                 }
             }
+            let limited_by = (i64::from(clamped) != w.desired)
+                .then(|| if clamped == hi { "MaxCapacity" } else { "MinCapacity" }.to_string());
             commands.push(Command {
                 variant: target.variant,
                 desired: Some(clamped),
                 weight: None,
                 cause: format!("{}{limit}; {note}", w.why),
+                evidence: Some(Evidence { desired: Some(clamped), limited_by, cooldown: note, ..w.evidence.clone() }),
             });
         }
         commands

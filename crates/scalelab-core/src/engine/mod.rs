@@ -1165,6 +1165,7 @@ impl Simulation {
             status: status.into(),
             description: format!("At {at} ({wall}): {} ({}).", parts.join(", "), c.cause),
             cause: c.cause,
+            evidence: c.evidence,
         });
         self.sync_gauges(v);
     }

@@ -1,9 +1,10 @@
 //! `scalelab calibrate` and `scalelab run --instance-profile`.
 
 use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+
+use crate::failure::{Failure, Outcome};
 use scalelab_core::Scenario;
 use scalelab_gpu::calibrate::{self, Fidelity, MeasuredProfile, Options, Provenance};
 use scalelab_gpu::workload::Workload;
@@ -38,18 +39,14 @@ pub fn calibrate(
     live: bool,
     requests: usize,
     out: &Path,
-) -> Result<ExitCode> {
+) -> Outcome {
     let valid = slo_ms.is_finite() && slo_ms > 0.0 && (1..=1024).contains(&max_batch) && (1..=4096).contains(&seq);
     if !valid {
-        eprintln!("error: --slo-ms must be above 0, --max-batch 1..=1024, --seq 1..=4096");
-        return Ok(ExitCode::from(2));
+        return Err(Failure::Usage("--slo-ms must be above 0, --max-batch 1..=1024, --seq 1..=4096".into()));
     }
     let gpu = match Gpu::open() {
         Ok(g) => g,
-        Err(e @ GpuError::NoAdapter(_)) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(3));
-        }
+        Err(e @ GpuError::NoAdapter(_)) => return Err(Failure::Other(anyhow::anyhow!("{e}"))),
         Err(e) => return Err(e.into()),
     };
     let w = match workload {
@@ -60,8 +57,10 @@ pub fn calibrate(
             Workload::llm_decode(1 << 30, limits.max_storage_buffer_binding_size, layers.unwrap_or(2), 1024)
         }
         other => {
-            eprintln!("error: unknown workload {other:?}: choose one of {}", Workload::NAMES.join(", "));
-            return Ok(ExitCode::from(2));
+            return Err(Failure::Usage(format!(
+                "unknown workload {other:?}: choose one of {}",
+                Workload::NAMES.join(", ")
+            )));
         }
     };
     let info = &gpu.info;
@@ -268,7 +267,7 @@ pub fn calibrate(
     std::fs::write(out, serde_json::to_string_pretty(&measured)? + "\n")
         .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote     {} (use it with: scalelab run <scenario> --instance-profile {})", out.display(), out.display());
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Puts a measured profile on every variant of the scenario.

@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod calibrate;
+mod failure;
+
+use failure::{Failure, Outcome};
 use scalelab_core::{Scenario, catalog, examples, plan, profile};
 
 mod output;
@@ -128,24 +131,21 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(3)
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("{}", f.message());
+            f.exit_code()
         }
     }
 }
 
-fn dispatch(command: Command) -> Result<ExitCode> {
+fn dispatch(command: Command) -> Outcome {
     match command {
         Command::Calibrate { workload, slo_ms, max_batch, seq, layers, repeats, closed_loop, requests, out } => {
             let live = match closed_loop.as_str() {
                 "live" => true,
                 "replay" => false,
-                other => {
-                    eprintln!("error: --closed-loop {other:?}: choose live or replay");
-                    return Ok(ExitCode::from(2));
-                }
+                other => return Err(Failure::Usage(format!("--closed-loop {other:?}: choose live or replay"))),
             };
             calibrate::calibrate(
                 &workload,
@@ -160,20 +160,14 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             )
         }
         Command::Run { scenario, example, seed, json, csv, csv_period, hash, stats, quiet, instance_profile } => {
-            let mut scenario = match file_or_example(scenario, example)? {
-                Ok(s) => s,
-                Err(code) => return Ok(code),
-            };
+            let mut scenario = file_or_example(scenario, example)?;
             if let Some(path) = instance_profile {
                 calibrate::apply_profile(&mut scenario, &path)?;
             }
             run(&scenario, seed, json.as_deref(), csv.as_deref(), csv_period == "10", hash, stats, quiet)
         }
         Command::Validate { scenario } => {
-            let s = match load(&scenario)? {
-                Ok(s) => s,
-                Err(code) => return Ok(code),
-            };
+            let s = load(&scenario)?;
             match plan(&s, None) {
                 Ok(p) => {
                     println!(
@@ -186,9 +180,9 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     for w in &p.warnings {
                         println!("warning: {w}");
                     }
-                    Ok(ExitCode::SUCCESS)
+                    Ok(())
                 }
-                Err(problems) => Ok(report_problems(&scenario.display().to_string(), &problems)),
+                Err(problems) => Err(Failure::Problems { source: scenario.display().to_string(), problems }),
             }
         }
         Command::Example { name, list, short } => {
@@ -202,44 +196,34 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     let description = Scenario::from_json(e.json).map(|s| s.description).unwrap_or_default();
                     println!("  {:<24} {}", e.name, description);
                 }
-                return Ok(ExitCode::SUCCESS);
+                return Ok(());
             }
             let name = name.unwrap_or_default();
-            let Some(s) = examples::get(&name) else { return Ok(unknown_example(&name)) };
+            let Some(s) = examples::get(&name) else { return Err(unknown_example(&name)) };
             let s = if short { examples::shortened(&s, 10) } else { s };
             println!("{}", s.to_json_pretty()?);
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Export { scenario, example, format } => {
-            let format = match scalelab_core::export::Format::parse(&format) {
-                Ok(f) => f,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let scenario = match file_or_example(scenario, example)? {
-                Ok(s) => s,
-                Err(code) => return Ok(code),
-            };
+            let format = scalelab_core::export::Format::parse(&format).map_err(Failure::Usage)?;
+            let scenario = file_or_example(scenario, example)?;
             // Export only what validates: a broken configuration would fail in AWS too.
-            if let Err(problems) = plan(&scenario, None) {
-                return Ok(report_problems(&scenario.name, &problems));
-            }
+            plan(&scenario, None).map_err(|problems| Failure::Problems { source: scenario.name.clone(), problems })?;
             if scenario.scaling.is_none() && scenario.capacity_changes.is_empty() {
-                eprintln!("error: the scenario has no scaling section and no capacity changes: nothing to export");
-                return Ok(ExitCode::from(1));
+                return Err(Failure::Refused(
+                    "the scenario has no scaling section and no capacity changes: nothing to export".into(),
+                ));
             }
             if scenario.scaling.is_none()
                 && matches!(format, scalelab_core::export::Format::CloudFormation | scalelab_core::export::Format::Cdk)
             {
-                eprintln!(
-                    "error: the scenario has only on-demand capacity changes, which a template cannot hold; use --format cli or boto3"
-                );
-                return Ok(ExitCode::from(1));
+                return Err(Failure::Refused(
+                    "the scenario has only on-demand capacity changes, which a template cannot hold; use --format cli or boto3"
+                        .into(),
+                ));
             }
             print!("{}", scalelab_core::export::export(&scenario, format)?);
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Catalog => {
             println!(
@@ -266,45 +250,32 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     println!("      {:<18} ~{:.1} requests/s per instance", t, p.capacity_rps());
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
     }
 }
 
-/// The scenario a command names: a built-in (`--example`) or a file. `Ok(Err(code))` means the
-/// problem was printed and the command should exit with `code`.
-fn file_or_example(path: Option<PathBuf>, example: Option<String>) -> Result<std::result::Result<Scenario, ExitCode>> {
+/// The scenario a command names: a built-in (`--example`) or a file.
+fn file_or_example(path: Option<PathBuf>, example: Option<String>) -> Outcome<Scenario> {
     match (path, example) {
-        (_, Some(name)) => Ok(examples::get(&name).ok_or_else(|| unknown_example(&name))),
+        (_, Some(name)) => examples::get(&name).ok_or_else(|| unknown_example(&name)),
         (Some(path), None) => load(&path),
         (None, None) => {
-            eprintln!("error: give a scenario file, or --example NAME (see `scalelab example --list`)");
-            Ok(Err(ExitCode::from(2)))
+            Err(Failure::Usage("give a scenario file, or --example NAME (see `scalelab example --list`)".into()))
         }
     }
 }
 
-fn unknown_example(name: &str) -> ExitCode {
+fn unknown_example(name: &str) -> Failure {
     let names: Vec<&str> = examples::names().collect();
-    match scalelab_core::problem::nearest(name, &names) {
-        Some(n) => eprintln!("error: no built-in scenario named \"{name}\"; did you mean \"{n}\"?"),
-        None => eprintln!("error: no built-in scenario named \"{name}\"; see `scalelab example --list`"),
-    }
-    ExitCode::from(2)
+    Failure::Usage(match scalelab_core::problem::nearest(name, &names) {
+        Some(n) => format!("no built-in scenario named \"{name}\"; did you mean \"{n}\"?"),
+        None => format!("no built-in scenario named \"{name}\"; see `scalelab example --list`"),
+    })
 }
 
-fn report_problems(source: &str, problems: &scalelab_core::Problems) -> ExitCode {
-    let n = problems.0.len();
-    eprintln!("{source}: {n} problem{}:", if n == 1 { "" } else { "s" });
-    for p in &problems.0 {
-        eprintln!("  {p}");
-    }
-    ExitCode::from(1)
-}
-
-/// Reads and parses a scenario file. `Ok(Err(code))` means the scenario has problems, which
-/// were printed.
-fn load(path: &Path) -> Result<std::result::Result<Scenario, ExitCode>> {
+/// Reads and parses a scenario file.
+fn load(path: &Path) -> Outcome<Scenario> {
     let text = if path == Path::new("-") {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).context("reading the scenario from standard input")?;
@@ -313,26 +284,27 @@ fn load(path: &Path) -> Result<std::result::Result<Scenario, ExitCode>> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
     };
     let source = path.display().to_string();
+    let problems = |problems| Failure::Problems { source: source.clone(), problems };
     let mut value: serde_json::Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         // Let the core word the syntax error.
-        Err(_) => {
-            return Ok(Err(match Scenario::from_json(&text) {
-                Err(p) => report_problems(&source, &p),
-                Ok(_) => ExitCode::from(1),
-            }));
+        Err(e) => {
+            return Err(match Scenario::from_json(&text) {
+                Err(p) => problems(p),
+                Ok(_) => Failure::Refused(format!("{source}: {e}")),
+            });
         }
     };
     let base = path.parent().unwrap_or(Path::new("."));
     if let Some(traffic) = value.get_mut("traffic") {
         inline_csv_files(traffic, base)?;
     }
-    Ok(Scenario::from_value(value).map_err(|p| report_problems(&source, &p)))
+    Scenario::from_value(value).map_err(problems)
 }
 
 /// Replaces every trace's `csvFile` with the file's text as `csv` (paths relative to the
 /// scenario file).
-fn inline_csv_files(v: &mut serde_json::Value, base: &Path) -> Result<()> {
+fn inline_csv_files(v: &mut serde_json::Value, base: &Path) -> anyhow::Result<()> {
     match v {
         serde_json::Value::Object(map) => {
             if let Some(serde_json::Value::String(file)) = map.get("csvFile").cloned() {
@@ -366,11 +338,9 @@ fn run(
     hash_only: bool,
     stats: bool,
     quiet: bool,
-) -> Result<ExitCode> {
-    let plan = match plan(scenario, seed) {
-        Ok(p) => p,
-        Err(problems) => return Ok(report_problems(&scenario.name, &problems)),
-    };
+) -> Outcome {
+    let plan =
+        plan(scenario, seed).map_err(|problems| Failure::Problems { source: scenario.name.clone(), problems })?;
     let started = Instant::now();
     let mut sim = scalelab_core::Simulation::new(&plan);
     let show_bar = !quiet && !hash_only && std::io::stderr().is_terminal() && plan.expected_requests > 2e6;
@@ -395,7 +365,7 @@ fn run(
     let wall = started.elapsed();
     if hash_only {
         println!("{:016x}", report.hash()?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     print!("{}", output::summary_table(&report, &plan));
     if stats {
@@ -417,5 +387,5 @@ fn run(
         std::fs::write(path, output::series_csv(&report, rows))
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

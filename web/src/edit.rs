@@ -121,43 +121,20 @@ pub fn set_peak_rps(s: &mut Scenario, text: &str) -> Result<(), FieldError> {
 /// `provenance`) on every variant, replacing their models. Returns a label for the page, like
 /// "measured on NVIDIA A10G (discrete, 2026-11-23), encoder 12 layers, seq 128, …".
 pub fn apply_measured_profile(s: &mut Scenario, text: &str) -> Result<String, FieldError> {
-    let path = "instance profile";
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| FieldError::new(path, format!("not valid JSON: {e}")))?;
-    let Some(profile) = v.get("profile") else {
-        return Err(FieldError::new(path, "has no \"profile\": use a file written by `scalelab calibrate`"));
+    const PATH: &str = "instance profile";
+    // A problem in the file names its place in it; a refusal by the scenario says why.
+    let in_file = |p: scalelab_core::Problems| match p.0.into_iter().next() {
+        Some(p) if !p.path.is_empty() => FieldError::new(format!("{PATH}: {}", p.path), p.message),
+        Some(p) => FieldError::new(PATH, p.message),
+        None => FieldError::new(PATH, "refused"),
     };
-    let profile: scalelab_core::profile::ServingProfile = serde_json::from_value(profile.clone())
-        .map_err(|e| FieldError::new(format!("{path}: profile"), e.to_string()))?;
-    let field = |k: &str| v.pointer(&format!("/provenance/{k}")).and_then(|x| x.as_str()).unwrap_or("?").to_string();
-    let mut label = format!(
-        "measured on {} ({}, {}), {}",
-        field("adapter"),
-        field("deviceType"),
-        field("date"),
-        field("workloadLabel")
-    );
-    // How far the simulator was from the load test on that hardware, where it was measured.
-    let num = |k: &str| v.pointer(&format!("/provenance/fidelity/{k}")).and_then(serde_json::Value::as_f64);
-    if let (Some(m), Some(p), Some(e), Some(slo)) =
-        (num("measuredMaxRps"), num("predictedMaxRps"), num("maxRpsError"), num("sloP99Ms"))
-    {
-        label.push_str(&format!(
-            "; max RPS at p99 ≤ {slo} ms: {m:.1} measured, {p:.1} simulated ({:.1} % apart)",
-            e * 100.0
-        ));
-    }
-    let mut next = s.clone();
-    for var in &mut next.endpoint.variants {
-        var.model = None;
-        var.profile = Some(profile.clone());
-    }
-    if let Err(p) = scalelab_core::plan(&next, None) {
+    let refused = |p: scalelab_core::Problems| {
         let first = p.0.into_iter().next().map(|p| p.to_string()).unwrap_or_default();
-        return Err(FieldError::new(path, format!("the scenario refuses this profile: {first}")));
-    }
-    *s = next;
-    Ok(label)
+        FieldError::new(PATH, format!("the scenario refuses this profile: {first}"))
+    };
+    let m = scalelab_core::measured::MeasuredProfile::from_json(text).map_err(in_file)?;
+    m.apply_to(s).map_err(refused)?;
+    Ok(m.label())
 }
 
 /// Replaces the entry that `same` matches with `item`, or appends it.
@@ -292,15 +269,19 @@ mod profile_tests {
         let p = profile.profile_for(profile.instance_types().next().unwrap()).unwrap().clone();
         let file = serde_json::json!({
             "profile": p,
-            "provenance": {"adapter": "NVIDIA A10G", "deviceType": "discrete", "date": "2026-11-23",
-                           "workloadLabel": "encoder 12 layers"}
+            "provenance": {"adapter": "NVIDIA A10G", "backend": "Vulkan", "driver": "NVIDIA 550",
+                           "deviceType": "discrete", "date": "2026-11-23",
+                           "workload": {"name": "encoder", "seq": 128, "hidden": 768, "heads": 12, "ffn": 3072, "layers": 12},
+                           "workloadLabel": "encoder 12 layers", "maxBatch": 8, "timing": "timestamps",
+                           "points": [], "achievedGflops": 1.0, "achievedGbytesPerS": 1.0, "note": ""}
         });
         let label = apply_measured_profile(&mut s, &file.to_string()).unwrap();
         assert_eq!(label, "measured on NVIDIA A10G (discrete, 2026-11-23), encoder 12 layers");
         // With a fidelity figure, the label says how close the simulator came.
         let mut with = file.clone();
         with["provenance"]["fidelity"] = serde_json::json!({
-            "sloP99Ms": 100.0, "measuredMaxRps": 412.5, "predictedMaxRps": 398.25, "maxRpsError": 0.0345
+            "sloP99Ms": 100.0, "measuredMaxRps": 412.5, "predictedMaxRps": 398.25, "maxRpsError": 0.0345,
+            "measuredP99MsAtMax": 90.0, "predictedP99MsAtMax": 95.0, "method": "live"
         });
         let label = apply_measured_profile(&mut s, &with.to_string()).unwrap();
         assert!(label.ends_with("; max RPS at p99 ≤ 100 ms: 412.5 measured, 398.2 simulated (3.5 % apart)"), "{label}");

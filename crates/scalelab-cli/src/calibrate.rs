@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 
 use crate::failure::{Failure, Outcome};
 use scalelab_core::Scenario;
@@ -270,31 +270,15 @@ pub fn calibrate(
     Ok(())
 }
 
-/// Puts a measured profile on every variant of the scenario.
-pub fn apply_profile(s: &mut Scenario, path: &Path) -> Result<()> {
+/// Puts a measured profile on every variant of the scenario (the core's loader, as the page).
+pub fn apply_profile(s: &mut Scenario, path: &Path) -> Outcome {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let m: MeasuredProfile = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not an instance profile from `scalelab calibrate` (expected \"profile\" and \"provenance\")",
-            path.display()
-        )
-    })?;
-    for v in &mut s.endpoint.variants {
-        v.model = None;
-        v.profile = Some(m.profile.clone());
-        let fidelity = m.provenance.fidelity.as_ref().map_or(String::new(), |f| {
-            format!(
-                "; max RPS at p99 ≤ {} ms: {:.1} measured, {:.1} simulated ({:.1} % apart)",
-                f.slo_p99_ms,
-                f.measured_max_rps,
-                f.predicted_max_rps,
-                f.max_rps_error * 100.0
-            )
-        });
-        eprintln!(
-            "{}: profile measured on {} ({}, {}), {}{fidelity}",
-            v.name, m.provenance.adapter, m.provenance.device_type, m.provenance.date, m.provenance.workload_label
-        );
+    let source = path.display().to_string();
+    let m =
+        MeasuredProfile::from_json(&text).map_err(|problems| Failure::Problems { source: source.clone(), problems })?;
+    m.apply_to(s).map_err(|problems| Failure::Problems { source: format!("{source} on this scenario"), problems })?;
+    for v in &s.endpoint.variants {
+        eprintln!("{}: profile {}", v.name, m.label());
     }
     Ok(())
 }

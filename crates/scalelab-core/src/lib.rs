@@ -19,6 +19,7 @@ pub mod export;
 pub mod fmt;
 pub mod hist;
 pub mod limits;
+pub mod measured;
 pub mod metrics;
 pub mod plan;
 pub mod problem;

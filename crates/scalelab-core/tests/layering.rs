@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     // Engines run plans.
     &["engine"],
     // Front-of-core helpers built on everything below.
-    &["examples", "export", "vocab"],
+    &["examples", "export", "measured", "vocab"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -9,21 +9,8 @@ use scalelab_core::rng::Family;
 use scalelab_core::time::Duration;
 
 use crate::gpu::{Gpu, GpuError};
-use crate::workload::Workload;
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchPoint {
-    pub batch: u32,
-    /// Median of the repeated runs, milliseconds: GPU timestamps where supported, else wall
-    /// clock around submit-and-wait.
-    pub median_ms: f64,
-    pub samples_ms: Vec<f64>,
-    pub upload_ms: f64,
-    pub readback_ms: f64,
-    pub flops: f64,
-    pub bytes: f64,
-}
+use crate::workload::{Build, Workload};
+pub use scalelab_core::measured::{BatchPoint, Fidelity, MeasuredProfile, Provenance, Refit};
 
 /// A GPU's published peaks, from the vendor's data sheet.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,77 +70,6 @@ pub const KNOWN_PEAKS: &[Peak] = &[
 pub fn known_peak(adapter: &str) -> Option<&'static Peak> {
     let words = adapter.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
     KNOWN_PEAKS.iter().find(|p| p.words.iter().all(|w| words.clone().any(|x| x.eq_ignore_ascii_case(w))))
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fidelity {
-    pub slo_p99_ms: f64,
-    pub measured_max_rps: f64,
-    pub predicted_max_rps: f64,
-    pub measured_p99_ms_at_max: f64,
-    pub predicted_p99_ms_at_max: f64,
-    /// |predicted − measured| / measured max RPS.
-    pub max_rps_error: f64,
-    pub method: String,
-    /// The simulator again, given a profile fitted on the batch times the live load test
-    /// itself saw: what is left of the error is the simulator's; the difference from
-    /// `max_rps_error` is the adapter's speed drifting between benchmark and load test.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub with_load_test_batch_times: Option<Refit>,
-}
-
-/// A batch model fitted on the batch times a live load test saw, and the simulator's answer
-/// with it.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Refit {
-    /// Batch size, median milliseconds and number of batches the load test ran, per bucket.
-    pub batches: Vec<(u32, f64, usize)>,
-    pub fixed_ms: f64,
-    pub per_item_ms: f64,
-    pub cv: f64,
-    pub predicted_max_rps: f64,
-    pub max_rps_error: f64,
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Provenance {
-    pub adapter: String,
-    pub backend: String,
-    pub driver: String,
-    pub device_type: String,
-    pub date: String,
-    pub workload: Workload,
-    pub workload_label: String,
-    pub max_batch: u32,
-    pub timing: String,
-    pub points: Vec<BatchPoint>,
-    pub achieved_gflops: f64,
-    pub achieved_gbytes_per_s: f64,
-    /// The published peaks the fractions are of, e.g. "H100 SXM: 66.9 TFLOP/s FP32, 3350 GB/s".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peak_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peak_fraction_flops: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peak_fraction_bandwidth: Option<f64>,
-    /// Time per kind of kernel at the largest batch (GPU timestamps around each dispatch).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub kernels: Vec<crate::graph::KernelTime>,
-    /// Absent when the latency objective is below one request's latency (no rate meets it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fidelity: Option<Fidelity>,
-    pub note: String,
-}
-
-/// A measured instance profile: the core's serving profile plus where it came from.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MeasuredProfile {
-    pub profile: ServingProfile,
-    pub provenance: Provenance,
 }
 
 #[derive(Clone, Debug)]

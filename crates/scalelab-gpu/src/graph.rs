@@ -1,6 +1,7 @@
 //! A compute graph: storage buffers and a list of kernel dispatches (batched matmul, row-wise
 //! softmax / layer norm, GEMV), recorded once and replayed in one compute pass per run.
 
+pub use scalelab_core::measured::KernelTime;
 use wgpu::util::DeviceExt;
 
 use crate::gpu::{Gpu, GpuError};
@@ -71,27 +72,6 @@ struct Op {
     work: Work,
     bind: wgpu::BindGroup,
     groups: (u32, u32, u32),
-}
-
-/// The time one kind of kernel took in a run of the graph, over all its dispatches, from
-/// timestamps around each dispatch in its own compute pass.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KernelTime {
-    pub kernel: String,
-    pub dispatches: u32,
-    pub ms: f64,
-    pub flops: f64,
-    pub bytes: f64,
-}
-
-impl KernelTime {
-    pub fn gflops(&self) -> f64 {
-        if self.ms > 0.0 { self.flops / self.ms / 1e6 } else { 0.0 }
-    }
-    pub fn gbytes_per_s(&self) -> f64 {
-        if self.ms > 0.0 { self.bytes / self.ms / 1e6 } else { 0.0 }
-    }
 }
 
 /// Timestamp queries per query set (wgpu's limit is 4096).

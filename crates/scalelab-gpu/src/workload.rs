@@ -19,59 +19,17 @@ pub fn weights(n: usize, seed: u64, scale: f32) -> Vec<f32> {
         .collect()
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", tag = "name")]
-pub enum Workload {
-    /// A small classifier: input → hidden (GELU) → classes.
-    Mlp { input: u32, hidden: u32, classes: u32 },
-    /// Transformer encoder layers: `seq` tokens per request.
-    Encoder { seq: u32, hidden: u32, heads: u32, ffn: u32, layers: u32 },
-    /// One decode step per request against a KV cache of `context` tokens.
-    Decode { hidden: u32, heads: u32, ffn: u32, layers: u32, context: u32 },
-}
+pub use scalelab_core::measured::Workload;
 
-impl Workload {
-    pub const NAMES: [&'static str; 3] = ["mlp", "bert-base", "llm-decode"];
-
-    pub fn mlp() -> Workload {
-        Workload::Mlp { input: 512, hidden: 2048, classes: 16 }
-    }
-    /// BERT-base: 12 layers, hidden 768, 12 heads, FFN 3072.
-    pub fn bert_base(seq: u32, layers: u32) -> Workload {
-        Workload::Encoder { seq, hidden: 768, heads: 12, ffn: 3072, layers }
-    }
-    /// Llama-3-8B's layer shape (hidden 4096, 32 heads, FFN 14336), halved until one layer's
-    /// weights fit `budget_bytes` and the largest matrix fits one binding of the device.
-    pub fn llm_decode(budget_bytes: u64, max_binding: u64, layers: u32, context: u32) -> Workload {
-        let mut hidden = 4096u32;
-        loop {
-            let ffn = hidden / 2 * 7;
-            let layer = 4 * (4 * u64::from(hidden) * u64::from(hidden) + 2 * u64::from(hidden) * u64::from(ffn));
-            let largest = 4 * u64::from(hidden) * u64::from(ffn);
-            if (layer * u64::from(layers) <= budget_bytes && largest <= max_binding) || hidden <= 256 {
-                return Workload::Decode { hidden, heads: (hidden / 128).max(1), ffn, layers, context };
-            }
-            hidden /= 2;
-        }
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            Workload::Mlp { input, hidden, classes } => format!("mlp {input}→{hidden}→{classes}"),
-            Workload::Encoder { seq, hidden, heads, ffn, layers } => {
-                format!("encoder {layers} layers, seq {seq}, hidden {hidden}, {heads} heads, ffn {ffn}")
-            }
-            Workload::Decode { hidden, heads, ffn, layers, context } => {
-                format!(
-                    "llm decode step, {layers} layers, hidden {hidden}, {heads} heads, ffn {ffn}, context {context}"
-                )
-            }
-        }
-    }
-
+/// Builds a workload's forward pass on a GPU.
+pub trait Build {
     /// Records the forward pass for `batch` requests: the graph, its input and output buffers
     /// and their lengths.
-    pub fn build<'g>(&self, gpu: &'g Gpu, batch: u32) -> Built<'g> {
+    fn build<'g>(&self, gpu: &'g Gpu, batch: u32) -> Built<'g>;
+}
+
+impl Build for Workload {
+    fn build<'g>(&self, gpu: &'g Gpu, batch: u32) -> Built<'g> {
         let mut g = Graph::new(gpu);
         let mut seed = 1u64;
         let mut w = |g: &mut Graph<'g>, n: usize, fan_in: u32| {

@@ -6,7 +6,7 @@
 
 use scalelab_gpu::graph::{Graph, MatmulParams};
 use scalelab_gpu::reference as cpu;
-use scalelab_gpu::workload::{Workload, weights};
+use scalelab_gpu::workload::{Build, Workload, weights};
 
 mod common;
 use common::gpu;

@@ -121,7 +121,7 @@ fn four_days() -> Duration {
 }
 
 /// Upper bounds that keep a run's work finite.
-pub const MAX_ATTEMPTS: u32 = 100;
+pub(crate) const MAX_ATTEMPTS: u32 = 100;
 /// SQS limits: visibility timeout ≤ 12 h, retention 60 s ..= 14 days, delay ≤ 15 min.
 const MAX_VISIBILITY_SECS: u64 = 12 * 3600;
 const MIN_RETENTION_SECS: u64 = 60;

@@ -9,10 +9,10 @@ const SUB_BITS: u32 = 6;
 const SUB: u64 = 1 << SUB_BITS;
 const MAX_SHIFT: u32 = 30;
 /// Number of buckets.
-pub const BUCKETS: usize = ((MAX_SHIFT as usize) + 2) * SUB as usize;
+pub(crate) const BUCKETS: usize = ((MAX_SHIFT as usize) + 2) * SUB as usize;
 
 #[derive(Clone, Debug)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     counts: Box<[u64; BUCKETS]>,
     total: u64,
     sum_us: u128,
@@ -51,7 +51,7 @@ fn midpoint(i: usize) -> f64 {
 }
 
 impl Histogram {
-    pub fn record(&mut self, us: u64) {
+    pub(crate) fn record(&mut self, us: u64) {
         if let Some(c) = self.counts.get_mut(index(us)) {
             *c += 1;
         }
@@ -60,21 +60,21 @@ impl Histogram {
         self.max_us = self.max_us.max(us);
     }
 
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.total
     }
 
-    pub fn max_us(&self) -> u64 {
+    pub(crate) fn max_us(&self) -> u64 {
         self.max_us
     }
 
     /// Exact mean in microseconds (sums are kept exactly), `None` when empty.
-    pub fn mean_us(&self) -> Option<f64> {
+    pub(crate) fn mean_us(&self) -> Option<f64> {
         (self.total > 0).then(|| self.sum_us as f64 / self.total as f64)
     }
 
     /// The value at quantile `q` in [0, 1] (nearest rank), `None` when empty.
-    pub fn quantile_us(&self, q: f64) -> Option<f64> {
+    pub(crate) fn quantile_us(&self, q: f64) -> Option<f64> {
         if self.total == 0 {
             return None;
         }
@@ -93,7 +93,7 @@ impl Histogram {
         Some(self.max_us as f64)
     }
 
-    pub fn merge(&mut self, other: &Histogram) {
+    pub(crate) fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
             *a += b;
         }
@@ -102,7 +102,7 @@ impl Histogram {
         self.max_us = self.max_us.max(other.max_us);
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         if self.total > 0 {
             self.counts.fill(0);
         }

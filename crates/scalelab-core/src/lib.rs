@@ -10,15 +10,17 @@
 //! assert!(report.summary.requests > 0);
 //! ```
 
+#![warn(unreachable_pub)]
+
 pub mod autoscaling;
 pub mod catalog;
-pub mod client;
-pub mod engine;
+mod client;
+mod engine;
 pub mod examples;
 pub mod export;
 pub mod fmt;
-pub mod hist;
-pub mod limits;
+mod hist;
+mod limits;
 pub mod measured;
 pub mod metrics;
 pub mod plan;
@@ -32,6 +34,7 @@ pub mod time;
 pub mod traffic;
 pub mod vocab;
 
+pub use client::Client;
 pub use engine::Simulation;
 pub use plan::{Plan, plan};
 pub use problem::{Problem, Problems};

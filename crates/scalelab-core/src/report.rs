@@ -101,7 +101,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    pub fn from_histogram(h: &Histogram) -> Latency {
+    pub(crate) fn from_histogram(h: &Histogram) -> Latency {
         let ms = |us: f64| us / 1000.0;
         Latency {
             mean: h.mean_us().map(ms),

@@ -281,14 +281,14 @@ pub fn App() -> impl IntoView {
         }
     }
 
-    // Charts: one canvas each, redrawn when the run, the baseline, the cursor or the style change.
+    // Charts: one canvas each, redrawn when the run, the baseline or the style change (the
+    // cursor is a line over the canvases: moving it redraws nothing).
     let canvases: Vec<NodeRef<html::Canvas>> = CHART_IDS.iter().map(|_| NodeRef::new()).collect();
     {
         let canvases = canvases.clone();
         Effect::new(move |_| {
             let r = run.get();
             let b = baseline.get();
-            let c = cursor.get();
             let style = Style { dark: dark.get(), big: big.get() };
             let Some(r) = r else { return };
             let t0 = now_ms();
@@ -297,7 +297,7 @@ pub fn App() -> impl IntoView {
                 let Some(canvas) = canvases.get(k).and_then(|n| n.get()) else { continue };
                 let Some(chart) = r.charts.charts.iter().find(|c| c.id == *id) else { continue };
                 let base = b.as_ref().and_then(|b| b.charts.charts.iter().find(|c| c.id == *id));
-                match draw::draw(&canvas, chart, base, r.charts.x_end, &r.charts.activities, c, style) {
+                match draw::draw(&canvas, chart, base, r.charts.x_end, &r.charts.activities, style) {
                     Ok(()) => drawn += 1,
                     Err(e) => web_sys::console::warn_1(&format!("chart {id}: {e}").into()),
                 }
@@ -349,7 +349,7 @@ pub fn App() -> impl IntoView {
         let chart = chartdata::traffic_preview(&plan);
         if let Some(canvas) = preview_canvas.get() {
             let end = plan.duration_us as f64 / 1e6;
-            if let Err(e) = draw::draw(&canvas, &chart, None, end, &[], None, style) {
+            if let Err(e) = draw::draw(&canvas, &chart, None, end, &[], style) {
                 web_sys::console::warn_1(&format!("traffic preview: {e}").into());
             }
         }
@@ -590,9 +590,19 @@ pub fn App() -> impl IntoView {
                             let node = canvases.get(k).copied().unwrap_or_default();
                             let chart = move || run.with(|r| r.as_ref().and_then(|r| r.charts.charts.iter().find(|c| c.id == *id).cloned()));
                             let x_end = move || run.with(|r| r.as_ref().map_or(1.0, |r| r.charts.x_end));
+                            // The cursor's line over this chart, placed by CSS.
+                            // (Set through the CSSOM: the content-security policy refuses style attributes.)
+                            let cursor_left = move || {
+                                let w = node.get().map_or(0.0, |c| f64::from(c.client_width()));
+                                cursor.get().and_then(|t| chartdata::cursor_left(t, w, x_end()))
+                            };
                             view! {
                                 <figure class="chart">
                                     <figcaption>{move || chart().map(|c| format!("{} ({})", c.title, c.unit)).unwrap_or_default()}</figcaption>
+                                    <div class="plot">
+                                    <div class="cursor-line" aria-hidden="true"
+                                        style:left=move || cursor_left().map(|x| format!("{x:.1}px")).unwrap_or_default()
+                                        style:display=move || if cursor_left().is_some() { "block" } else { "none" }></div>
                                     <canvas node_ref=node id=format!("chart-{id}") role="img"
                                         aria-label=move || chart().map(|c| c.aria_label()).unwrap_or_default()
                                         on:mousemove=move |ev: leptos::ev::MouseEvent| {
@@ -607,6 +617,7 @@ pub fn App() -> impl IntoView {
                                                 cursor.set(Some(t));
                                             }
                                         }></canvas>
+                                    </div>
                                     <button class="link" on:click=move |_| if let Some(c) = chart() { download(&format!("{}.csv", c.id), "text/csv", &c.csv()) }>"Data (CSV)"</button>
                                 </figure>
                             }

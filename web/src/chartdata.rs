@@ -354,6 +354,28 @@ pub fn decimate(xs: &[f64], ys: &[Option<f64>], x0: f64, x1: f64, columns: usize
     segments
 }
 
+/// Chart layout in CSS pixels, shared by the drawing and the pointer and cursor mapping.
+pub const MARGIN: f64 = 8.0;
+/// Room on the right for the last time label.
+pub const MARGIN_RIGHT: f64 = 28.0;
+pub const Y_LABELS: f64 = 58.0;
+pub const X_LABELS: f64 = 24.0;
+
+/// Time (seconds) under a pointer at `css_x` on a canvas `css_width` wide, if inside the plot.
+pub fn time_at(css_x: f64, css_width: f64, x_end: f64) -> Option<f64> {
+    let left = MARGIN + Y_LABELS;
+    let right = css_width - MARGIN_RIGHT;
+    (css_x >= left && css_x <= right && right > left).then(|| (css_x - left) / (right - left) * x_end)
+}
+
+/// Where the cursor at time `t` stands on a canvas `css_width` wide (CSS pixels from its left
+/// edge): the inverse of `time_at`. `None` outside the run.
+pub fn cursor_left(t: f64, css_width: f64, x_end: f64) -> Option<f64> {
+    let left = MARGIN + Y_LABELS;
+    let right = css_width - MARGIN_RIGHT;
+    (x_end > 0.0 && right > left && (0.0..=x_end).contains(&t)).then(|| left + t / x_end * (right - left))
+}
+
 /// Moves the chart cursor from the keyboard: arrows by one step (a minute, or 1 % of a long
 /// run, in whole minutes), Shift+arrows by ten, Home and End to the ends. From no cursor, an
 /// arrow starts at the beginning. `None` for keys that do not move it.
@@ -484,6 +506,18 @@ mod tests {
         tt.target_value = 300.0;
         let rules = ipi_rules_of(&s);
         assert_eq!(rules.first().map(String::as_str), Some("target 300"), "{rules:?}");
+    }
+
+    #[test]
+    fn the_cursor_line_stands_where_the_pointer_reads_its_time() {
+        let (w, end) = (800.0, 7200.0);
+        for x in [66.0, 100.0, 400.5, 772.0] {
+            let t = time_at(x, w, end).unwrap();
+            assert!((cursor_left(t, w, end).unwrap() - x).abs() < 1e-9, "{x}");
+        }
+        assert_eq!(cursor_left(0.0, w, end), Some(MARGIN + Y_LABELS));
+        assert_eq!(cursor_left(end + 1.0, w, end), None);
+        assert_eq!(time_at(10.0, w, end), None, "over the y labels");
     }
 
     #[test]

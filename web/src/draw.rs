@@ -1,19 +1,14 @@
 //! Draws one chart on a canvas with plotters-canvas: HiDPI-sharp (the canvas is sized in device
 //! pixels), lines decimated to the plot's pixel columns, activity markers, reference rules, an
-//! optional baseline (compare mode) and the shared hover cursor.
+//! optional baseline (compare mode). The shared hover cursor is not drawn here: it is a line
+//! over the canvas (`chartdata::cursor_left`), so moving it redraws no chart.
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use crate::chartdata::{Chart, decimate, fmt_clock, fmt_num};
-
-/// Layout in CSS pixels; the pointer maps to time with the same numbers.
-pub const MARGIN: f64 = 8.0;
-/// Room on the right for the last time label.
-pub const MARGIN_RIGHT: f64 = 28.0;
-pub const Y_LABELS: f64 = 58.0;
-pub const X_LABELS: f64 = 24.0;
+pub use crate::chartdata::time_at;
+use crate::chartdata::{Chart, MARGIN, MARGIN_RIGHT, X_LABELS, Y_LABELS, decimate, fmt_clock, fmt_num};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
@@ -24,13 +19,6 @@ pub struct Style {
 const PALETTE: [RGBColor; 4] =
     [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
 const RULE: RGBColor = RGBColor(214, 39, 40);
-
-/// Time (seconds) under a pointer at `css_x` on a canvas `css_width` wide, if inside the plot.
-pub fn time_at(css_x: f64, css_width: f64, x_end: f64) -> Option<f64> {
-    let left = MARGIN + Y_LABELS;
-    let right = css_width - MARGIN_RIGHT;
-    (css_x >= left && css_x <= right && right > left).then(|| (css_x - left) / (right - left) * x_end)
-}
 
 fn step_points(seg: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(seg.len() * 2);
@@ -49,7 +37,6 @@ pub fn draw(
     baseline: Option<&Chart>,
     x_end: f64,
     activities: &[f64],
-    cursor: Option<f64>,
     style: Style,
 ) -> Result<(), String> {
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
@@ -144,10 +131,6 @@ pub fn draw(
                 first = false;
             }
         }
-    }
-    if let Some(t) = cursor {
-        cc.draw_series(LineSeries::new([(t / unit, 0.0), (t / unit, y_top)], fg.mix(0.7).stroke_width(px(1.0))))
-            .map_err(|e| e.to_string())?;
     }
     if chart.id == "traffic" {
         root.present().map_err(|e| e.to_string())?;

@@ -66,9 +66,9 @@ pub fn bench_redraw_1m() -> f64 {
     };
     let style = draw::Style { dark: false, big: false };
     let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
-    let _ = draw::draw(&canvas, &chart, None, n as f64, &[], None, style);
+    let _ = draw::draw(&canvas, &chart, None, n as f64, &[], style);
     let t = now();
-    let ok = draw::draw(&canvas, &chart, None, n as f64, &[], None, style).is_ok();
+    let ok = draw::draw(&canvas, &chart, None, n as f64, &[], style).is_ok();
     let ms = now() - t;
     canvas.remove();
     if ok { ms } else { -1.0 }

@@ -43,6 +43,13 @@ async fn the_page_opens_on_seed_001_with_every_chart_drawn() {
     b.wait_for("the cursor", "document.querySelector('.cursor-readout').textContent.includes('cursor at')", WAIT)
         .await
         .unwrap();
+    // It is a line over every chart, inside the plot area; the charts are not redrawn for it.
+    let lines = b
+        .js("return [...document.querySelectorAll('.cursor-line')].filter(l => getComputedStyle(l).display !== 'none' && l.style.left.endsWith('px')).length;")
+        .await
+        .unwrap();
+    assert_eq!(lines.as_u64(), Some(7), "a cursor line over each of the seven charts");
+    b.screenshot("01b-cursor").await.unwrap();
     b.close().await;
 }
 

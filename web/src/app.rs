@@ -19,7 +19,7 @@ use crate::edit::{self, FieldError};
 use crate::link;
 use crate::runner::{self, Outcome};
 use crate::summary;
-use crate::view::{RunRequest, RunView, WorkerMessage, run_view};
+use crate::view::{Checked, RunRequest, RunView, WorkerMessage, run_view};
 
 const DEFAULT_EXAMPLE: &str = "seed-001-after";
 const CHART_IDS: [&str; 7] = ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"];
@@ -94,6 +94,8 @@ pub fn App() -> impl IntoView {
     // What the user typed (never overwritten by a failed parse) and the last valid scenario.
     let json = RwSignal::new(String::new());
     let scenario: RwSignal<Option<Scenario>> = RwSignal::new(None);
+    // The accepted scenario's text, typed scenario and plan, computed once per edit.
+    let checked: RwSignal<Option<Arc<Checked>>> = RwSignal::new(None);
     let problems: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let notice: RwSignal<Option<String>> = RwSignal::new(None);
     let field_error: RwSignal<Option<FieldError>> = RwSignal::new(None);
@@ -169,7 +171,8 @@ pub fn App() -> impl IntoView {
         let generation = generation.clone();
         let (pending, ready) = (pending.clone(), ready.clone());
         move || {
-            let Some(s) = scenario.get_untracked() else { return };
+            let Some(c) = checked.get_untracked() else { return };
+            let s = c.scenario.clone();
             edit_started_ms.set(now_ms());
             first_pending.set(true);
             let g = generation.get() + 1;
@@ -177,8 +180,7 @@ pub fn App() -> impl IntoView {
             running.set(true);
             progress.set(0.0);
             if let Some(w) = &worker {
-                let Ok(scenario) = s.to_json_pretty() else { return };
-                let req = RunRequest { id: g, scenario };
+                let req = RunRequest { id: g, scenario: c.text.clone() };
                 if let Ok(text) = serde_json::to_string(&req) {
                     if ready.get() {
                         let _ = w.post_message(&wasm_bindgen::JsValue::from_str(&text));
@@ -223,12 +225,12 @@ pub fn App() -> impl IntoView {
     let accept = {
         Rc::new(move |text: String, write_link: bool| {
             json.set(text.clone());
-            let parsed = Scenario::from_json(&text).and_then(|s| scalelab_core::plan(&s, None).map(|_| s));
-            match parsed {
-                Ok(s) => {
+            match Checked::from_text(text.clone()) {
+                Ok(c) => {
                     problems.set(Vec::new());
                     field_error.set(None);
-                    scenario.set(Some(s));
+                    scenario.set(Some(c.scenario.clone()));
+                    checked.set(Some(Arc::new(c)));
                     if write_link {
                         set_fragment(&text);
                     }
@@ -343,10 +345,10 @@ pub fn App() -> impl IntoView {
     let peak = RwSignal::new(None::<f64>);
     Effect::new(move |_| {
         let style = Style { dark: dark.get(), big: big.get() };
-        let Some(s) = scenario.get() else { return };
-        let Ok(plan) = scalelab_core::plan(&s, None) else { return };
+        let Some(c) = checked.get() else { return };
+        let plan = &c.plan;
         peak.set(Some(plan.peak_rps));
-        let chart = chartdata::traffic_preview(&plan);
+        let chart = chartdata::traffic_preview(plan);
         if let Some(canvas) = preview_canvas.get() {
             let end = plan.duration_us as f64 / 1e6;
             if let Err(e) = draw::draw(&canvas, &chart, None, end, &[], style) {

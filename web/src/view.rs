@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use scalelab_core::{Report, Scenario};
+use scalelab_core::{Plan, Problems, Report, Scenario};
 
 use crate::chartdata::{self, ChartSet};
 use crate::summary::{self, Card};
@@ -36,6 +36,25 @@ pub struct RunView {
 
 /// At most this many alarm state changes are listed (a long run can have thousands).
 pub const MAX_ALARM_LINES: usize = 500;
+
+/// One accepted scenario, computed once per edit: its text (what the editor shows and the
+/// worker reads), the typed scenario (what the forms read) and its plan (what the traffic
+/// preview reads).
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub text: String,
+    pub scenario: Scenario,
+    pub plan: Plan,
+}
+
+impl Checked {
+    /// Parses and checks `text`; the problems are the core's, with their paths.
+    pub fn from_text(text: String) -> Result<Checked, Problems> {
+        let scenario = Scenario::from_json(&text)?;
+        let plan = scalelab_core::plan(&scenario, None)?;
+        Ok(Checked { text, scenario, plan })
+    }
+}
 
 pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
     RunView {
@@ -163,5 +182,22 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&WorkerMessage::Partial { id: 3, view: Box::new(v) }).unwrap())
                 .unwrap();
         assert!(matches!(back, WorkerMessage::Partial { id: 3, view } if view.partial == Some(0.1)));
+    }
+}
+
+#[cfg(test)]
+mod checked_tests {
+    use super::*;
+
+    #[test]
+    fn a_checked_scenario_keeps_its_text_and_plan_and_a_bad_one_its_problems() {
+        let text = scalelab_core::examples::get("seed-001-before").unwrap().to_json_pretty().unwrap();
+        let c = Checked::from_text(text.clone()).unwrap();
+        assert_eq!(c.text, text);
+        assert_eq!(c.plan.name, c.scenario.name);
+        assert!((c.plan.peak_rps - 800.0).abs() < 1.0, "{}", c.plan.peak_rps);
+        let bad = text.replace("\"ml.m4.xlarge\"", "\"ml.m4.xlarg\"");
+        let p = Checked::from_text(bad).unwrap_err();
+        assert!(p.0[0].path.ends_with("instanceType"), "{p}");
     }
 }

@@ -313,8 +313,12 @@ async fn a_measured_instance_profile_file_is_used_by_every_variant() {
     p.workers *= 2;
     let file = serde_json::json!({
         "profile": p,
-        "provenance": {"adapter": "Test Adapter", "deviceType": "discrete", "date": "2026-11-23", "workloadLabel": "mlp",
-                       "fidelity": {"sloP99Ms": 100.0, "measuredMaxRps": 412.5, "predictedMaxRps": 398.25, "maxRpsError": 0.0345}}
+        "provenance": {"adapter": "Test Adapter", "backend": "Vulkan", "driver": "test", "deviceType": "discrete",
+                       "date": "2026-11-23", "workload": {"name": "mlp", "input": 64, "hidden": 256, "classes": 8},
+                       "workloadLabel": "mlp", "maxBatch": 4, "timing": "timestamps", "points": [],
+                       "achievedGflops": 1.0, "achievedGbytesPerS": 1.0, "note": "",
+                       "fidelity": {"sloP99Ms": 100.0, "measuredMaxRps": 412.5, "predictedMaxRps": 398.25, "maxRpsError": 0.0345,
+                                    "measuredP99MsAtMax": 90.0, "predictedP99MsAtMax": 95.0, "method": "live"}}
     });
     let path = std::env::temp_dir().join(format!("scalelab-e2e-profile-{}.json", std::process::id()));
     std::fs::write(&path, file.to_string()).unwrap();

@@ -263,19 +263,28 @@ impl Scenario {
             }
         }
         if let Some(v) = obj.get("version") {
+            // Problems already found (a misspelled `version`) are kept with this one.
+            let mut with = |path: &str, msg: String| {
+                problems.push(Problem::new(path, msg));
+                Err(Problems(std::mem::take(&mut problems)))
+            };
             match v.as_u64() {
                 Some(n) if n == u64::from(CURRENT_VERSION) => {}
                 Some(n) if n > u64::from(CURRENT_VERSION) => {
-                    return one(
+                    return with(
                         "version",
                         format!(
                             "this scenario is version {n}, newer than this Scalelab understands (version {CURRENT_VERSION}); update Scalelab"
                         ),
                     );
                 }
-                _ => return one("version", format!("must be {CURRENT_VERSION}, got {v}")),
+                _ => return with("version", format!("must be {CURRENT_VERSION}, got {v}")),
             }
         }
+        // The path of the field last read on under its near miss's name: if that name does not
+        // read either (another type), the field is set aside instead and that error is not the
+        // user's.
+        let mut renamed: Vec<(Vec<Segment>, String)> = Vec::new();
         loop {
             match serde_path_to_error::deserialize(value.clone()) {
                 Ok(s) if problems.is_empty() => return Ok(s),
@@ -284,16 +293,37 @@ impl Scenario {
                     let segments: Vec<Segment> = e.path().iter().map(Segment::of).collect();
                     let path = e.path().to_string();
                     let path = if path == "." { String::new() } else { path };
-                    let (problem, fix) = explain_serde_error(path, &e.inner().to_string());
-                    problems.push(problem);
-                    let set_aside = match fix {
-                        Some(better) if problems.len() < MAX_STRUCTURAL_PROBLEMS => {
-                            set_aside(&mut value, &segments, better.as_deref())
-                        }
-                        _ => false,
+                    let (problem, fix) = explain_serde_error(path.clone(), &e.inner().to_string());
+                    let under = |at: &String| {
+                        path == *at || path.starts_with(&format!("{at}.")) || path.starts_with(&format!("{at}["))
                     };
-                    if !set_aside {
+                    if fix.is_none()
+                        && let Some(k) = renamed.iter().position(|(_, at)| under(at))
+                    {
+                        let (at, _) = renamed.swap_remove(k);
+                        if set_aside(&mut value, &at, None) {
+                            continue;
+                        }
                         return Err(Problems(problems));
+                    }
+                    problems.push(problem);
+                    if problems.len() >= MAX_STRUCTURAL_PROBLEMS {
+                        problems.push(Problem::new("", "more problems may follow: fix these and check again"));
+                        return Err(Problems(problems));
+                    }
+                    let Some(better) = fix else { return Err(Problems(problems)) };
+                    if !set_aside(&mut value, &segments, better.as_deref()) {
+                        return Err(Problems(problems));
+                    }
+                    if let (Some(b), Some((_, parent))) = (better, segments.split_last()) {
+                        let text = if path.rfind('.').is_some() {
+                            format!("{}.{b}", &path[..path.rfind('.').unwrap_or(0)])
+                        } else {
+                            b.clone()
+                        };
+                        let mut at: Vec<Segment> = parent.iter().map(Segment::clone_of).collect();
+                        at.push(Segment::Key(b));
+                        renamed.push((at, text));
                     }
                 }
             }
@@ -321,6 +351,14 @@ enum Segment {
 }
 
 impl Segment {
+    fn clone_of(&self) -> Segment {
+        match self {
+            Segment::Key(k) => Segment::Key(k.clone()),
+            Segment::Index(i) => Segment::Index(*i),
+            Segment::Other => Segment::Other,
+        }
+    }
+
     fn of(s: &serde_path_to_error::Segment) -> Segment {
         match s {
             serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
@@ -439,6 +477,48 @@ mod tests {
         let mut v = minimal();
         v.as_object_mut().unwrap().remove("version");
         assert!(error_of(v).starts_with("version: missing"));
+    }
+
+    fn problems_of(v: serde_json::Value) -> Vec<String> {
+        Scenario::from_value(v).unwrap_err().0.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn every_unknown_field_is_reported_and_a_rename_that_does_not_read_is_set_aside() {
+        let mut v = minimal();
+        v["traffic"] = serde_json::json!({"phases": [{"duration": 60, "rate": 10}]});
+        v["endpoint"]["variants"][0]["weight"] = 1.into();
+        let p = problems_of(v);
+        // `rate` is read on as `name` (its near miss), which takes text: that error is not the
+        // user's, so `rate` is set aside instead. The phase's real gap (no arrivalRate) shows.
+        assert_eq!(
+            p.iter().map(|p| p.split(':').next().unwrap()).collect::<Vec<_>>(),
+            ["endpoint.variants[0].weight", "traffic.phases[0].rate", "traffic.phases[0].arrivalRate"],
+            "{p:?}"
+        );
+        assert!(p.iter().all(|p| !p.contains("invalid type")), "{p:?}");
+    }
+
+    #[test]
+    fn a_misspelled_version_is_kept_beside_a_wrong_value() {
+        let mut v = minimal();
+        v.as_object_mut().unwrap().remove("version");
+        v["versoin"] = 2.into();
+        let p = problems_of(v);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0], "versoin: unknown field `versoin`, did you mean `version`?");
+        assert!(p[1].starts_with("version: this scenario is version 2"), "{p:?}");
+    }
+
+    #[test]
+    fn at_most_sixteen_structural_problems_and_a_word_that_more_may_follow() {
+        let mut v = minimal();
+        for k in 0..20 {
+            v[format!("zz{k}")] = 1.into();
+        }
+        let p = problems_of(v);
+        assert_eq!(p.len(), MAX_STRUCTURAL_PROBLEMS + 1, "{p:?}");
+        assert_eq!(p.last().unwrap(), "more problems may follow: fix these and check again");
     }
 
     #[test]

@@ -746,8 +746,10 @@ impl AppAutoScaling {
                 .iter()
                 .enumerate()
                 .map(|(k, d)| {
-                    let start = last_end.saturating_sub((periods - k as u64) * period);
-                    (start as f64 / US_PER_SEC as f64, *d)
+                    // Periods before the run (early alarms) have negative starts and no data.
+                    let back = (periods - k as u64) * period;
+                    let start = last_end as f64 - back as f64;
+                    (start / US_PER_SEC as f64, *d)
                 })
                 .collect(),
             breaching: eval.breaching,

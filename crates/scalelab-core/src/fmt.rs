@@ -31,16 +31,9 @@ pub fn fmt_num(x: f64) -> String {
     if a >= 1e6 {
         format!("{:.2} M", x / 1e6)
     } else if a >= 1000.0 {
-        let whole = libm::round(x) as i64;
-        let s = whole.abs().to_string();
-        let mut out = String::new();
-        for (k, ch) in s.chars().enumerate() {
-            if k > 0 && (s.len() - k).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        if whole < 0 { format!("-{out}") } else { out }
+        // Rounded half away from zero first, so the count's own formatting sees a whole number.
+        let grouped = fmt_count(libm::round(a));
+        if x < 0.0 { format!("-{grouped}") } else { grouped }
     } else if a >= 100.0 {
         format!("{x:.0}")
     } else if a >= 10.0 {
@@ -86,6 +79,7 @@ mod tests {
     fn numbers_read_well() {
         assert_eq!(fmt_num(1234567.0), "1.23 M");
         assert_eq!(fmt_num(12345.4), "12,345");
+        assert_eq!(fmt_num(-2500.5), "-2,501");
         assert_eq!(fmt_num(2.50), "2.5");
         assert_eq!(fmt_ms(840.0), "840 ms");
         assert_eq!(fmt_ms(3200.0), "3.2 s");

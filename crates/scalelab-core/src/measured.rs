@@ -215,10 +215,12 @@ impl MeasuredProfile {
     }
 }
 
+/// A structural error in one section of the file, worded as the scenario's are (near-miss
+/// suggestions, missing fields at their own path).
 fn at(section: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> Problems {
     let inner = e.path().to_string();
     let path = if inner == "." { section.to_string() } else { format!("{section}.{inner}") };
-    Problems(vec![Problem::new(path, e.inner().to_string())])
+    Problems(vec![crate::scenario::explain_serde_error(path, &e.inner().to_string()).0])
 }
 
 #[cfg(test)]

@@ -176,12 +176,18 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 struct Fnv1a(u64);
 
-impl std::io::Write for Fnv1a {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+impl Fnv1a {
+    fn update(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
+    }
+}
+
+impl std::io::Write for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.update(bytes);
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -190,12 +196,9 @@ impl std::io::Write for Fnv1a {
 }
 
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = FNV_OFFSET;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    let mut h = Fnv1a(FNV_OFFSET);
+    h.update(bytes);
+    h.0
 }
 
 #[cfg(test)]

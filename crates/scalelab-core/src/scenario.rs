@@ -284,7 +284,7 @@ impl Scenario {
         // The path of the field last read on under its near miss's name: if that name does not
         // read either (another type), the field is set aside instead and that error is not the
         // user's.
-        let mut renamed: Vec<(Vec<Segment>, String)> = Vec::new();
+        let mut renamed: Vec<Vec<Segment>> = Vec::new();
         loop {
             match serde_path_to_error::deserialize(value.clone()) {
                 Ok(s) if problems.is_empty() => return Ok(s),
@@ -293,14 +293,11 @@ impl Scenario {
                     let segments: Vec<Segment> = e.path().iter().map(Segment::of).collect();
                     let path = e.path().to_string();
                     let path = if path == "." { String::new() } else { path };
-                    let (problem, fix) = explain_serde_error(path.clone(), &e.inner().to_string());
-                    let under = |at: &String| {
-                        path == *at || path.starts_with(&format!("{at}.")) || path.starts_with(&format!("{at}["))
-                    };
+                    let (problem, fix) = explain_serde_error(path, &e.inner().to_string());
                     if fix.is_none()
-                        && let Some(k) = renamed.iter().position(|(_, at)| under(at))
+                        && let Some(k) = renamed.iter().position(|at| segments.starts_with(at))
                     {
-                        let (at, _) = renamed.swap_remove(k);
+                        let at = renamed.swap_remove(k);
                         if set_aside(&mut value, &at, None) {
                             continue;
                         }
@@ -316,14 +313,9 @@ impl Scenario {
                         return Err(Problems(problems));
                     }
                     if let (Some(b), Some((_, parent))) = (better, segments.split_last()) {
-                        let text = if path.rfind('.').is_some() {
-                            format!("{}.{b}", &path[..path.rfind('.').unwrap_or(0)])
-                        } else {
-                            b.clone()
-                        };
-                        let mut at: Vec<Segment> = parent.iter().map(Segment::clone_of).collect();
+                        let mut at = parent.to_vec();
                         at.push(Segment::Key(b));
-                        renamed.push((at, text));
+                        renamed.push(at);
                     }
                 }
             }
@@ -344,6 +336,7 @@ impl Scenario {
 const MAX_STRUCTURAL_PROBLEMS: usize = 16;
 
 /// One step of a structural error's path.
+#[derive(Clone, PartialEq)]
 enum Segment {
     Key(String),
     Index(usize),
@@ -351,14 +344,6 @@ enum Segment {
 }
 
 impl Segment {
-    fn clone_of(&self) -> Segment {
-        match self {
-            Segment::Key(k) => Segment::Key(k.clone()),
-            Segment::Index(i) => Segment::Index(*i),
-            Segment::Other => Segment::Other,
-        }
-    }
-
     fn of(s: &serde_path_to_error::Segment) -> Segment {
         match s {
             serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
@@ -393,7 +378,7 @@ fn set_aside(value: &mut serde_json::Value, path: &[Segment], better: Option<&st
 
 /// Turns serde's message into one that names the nearest valid field or value. For an unknown
 /// field, also what to do with it to read on: `Some(Some(better))` rename, `Some(None)` remove.
-fn explain_serde_error(path: String, msg: &str) -> (Problem, Option<Option<String>>) {
+pub(crate) fn explain_serde_error(path: String, msg: &str) -> (Problem, Option<Option<String>>) {
     for (prefix, what) in [("unknown field `", "unknown field"), ("unknown variant `", "unknown value")] {
         if let Some(rest) = msg.strip_prefix(prefix) {
             let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));

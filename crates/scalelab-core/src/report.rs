@@ -2,10 +2,14 @@
 //! Every field is derived deterministically from (scenario, seed), so the serialized report is
 //! byte-identical on every target; `Report::hash` fingerprints it.
 
+use std::fmt;
+
 use serde::Serialize;
 
 use crate::hist::Histogram;
 use crate::metrics::Row;
+use crate::scaling::Cause;
+use crate::time::{Duration, SimTime, US_PER_SEC};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -146,6 +150,70 @@ pub struct Activity {
     /// earlier versions.
     #[serde(skip)]
     pub evidence: Option<crate::scaling::Evidence>,
+}
+
+/// What a capacity change applied to: when, and whose count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub at_us: SimTime,
+    /// The run's start, for the wall-clock time in the sentence.
+    pub start_unix_secs: i64,
+    pub variant: String,
+    pub counted: Counted,
+}
+
+/// What a variant's desired count counts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Counted {
+    /// Instances of the variant (named).
+    Instances(String),
+    /// Copies of an inference component (named).
+    Copies(String),
+}
+
+impl fmt::Display for Counted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Counted::Instances(v) => write!(f, "instances of {v}"),
+            Counted::Copies(ic) => write!(f, "copies of inference component {ic}"),
+        }
+    }
+}
+
+impl Activity {
+    /// The activity of a command applied: its status, cause and sentence are rendered here from
+    /// the change and the scaler's structured cause.
+    pub fn new(change: Change, desired: (u32, u32), weight: (f64, f64), cause: Cause) -> Activity {
+        let Change { at_us, start_unix_secs, variant, counted } = change;
+        let ((before, after), (weight_before, weight_after)) = (desired, weight);
+        let mut parts = Vec::new();
+        if after != before {
+            parts.push(format!("desired {counted} {before} → {after}"));
+        }
+        if weight_after != weight_before {
+            parts.push(format!("weight of {variant} {weight_before} → {weight_after}"));
+        }
+        let status = if parts.is_empty() { "NotScaled" } else { "Successful" };
+        if parts.is_empty() {
+            parts.push(format!("{counted} stay at {after}"));
+        }
+        let unix = start_unix_secs + (at_us / US_PER_SEC) as i64;
+        let wall =
+            jiff::Timestamp::from_second(unix).map(|t| t.strftime("%a %H:%M UTC").to_string()).unwrap_or_default();
+        let why = cause.to_string();
+        Activity {
+            at_secs: at_us as f64 / US_PER_SEC as f64,
+            variant,
+            desired_before: before,
+            desired_after: after,
+            weight_before,
+            weight_after,
+            status: status.into(),
+            description: format!("At {} ({wall}): {} ({why}).", Duration(at_us), parts.join(", ")),
+            cause: why,
+            evidence: cause.evidence().cloned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

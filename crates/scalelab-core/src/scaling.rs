@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::fmt::num;
 use crate::metrics::Row;
 use crate::time::SimTime;
 
@@ -69,14 +70,56 @@ pub struct Command {
     pub variant: usize,
     pub desired: Option<u32>,
     pub weight: Option<f64>,
-    /// Why, in words, for the activity log.
-    pub cause: String,
-    /// The facts behind the decision, when the scaler evaluated a metric.
-    pub evidence: Option<Evidence>,
+    /// Why: what the activity's sentence is rendered from.
+    pub cause: Cause,
+}
+
+/// Why a scaler issued a command. Its `Display` is the cause in the activity log.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cause {
+    /// An on-demand `UpdateEndpointWeightsAndCapacities` call in the scenario.
+    OnDemand,
+    /// `RegisterScalableTarget` moved the capacity into its range.
+    Registered { resource_id: String, min: u32, max: u32 },
+    /// A scheduled action set the target's limits (`None`: skipped, because scheduled scaling
+    /// is suspended).
+    Scheduled { action: String, schedule: String, limits: Option<(u32, u32)> },
+    /// A scaling policy acted on an alarm.
+    Policy(Box<Evidence>),
+}
+
+impl Cause {
+    /// The facts behind a policy's decision, for "why did it scale?".
+    pub fn evidence(&self) -> Option<&Evidence> {
+        match self {
+            Cause::Policy(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::OnDemand => write!(f, "an on-demand UpdateEndpointWeightsAndCapacities call in the scenario"),
+            Cause::Registered { resource_id, min, max } => write!(
+                f,
+                "RegisterScalableTarget {resource_id}: MinCapacity {min} / MaxCapacity {max} moves the capacity into range"
+            ),
+            Cause::Scheduled { action, schedule, limits: None } => {
+                write!(f, "scheduled action {action} ({schedule}) skipped: ScheduledScalingSuspended")
+            }
+            Cause::Scheduled { action, schedule, limits: Some((min, max)) } => {
+                write!(f, "scheduled action {action} ({schedule}) sets MinCapacity {min} and MaxCapacity {max}")
+            }
+            Cause::Policy(e) => e.fmt(f),
+        }
+    }
 }
 
 /// What a scaler evaluated to reach a decision, for "why did it scale?": the alarm and the
 /// datapoints it read, the threshold, the policy and its arithmetic, and the limits applied.
+/// Its `Display` is the activity log's cause.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evidence {
     pub alarm: String,
@@ -94,16 +137,132 @@ pub struct Evidence {
     pub comparison: String,
     pub threshold: f64,
     pub policy: String,
-    /// The policy's arithmetic: "ceil(1 × 31000 / 25000)", or the step chosen and its bounds.
-    pub formula: String,
+    /// How the policy turned the datapoints into a capacity.
+    pub rule: Rule,
     /// What the policy asked for, and what the target got after MinCapacity/MaxCapacity.
     pub wanted: i64,
     pub desired: Option<u32>,
     /// "MaxCapacity" or "MinCapacity" when the count was clamped to it.
     pub limited_by: Option<String>,
-    /// The cooldown this decision starts or continues, in words.
-    pub cooldown: String,
+    /// `AlreadyAtMaxCapacity` or `AlreadyAtMinCapacity` when the decision changed nothing.
+    pub not_scaled: Option<String>,
+    /// The cooldown this decision starts or continues.
+    pub cooldown: Option<Cooldown>,
 }
+
+/// A policy's arithmetic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Rule {
+    /// Target tracking: ceil(base × latest / target). `scale_in_factor` is set for the scale-in
+    /// alarm (which fires below factor × target).
+    TargetTracking { base: u32, latest: f64, target: f64, scale_in_factor: Option<f64> },
+    /// Step scaling: the aggregate of the datapoints minus the threshold falls in a step
+    /// [lower, upper) whose adjustment applies, from `from_before` (the capacity before a
+    /// scale-out still cooling down) when set.
+    Step {
+        aggregation: String,
+        aggregate: f64,
+        lower: Option<f64>,
+        upper: Option<f64>,
+        adjustment: String,
+        from_before: Option<u32>,
+    },
+}
+
+/// A cooldown a decision starts, or one it continues.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum Cooldown {
+    /// `kind` is "scale-out ", "scale-in " or "" (a step policy's only cooldown).
+    Starts { kind: &'static str, secs: u64 },
+    /// A scale-out within an earlier one's window: that window (and its base) stays.
+    Continues { since_us: SimTime },
+}
+
+impl fmt::Display for Cooldown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cooldown::Starts { kind, secs } => write!(f, "{kind}cooldown {secs} s starts"),
+            Cooldown::Continues { since_us } => {
+                write!(f, "the scale-out cooldown from {} continues", crate::time::Duration(*since_us))
+            }
+        }
+    }
+}
+
+impl Evidence {
+    /// The policy's arithmetic in words: "ceil(1 × 31000 / 25000)", or the step chosen.
+    pub fn formula(&self) -> String {
+        match &self.rule {
+            Rule::TargetTracking { base, latest, target, .. } => {
+                format!("ceil({base} × {} / {})", num(*latest), num(*target))
+            }
+            Rule::Step { aggregation, aggregate, lower, upper, adjustment, from_before } => {
+                let (lo, hi) = step_bounds(*lower, *upper);
+                format!(
+                    "{aggregation} {} − threshold {} = {} in step [{lo}, {hi}): {adjustment}{}",
+                    num(*aggregate),
+                    num(self.threshold),
+                    num(aggregate - self.threshold),
+                    before_note(*from_before)
+                )
+            }
+        }
+    }
+}
+
+fn step_bounds(lower: Option<f64>, upper: Option<f64>) -> (String, String) {
+    (lower.map(num).unwrap_or_else(|| "−∞".into()), upper.map(num).unwrap_or_else(|| "+∞".into()))
+}
+
+fn before_note(from_before: Option<u32>) -> String {
+    from_before.map(|b| format!(" from {b}, the capacity before the scale-out still cooling down")).unwrap_or_default()
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (alarm, b, n, metric, policy, wanted) =
+            (&self.alarm, self.breaching, self.datapoints.len(), &self.metric, &self.policy, self.wanted);
+        match &self.rule {
+            Rule::TargetTracking { target, scale_in_factor: None, .. } => write!(
+                f,
+                "{alarm}: {b} of {n} datapoints of {metric} above {} → policy {policy} wants {wanted} ({})",
+                num(*target),
+                self.formula()
+            )?,
+            Rule::TargetTracking { target, scale_in_factor: Some(k), .. } => write!(
+                f,
+                "{alarm}: {b} of {n} datapoints of {metric} below {} ({} × {}) → policy {policy} wants {wanted} ({})",
+                num(target * k),
+                num(*k),
+                num(*target),
+                self.formula()
+            )?,
+            Rule::Step { aggregation, aggregate, lower, upper, adjustment, from_before } => {
+                let (lo, hi) = step_bounds(*lower, *upper);
+                write!(
+                    f,
+                    "{alarm}: {b} of {n} datapoints of {metric} {} {} ({aggregation} {}) → policy {policy} step [{lo}, {hi}) {adjustment}{} wants {wanted}",
+                    self.comparison,
+                    num(self.threshold),
+                    num(*aggregate),
+                    before_note(*from_before)
+                )?
+            }
+        }
+        if let Some(reason) = &self.not_scaled {
+            let limit = self.desired.unwrap_or_default();
+            return write!(f, "; not scaled: {reason} ({limit} is the limit)");
+        }
+        if let (Some(by), Some(d)) = (&self.limited_by, self.desired) {
+            write!(f, ", limited to {d} by {by}")?;
+        }
+        match &self.cooldown {
+            Some(c) => write!(f, "; {c}"),
+            None => write!(f, "; "),
+        }
+    }
+}
+
 /// A state change of something a scaler evaluates (an alarm, for Application Auto Scaling),
 /// like CloudWatch's alarm history. Neutral: states are the scaler's own words.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -191,13 +350,7 @@ impl Scaler for ManualSchedule {
     fn wake(&mut self, now: SimTime, _view: &View<'_>) -> Vec<Command> {
         let mut out = Vec::new();
         while let Some(c) = self.changes.get(self.next).filter(|c| c.at_us <= now) {
-            out.push(Command {
-                variant: c.variant,
-                desired: c.desired,
-                weight: c.weight,
-                cause: "an on-demand UpdateEndpointWeightsAndCapacities call in the scenario".into(),
-                evidence: None,
-            });
+            out.push(Command { variant: c.variant, desired: c.desired, weight: c.weight, cause: Cause::OnDemand });
             self.next += 1;
         }
         out
@@ -221,5 +374,72 @@ mod tests {
         assert_eq!(view(180).published_10s().len(), 12);
         assert_eq!(view(179).published_60s().len(), 1);
         assert!(view(30).published_60s().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod cause_tests {
+    use super::*;
+
+    fn evidence() -> Evidence {
+        Evidence {
+            alarm: "A-AlarmHigh".into(),
+            variant: 0,
+            metric: "InvocationsPerInstance".into(),
+            statistic: "Sum".into(),
+            period_secs: 60,
+            datapoints: vec![(0.0, Some(31_000.0)), (60.0, Some(32_000.0)), (120.0, Some(31_000.0))],
+            breaching: 3,
+            datapoints_to_alarm: 3,
+            comparison: ">".into(),
+            threshold: 25_000.0,
+            policy: "P".into(),
+            rule: Rule::TargetTracking { base: 1, latest: 31_000.0, target: 25_000.0, scale_in_factor: None },
+            wanted: 2,
+            desired: Some(2),
+            limited_by: None,
+            not_scaled: None,
+            cooldown: Some(Cooldown::Starts { kind: "scale-out ", secs: 300 }),
+        }
+    }
+
+    #[test]
+    fn a_policy_cause_reads_as_the_activity_log_sentence() {
+        let e = evidence();
+        assert_eq!(
+            Cause::Policy(Box::new(e.clone())).to_string(),
+            "A-AlarmHigh: 3 of 3 datapoints of InvocationsPerInstance above 25000 → policy P wants 2 \
+             (ceil(1 × 31000 / 25000)); scale-out cooldown 300 s starts"
+        );
+        let limited = Evidence { desired: Some(1), limited_by: Some("MaxCapacity".into()), ..e.clone() };
+        assert!(
+            limited
+                .to_string()
+                .ends_with("(ceil(1 × 31000 / 25000)), limited to 1 by MaxCapacity; scale-out cooldown 300 s starts")
+        );
+        let not_scaled =
+            Evidence { desired: Some(1), not_scaled: Some("AlreadyAtMaxCapacity".into()), cooldown: None, ..e };
+        assert!(not_scaled.to_string().ends_with("; not scaled: AlreadyAtMaxCapacity (1 is the limit)"));
+        assert_eq!(Cause::OnDemand.evidence(), None);
+    }
+
+    #[test]
+    fn a_step_formula_names_the_step_and_the_base() {
+        let e = Evidence {
+            rule: Rule::Step {
+                aggregation: "average".into(),
+                aggregate: 700.0,
+                lower: Some(0.0),
+                upper: None,
+                adjustment: "+2".into(),
+                from_before: Some(3),
+            },
+            threshold: 500.0,
+            ..evidence()
+        };
+        assert_eq!(
+            e.formula(),
+            "average 700 − threshold 500 = 200 in step [0, +∞): +2 from 3, the capacity before the scale-out still cooling down"
+        );
     }
 }

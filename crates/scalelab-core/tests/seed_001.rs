@@ -119,7 +119,7 @@ fn the_first_scale_out_carries_the_datapoints_its_alarm_evaluated() {
     let latest = e.datapoints.last().unwrap().1.unwrap();
     let wanted = (f64::from(a.desired_before) * latest / 25_000.0).ceil() as i64;
     assert_eq!(e.wanted, wanted);
-    assert!(e.formula.starts_with(&format!("ceil({} × ", a.desired_before)), "{}", e.formula);
+    assert!(e.formula().starts_with(&format!("ceil({} × ", a.desired_before)), "{}", e.formula());
     assert_eq!(e.desired, Some(a.desired_after));
     // Manual changes carry none.
     let m = simulate(&examples::get("seed-001-on-demand").unwrap(), Some(1)).unwrap();

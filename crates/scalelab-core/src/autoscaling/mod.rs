@@ -15,7 +15,7 @@ use self::aws::{
 use crate::fmt::num;
 use crate::limits;
 use crate::problem::{Problem, nearest};
-use crate::scaling::{Command, Evidence, Guide, GuideRole, Scaler, StateChange, View};
+use crate::scaling::{Cause, Command, Cooldown, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View};
 use crate::time::{SimTime, US_PER_SEC};
 
 pub const SERVICE_NAMESPACE: &str = "sagemaker";
@@ -678,9 +678,7 @@ struct Proposal {
     policy: usize,
     desired: i64,
     target_tracking: bool,
-    why: String,
     evidence: Evidence,
-    cooldown_note: String,
     /// The cooldown this policy starts (scale-out) or honours.
     cooldown_us: SimTime,
 }
@@ -728,14 +726,13 @@ impl AppAutoScaling {
         let def = &binding.def;
         let present: Vec<f64> = eval.datapoints.iter().flatten().copied().collect();
         let latest = *present.last()?;
-        let n = def.evaluation_periods;
         let metric = def.metric.metric.name();
         let secs = |us: SimTime| us / US_PER_SEC;
         // The periods evaluated end at the last published one.
         let period = def.period_us;
         let last_end = now.saturating_sub(self.plan.publish_delay_us) / period * period;
         let periods = eval.datapoints.len() as u64;
-        let evidence = |formula: String, wanted: i64, cooldown: &str| Evidence {
+        let evidence = |rule: Rule, wanted: i64, cooldown: Cooldown| Evidence {
             alarm: def.name.clone(),
             variant: def.metric.variant,
             metric: metric.to_string(),
@@ -757,11 +754,12 @@ impl AppAutoScaling {
             comparison: def.comparison.symbol().to_string(),
             threshold: def.threshold,
             policy: p.name.clone(),
-            formula,
+            rule,
             wanted,
             desired: None,
             limited_by: None,
-            cooldown: cooldown.to_string(),
+            not_scaled: None,
+            cooldown: Some(cooldown),
         };
         match &p.kind {
             PolicyKind::TargetTracking {
@@ -781,25 +779,18 @@ impl AppAutoScaling {
                     _ => current,
                 };
                 let desired = policy::target_tracking_desired(base, latest, *target_value);
-                let formula = format!("ceil({base} × {} / {})", num(latest), num(*target_value));
+                let rule =
+                    |scale_in_factor| Rule::TargetTracking { base, latest, target: *target_value, scale_in_factor };
                 if scale_out {
                     if desired <= u64::from(current) {
                         return None;
                     }
-                    let cooldown_note = format!("scale-out cooldown {} s starts", secs(*scale_out_cooldown_us));
+                    let cooldown = Cooldown::Starts { kind: "scale-out ", secs: secs(*scale_out_cooldown_us) };
                     Some(Proposal {
                         policy,
                         desired: desired as i64,
                         target_tracking: true,
-                        evidence: evidence(formula.clone(), desired as i64, &cooldown_note),
-                        why: format!(
-                            "{}: {} of {n} datapoints of {metric} above {} → policy {} wants {desired} ({formula})",
-                            def.name,
-                            eval.breaching,
-                            num(*target_value),
-                            p.name
-                        ),
-                        cooldown_note,
+                        evidence: evidence(rule(None), desired as i64, cooldown),
                         cooldown_us: *scale_out_cooldown_us,
                     })
                 } else {
@@ -809,22 +800,12 @@ impl AppAutoScaling {
                     if t.last_in.is_some_and(|at| now < at + scale_in_cooldown_us) {
                         return None;
                     }
-                    let cooldown_note = format!("scale-in cooldown {} s starts", secs(*scale_in_cooldown_us));
+                    let cooldown = Cooldown::Starts { kind: "scale-in ", secs: secs(*scale_in_cooldown_us) };
                     Some(Proposal {
                         policy,
                         desired: desired as i64,
                         target_tracking: true,
-                        evidence: evidence(formula.clone(), desired as i64, &cooldown_note),
-                        why: format!(
-                            "{}: {} of {n} datapoints of {metric} below {} ({} × {}) → policy {} wants {desired} ({formula})",
-                            def.name,
-                            eval.breaching,
-                            num(target_value * scale_in_factor),
-                            num(*scale_in_factor),
-                            num(*target_value),
-                            p.name
-                        ),
-                        cooldown_note,
+                        evidence: evidence(rule(Some(*scale_in_factor)), desired as i64, cooldown),
                         cooldown_us: *scale_in_cooldown_us,
                     })
                 }
@@ -835,8 +816,7 @@ impl AppAutoScaling {
                     MetricAggregationType::Minimum => present.iter().copied().fold(f64::INFINITY, f64::min),
                     MetricAggregationType::Maximum => present.iter().copied().fold(f64::NEG_INFINITY, f64::max),
                 };
-                let diff = agg - def.threshold;
-                let step = policy::find_step(&config.step_adjustments, diff)?;
+                let step = policy::find_step(&config.step_adjustments, agg - def.threshold)?;
                 let in_cooldown_out = t.last_out.filter(|(at, _, _)| now < at + cooldown_us);
                 let in_cooldown_any = in_cooldown_out.is_some() || t.last_in.is_some_and(|at| now < at + cooldown_us);
                 let plain = policy::apply_adjustment(
@@ -845,7 +825,7 @@ impl AppAutoScaling {
                     step.scaling_adjustment,
                     config.min_adjustment_magnitude,
                 );
-                let (desired, base_note) = match in_cooldown_out {
+                let (desired, from_before) = match in_cooldown_out {
                     // During a scale-out cooldown the capacity the earlier activity added counts.
                     Some((_, before, _)) if plain > i64::from(current) => {
                         let from_base = policy::apply_adjustment(
@@ -854,43 +834,31 @@ impl AppAutoScaling {
                             step.scaling_adjustment,
                             config.min_adjustment_magnitude,
                         );
-                        (from_base, format!(" from {before}, the capacity before the scale-out still cooling down"))
+                        (from_base, Some(before))
                     }
-                    _ => (plain, String::new()),
+                    _ => (plain, None),
                 };
                 if desired == i64::from(current) || (desired < i64::from(current) && in_cooldown_any) {
                     return None;
                 }
-                let lo = step.metric_interval_lower_bound.map(num).unwrap_or_else(|| "−∞".into());
-                let hi = step.metric_interval_upper_bound.map(num).unwrap_or_else(|| "+∞".into());
-                let adj = match config.adjustment_type {
+                let adjustment = match config.adjustment_type {
                     AdjustmentType::ChangeInCapacity => format!("{:+}", step.scaling_adjustment),
                     AdjustmentType::ExactCapacity => format!("exactly {}", step.scaling_adjustment),
                     AdjustmentType::PercentChangeInCapacity => format!("{:+} %", step.scaling_adjustment),
                 };
-                let agg_name = format!("{:?}", config.metric_aggregation_type.unwrap_or_default()).to_lowercase();
-                let cooldown_note = format!("cooldown {} s starts", secs(*cooldown_us));
-                let formula = format!(
-                    "{agg_name} {} − threshold {} = {} in step [{lo}, {hi}): {adj}{base_note}",
-                    num(agg),
-                    num(def.threshold),
-                    num(diff)
-                );
+                let rule = Rule::Step {
+                    aggregation: format!("{:?}", config.metric_aggregation_type.unwrap_or_default()).to_lowercase(),
+                    aggregate: agg,
+                    lower: step.metric_interval_lower_bound,
+                    upper: step.metric_interval_upper_bound,
+                    adjustment,
+                    from_before,
+                };
                 Some(Proposal {
                     policy,
                     desired,
                     target_tracking: false,
-                    evidence: evidence(formula, desired, &cooldown_note),
-                    why: format!(
-                        "{}: {} of {n} datapoints of {metric} {} {} ({agg_name} {}) → policy {} step [{lo}, {hi}) {adj}{base_note} wants {desired}",
-                        def.name,
-                        eval.breaching,
-                        def.comparison.symbol(),
-                        num(def.threshold),
-                        num(agg),
-                        p.name
-                    ),
-                    cooldown_note,
+                    evidence: evidence(rule, desired, Cooldown::Starts { kind: "", secs: secs(*cooldown_us) }),
                     cooldown_us: *cooldown_us,
                 })
             }
@@ -930,11 +898,7 @@ impl Scaler for AppAutoScaling {
                         variant: t.variant,
                         desired: Some(clamped),
                         weight: None,
-                        evidence: None,
-                        cause: format!(
-                            "RegisterScalableTarget {}: MinCapacity {} / MaxCapacity {} moves the capacity into range",
-                            t.resource_id, t.min, t.max
-                        ),
+                        cause: Cause::Registered { resource_id: t.resource_id.clone(), min: t.min, max: t.max },
                     });
                 }
             }
@@ -950,8 +914,7 @@ impl Scaler for AppAutoScaling {
                     variant: t.variant,
                     desired: None,
                     weight: None,
-                    evidence: None,
-                    cause: format!("scheduled action {} ({}) skipped: ScheduledScalingSuspended", f.name, f.schedule),
+                    cause: Cause::Scheduled { action: f.name.clone(), schedule: f.schedule.clone(), limits: None },
                 });
                 continue;
             }
@@ -973,11 +936,11 @@ impl Scaler for AppAutoScaling {
                 variant: t.variant,
                 desired: (clamped != c).then_some(clamped),
                 weight: None,
-                evidence: None,
-                cause: format!(
-                    "scheduled action {} ({}) sets MinCapacity {} and MaxCapacity {}",
-                    f.name, f.schedule, st.min, st.max
-                ),
+                cause: Cause::Scheduled {
+                    action: f.name.clone(),
+                    schedule: f.schedule.clone(),
+                    limits: Some((st.min, st.max)),
+                },
             });
         }
         // Evaluate the alarms whose datapoint was just published.
@@ -1076,32 +1039,27 @@ impl Scaler for AppAutoScaling {
                         variant: target.variant,
                         desired: None,
                         weight: None,
-                        cause: format!("{}; not scaled: {reason} ({} is the limit)", w.why, c),
-                        evidence: Some(Evidence {
+                        cause: Cause::Policy(Box::new(Evidence {
                             desired: Some(c),
                             limited_by: Some(
                                 if w.desired > i64::from(c) { "MaxCapacity" } else { "MinCapacity" }.into(),
                             ),
-                            cooldown: String::new(),
+                            not_scaled: Some(reason.into()),
+                            cooldown: None,
                             ..w.evidence.clone()
-                        }),
+                        })),
                     });
                 }
                 continue;
             }
-            let limit = if i64::from(clamped) != w.desired {
-                format!(", limited to {} by {}", clamped, if clamped == hi { "MaxCapacity" } else { "MinCapacity" })
-            } else {
-                String::new()
-            };
-            let mut note = w.cooldown_note.clone();
+            let mut cooldown = w.evidence.cooldown;
             if let Some(st) = st {
                 st.not_scaled = None;
                 if clamped > c {
                     // Within the window of an earlier scale-out, the window and its base stay.
                     st.last_out = match st.last_out {
                         Some((at, before, _)) if now < at + w.cooldown_us => {
-                            note = format!("the scale-out cooldown from {} continues", crate::time::Duration(at));
+                            cooldown = Some(Cooldown::Continues { since_us: at });
                             Some((at, before, clamped))
                         }
                         _ => Some((now, c, clamped)),
@@ -1117,8 +1075,12 @@ impl Scaler for AppAutoScaling {
                 variant: target.variant,
                 desired: Some(clamped),
                 weight: None,
-                cause: format!("{}{limit}; {note}", w.why),
-                evidence: Some(Evidence { desired: Some(clamped), limited_by, cooldown: note, ..w.evidence.clone() }),
+                cause: Cause::Policy(Box::new(Evidence {
+                    desired: Some(clamped),
+                    limited_by,
+                    cooldown,
+                    ..w.evidence.clone()
+                })),
             });
         }
         commands

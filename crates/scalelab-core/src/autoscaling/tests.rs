@@ -93,7 +93,7 @@ fn drive(
             let variants = vec![VariantView { desired, pending: 0, in_service: desired, weight: 1.0 }];
             let view = View::new(now, &[], &visible, 0, variants);
             for c in scaler.wake(now, &view) {
-                causes.push(c.cause.clone());
+                causes.push(c.cause.to_string());
                 if let Some(d) = c.desired {
                     desired = d;
                     changes.push((now as f64 / MIN as f64, d));

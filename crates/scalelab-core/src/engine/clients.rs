@@ -206,7 +206,10 @@ mod tests {
         }
         let s = c.summary().unwrap();
         assert!(attempt > 1);
-        assert_eq!((s.retries, s.retried_requests, s.gave_up_after_retry, s.waiting_at_end), (attempt as u64 - 1, 1, 1, 0));
+        assert_eq!(
+            (s.retries, s.retried_requests, s.gave_up_after_retry, s.waiting_at_end),
+            (attempt as u64 - 1, 1, 1, 0)
+        );
     }
 
     #[test]

@@ -39,9 +39,9 @@ use crate::client::RetryOn;
 use crate::limits;
 use crate::metrics::{Gauges, Recorder, UtilModel};
 use crate::plan::{Plan, ScalerSpec};
-use crate::report::{Activity, Errors, Report};
+use crate::report::{Activity, Change, Counted, Errors, Report};
 use crate::scaling::{Command, Scaler, VariantView, View};
-use crate::time::{Duration, SimTime, US_PER_SEC};
+use crate::time::{SimTime, US_PER_SEC};
 use crate::traffic::Arrivals;
 
 /// A variant of the endpoint, named by an id that only the plan's variant list creates.
@@ -638,40 +638,19 @@ impl Simulation {
             var.pool.desired = d.min(limits::MAX_INSTANCES_PER_VARIANT);
         }
         let (after, weight_after) = (var.pool.desired, var.weight);
-        let name = var.name.clone();
         // What the desired count counts: instances of the variant, or copies of its component.
-        let what = match &var.pool.ic {
-            Some(ic) => format!("copies of inference component {}", ic.name),
-            None => format!("instances of {name}"),
+        let counted = match &var.pool.ic {
+            Some(ic) => Counted::Copies(ic.name.clone()),
+            None => Counted::Instances(var.name.clone()),
         };
+        let name = var.name.clone();
         self.reconcile(v);
-        let mut parts = Vec::new();
-        if after != before {
-            parts.push(format!("desired {what} {before} → {after}"));
-        }
-        if weight_after != weight_before {
-            parts.push(format!("weight of {name} {weight_before} → {weight_after}"));
-        }
-        let status = if parts.is_empty() { "NotScaled" } else { "Successful" };
-        if parts.is_empty() {
-            parts.push(format!("{what} stay at {after}"));
-        }
-        let at = Duration(now);
-        let unix = self.start_unix_secs + (now / US_PER_SEC) as i64;
-        let wall =
-            jiff::Timestamp::from_second(unix).map(|t| t.strftime("%a %H:%M UTC").to_string()).unwrap_or_default();
-        self.activities.push(Activity {
-            at_secs: now as f64 / US_PER_SEC as f64,
-            variant: name,
-            desired_before: before,
-            desired_after: after,
-            weight_before,
-            weight_after,
-            status: status.into(),
-            description: format!("At {at} ({wall}): {} ({}).", parts.join(", "), c.cause),
-            cause: c.cause,
-            evidence: c.evidence,
-        });
+        self.activities.push(Activity::new(
+            Change { at_us: now, start_unix_secs: self.start_unix_secs, variant: name, counted },
+            (before, after),
+            (weight_before, weight_after),
+            c.cause,
+        ));
         self.sync_gauges(v);
     }
 

@@ -172,5 +172,4 @@ impl Simulation {
         let guides = self.scalers.iter().flat_map(|s| s.guides()).collect();
         ReportParts { summary, variants: variant_summaries, instances, alarm_history, guides }
     }
-
 }

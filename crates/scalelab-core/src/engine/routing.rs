@@ -51,7 +51,11 @@ impl Router {
     }
 
     /// The instance among `in_service` (not empty) that takes a request.
-    pub(crate) fn pick_instance(&mut self, in_service: &[InstanceId], instances: &Arena<Instance>) -> Option<InstanceId> {
+    pub(crate) fn pick_instance(
+        &mut self,
+        in_service: &[InstanceId],
+        instances: &Arena<Instance>,
+    ) -> Option<InstanceId> {
         let n = in_service.len();
         let offset = if n > 1 { self.instance_rng.below(n) } else { 0 };
         match self.routing {

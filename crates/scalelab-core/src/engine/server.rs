@@ -98,7 +98,14 @@ impl Model {
 
     /// A request reaches instance `id`: it starts at once on a free worker, or waits in the
     /// queue (`false`: the queue is full and the request is refused).
-    pub(crate) fn admit(&mut self, id: InstanceId, i: &mut Instance, req: Req, b: &mut Batches, cx: &mut Ctx<'_>) -> bool {
+    pub(crate) fn admit(
+        &mut self,
+        id: InstanceId,
+        i: &mut Instance,
+        req: Req,
+        b: &mut Batches,
+        cx: &mut Ctx<'_>,
+    ) -> bool {
         if self.batching.is_none() && i.busy < self.workers && i.queue.is_empty() {
             self.outstanding += 1;
             self.start_single(id, i, req, cx);

@@ -103,6 +103,110 @@ impl Row {
     }
 }
 
+/// The SageMaker metrics the simulator publishes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Metric {
+    Invocations,
+    InvocationsPerInstance,
+    ModelLatency,
+    OverheadLatency,
+    Invocation4XXErrors,
+    Invocation5XXErrors,
+    InvocationModelErrors,
+    NoCapacityInvocationFailures,
+    ConcurrentRequestsPerModel,
+    ApproximateBacklogSize,
+    ApproximateBacklogSizePerInstance,
+    ApproximateAgeOfOldestRequest,
+    HasBacklogWithoutCapacity,
+    CpuUtilization,
+    GpuUtilization,
+    MemoryUtilization,
+}
+
+pub const NAMESPACE_INVOCATIONS: &str = "AWS/SageMaker";
+pub const NAMESPACE_INSTANCES: &str = "/aws/sagemaker/Endpoints";
+
+const METRICS: &[(&str, &str, Metric)] = &[
+    (NAMESPACE_INVOCATIONS, "Invocations", Metric::Invocations),
+    (NAMESPACE_INVOCATIONS, "InvocationsPerInstance", Metric::InvocationsPerInstance),
+    (NAMESPACE_INVOCATIONS, "ModelLatency", Metric::ModelLatency),
+    (NAMESPACE_INVOCATIONS, "OverheadLatency", Metric::OverheadLatency),
+    (NAMESPACE_INVOCATIONS, "Invocation4XXErrors", Metric::Invocation4XXErrors),
+    (NAMESPACE_INVOCATIONS, "Invocation5XXErrors", Metric::Invocation5XXErrors),
+    (NAMESPACE_INVOCATIONS, "InvocationModelErrors", Metric::InvocationModelErrors),
+    (NAMESPACE_INVOCATIONS, "ConcurrentRequestsPerModel", Metric::ConcurrentRequestsPerModel),
+    // The same figures for an inference component, per copy.
+    (NAMESPACE_INVOCATIONS, "InvocationsPerCopy", Metric::InvocationsPerInstance),
+    (NAMESPACE_INVOCATIONS, "ConcurrentRequestsPerCopy", Metric::ConcurrentRequestsPerModel),
+    (NAMESPACE_INVOCATIONS, "NoCapacityInvocationFailures", Metric::NoCapacityInvocationFailures),
+    // Asynchronous inference (dimension EndpointName only).
+    (NAMESPACE_INVOCATIONS, "ApproximateBacklogSize", Metric::ApproximateBacklogSize),
+    (NAMESPACE_INVOCATIONS, "ApproximateBacklogSizePerInstance", Metric::ApproximateBacklogSizePerInstance),
+    (NAMESPACE_INVOCATIONS, "ApproximateAgeOfOldestRequest", Metric::ApproximateAgeOfOldestRequest),
+    (NAMESPACE_INVOCATIONS, "HasBacklogWithoutCapacity", Metric::HasBacklogWithoutCapacity),
+    (NAMESPACE_INSTANCES, "CPUUtilization", Metric::CpuUtilization),
+    (NAMESPACE_INSTANCES, "GPUUtilization", Metric::GpuUtilization),
+    (NAMESPACE_INSTANCES, "MemoryUtilization", Metric::MemoryUtilization),
+];
+
+/// Every metric the simulator publishes, as (namespace, metric name), in the order above.
+pub fn published() -> impl Iterator<Item = (&'static str, &'static str)> {
+    METRICS.iter().map(|(ns, n, _)| (*ns, *n))
+}
+
+impl Metric {
+    pub fn lookup(namespace: &str, name: &str) -> Result<Metric, String> {
+        if let Some((_, _, m)) = METRICS.iter().find(|(ns, n, _)| *ns == namespace && *n == name) {
+            return Ok(*m);
+        }
+        if let Some((ns, _, _)) = METRICS.iter().find(|(_, n, _)| *n == name) {
+            return Err(format!("{name} is published in namespace \"{ns}\", not \"{namespace}\""));
+        }
+        let names: Vec<&str> = METRICS.iter().map(|(_, n, _)| *n).collect();
+        let hint = match crate::problem::nearest(name, &names) {
+            Some(n) => format!("did you mean {n}?"),
+            None => format!("the simulator publishes {}", names.join(", ")),
+        };
+        Err(format!("unknown metric {name}; {hint}"))
+    }
+
+    pub fn name(self) -> &'static str {
+        METRICS.iter().find(|(_, _, m)| *m == self).map(|(_, n, _)| *n).unwrap_or("?")
+    }
+
+    /// Emitted every 10 s (the others every 60 s).
+    pub fn high_resolution(self) -> bool {
+        self == Metric::ConcurrentRequestsPerModel
+    }
+
+    /// The value one row contributes as a sample. Counts are 0 while instances serve and
+    /// missing when none does; latencies are reported in microseconds, as CloudWatch does.
+    pub(crate) fn sample(self, r: &Row) -> Option<f64> {
+        // The endpoint reports while it serves or while requests reach it (failed ones too).
+        let serving = r.in_service_instances > 0 || r.requests > 0;
+        let count = |c: u64| serving.then_some(c as f64);
+        match self {
+            Metric::Invocations => count(r.invocations),
+            Metric::InvocationsPerInstance => serving.then_some(r.invocations_per_instance),
+            Metric::Invocation4XXErrors => count(r.errors_4xx),
+            Metric::Invocation5XXErrors => count(r.errors_5xx),
+            Metric::InvocationModelErrors => count(r.model_errors),
+            Metric::NoCapacityInvocationFailures => count(r.no_capacity_failures),
+            Metric::ModelLatency => r.model_latency_avg_ms.map(|ms| ms * 1000.0),
+            Metric::OverheadLatency => r.overhead_latency_avg_ms.map(|ms| ms * 1000.0),
+            Metric::ConcurrentRequestsPerModel => r.concurrent_requests_per_model,
+            Metric::CpuUtilization => r.cpu_utilization,
+            Metric::GpuUtilization => r.gpu_utilization,
+            Metric::MemoryUtilization => r.memory_utilization,
+            Metric::ApproximateBacklogSize => r.approximate_backlog_size,
+            Metric::ApproximateBacklogSizePerInstance => r.approximate_backlog_size_per_instance,
+            Metric::ApproximateAgeOfOldestRequest => r.approximate_age_of_oldest_request_secs,
+            Metric::HasBacklogWithoutCapacity => r.has_backlog_without_capacity,
+        }
+    }
+}
+
 /// How utilization follows work, per variant.
 #[derive(Clone, Copy, Debug)]
 pub struct UtilModel {
@@ -393,6 +497,17 @@ fn integrate(v: &mut VariantMetrics, now: SimTime) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_names_are_checked() {
+        assert_eq!(Metric::lookup("AWS/SageMaker", "InvocationsPerInstance"), Ok(Metric::InvocationsPerInstance));
+        assert!(Metric::lookup("AWS/SageMaker", "CPUUtilization").unwrap_err().contains("/aws/sagemaker/Endpoints"));
+        assert!(
+            Metric::lookup("AWS/SageMaker", "InvocationPerInstance")
+                .unwrap_err()
+                .contains("did you mean InvocationsPerInstance")
+        );
+    }
 
     fn util() -> UtilModel {
         UtilModel {

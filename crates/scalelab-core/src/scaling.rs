@@ -8,12 +8,13 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::fmt::num;
-use crate::metrics::Row;
-use crate::time::SimTime;
+use crate::metrics::{Metric, Row};
+use crate::time::{SimTime, US_PER_SEC};
 
-/// What a scaler may see: rows that CloudWatch has published by `now` (period end plus publish
-/// delay), and each variant's current capacity. The rows themselves are private: the published
-/// accessors are the only way to them, so no scaler can read a datapoint before it exists.
+/// What a scaler may see: the metric samples CloudWatch has published by `now` (period end plus
+/// publish delay), as typed values asked for by metric, variant and period, and each variant's
+/// current capacity. The recorded rows are private: `samples` is the only way to them, so no
+/// scaler reads a datapoint before it exists, nor the report's presentation units.
 #[derive(Debug)]
 pub struct View<'a> {
     pub now: SimTime,
@@ -37,14 +38,40 @@ impl<'a> View<'a> {
         View { now, rows_10s, rows_60s, cloudwatch_delay_us, variants }
     }
 
+    /// The published samples of `metric` for `variant` in the period `[start, start + period)`,
+    /// in the metric's units (counts, microseconds, percent): one per 10 s row for periods
+    /// under a minute and high-resolution metrics, else one per 60 s row. A sample is missing
+    /// where CloudWatch would have no datapoint (no instance serving and no request).
+    pub fn samples(
+        &self,
+        metric: Metric,
+        variant: usize,
+        start: SimTime,
+        period: SimTime,
+    ) -> impl Iterator<Item = f64> + 'a {
+        let rows = if period < 60 * US_PER_SEC || metric.high_resolution() {
+            self.published_10s()
+        } else {
+            self.published_60s()
+        };
+        let (from, to) = (start as f64 / US_PER_SEC as f64, (start + period) as f64 / US_PER_SEC as f64);
+        let lo = rows.partition_point(|r| r.t_secs < from);
+        let hi = rows.partition_point(|r| r.t_secs < to);
+        rows.get(lo..hi)
+            .unwrap_or(&[])
+            .iter()
+            .filter(move |r| usize::from(r.variant) == variant)
+            .filter_map(move |r| metric.sample(r))
+    }
+
     /// The 10-second rows CloudWatch has published by `now`: those whose period ended at least
     /// the publish delay ago.
-    pub fn published_10s(&self) -> &'a [Row] {
+    fn published_10s(&self) -> &'a [Row] {
         published(self.rows_10s, self.now, self.cloudwatch_delay_us)
     }
 
     /// The 60-second rows CloudWatch has published by `now`.
-    pub fn published_60s(&self) -> &'a [Row] {
+    fn published_60s(&self) -> &'a [Row] {
         published(self.rows_60s, self.now, self.cloudwatch_delay_us)
     }
 }
@@ -360,7 +387,6 @@ impl Scaler for ManualSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::US_PER_SEC;
 
     #[test]
     fn only_published_rows_are_visible() {
@@ -374,6 +400,18 @@ mod tests {
         assert_eq!(view(180).published_10s().len(), 12);
         assert_eq!(view(179).published_60s().len(), 1);
         assert!(view(30).published_60s().is_empty());
+        // Samples: the minute [60, 120) s is published at 3 min, the next one is not yet.
+        let min = 60 * US_PER_SEC;
+        let at3 = view(180);
+        let invocations: Vec<f64> = at3.samples(Metric::Invocations, 0, min, min).collect();
+        let row = report.series.get(1).unwrap();
+        assert_eq!(invocations, vec![row.invocations as f64]);
+        assert_eq!(at3.samples(Metric::Invocations, 0, 2 * min, min).count(), 0);
+        // Latencies are in microseconds, as CloudWatch reports them; 10 s periods read 10 s rows.
+        let latency: Vec<f64> = at3.samples(Metric::ModelLatency, 0, min, min).collect();
+        assert_eq!(latency, vec![row.model_latency_avg_ms.unwrap() * 1000.0]);
+        assert_eq!(at3.samples(Metric::Invocations, 0, min, 30 * US_PER_SEC).count(), 3);
+        assert_eq!(at3.samples(Metric::Invocations, 1, min, min).count(), 0, "no variant 1");
     }
 }
 

@@ -2,8 +2,8 @@
 //! the values each choice takes, AWS's metric names and namespaces, scalable dimensions.
 //! A test holds every list to the type that reads it, so a list cannot drift from the format.
 
-pub use crate::autoscaling::alarm::{NAMESPACE_INSTANCES, NAMESPACE_INVOCATIONS};
 pub use crate::autoscaling::{COMPONENT_DIMENSION, PREDEFINED_METRICS, SERVICE_NAMESPACE, VARIANT_DIMENSION};
+pub use crate::metrics::{NAMESPACE_INSTANCES, NAMESPACE_INVOCATIONS};
 
 /// `Statistic` of an alarm or a customized metric.
 pub const STATISTICS: &[&str] = &["Average", "Sum", "Minimum", "Maximum", "SampleCount"];
@@ -25,7 +25,7 @@ pub const ROUTING: &[&str] = &["LEAST_OUTSTANDING_REQUESTS", "RANDOM"];
 
 /// The CloudWatch metrics the simulator publishes, with their namespaces: (namespace, name).
 pub fn metrics() -> impl Iterator<Item = (&'static str, &'static str)> {
-    crate::autoscaling::alarm::published()
+    crate::metrics::published()
 }
 
 #[cfg(test)]

@@ -4,112 +4,9 @@
 use serde::Serialize;
 
 use super::aws::{ComparisonOperator, Statistic, TreatMissingData};
-use crate::metrics::Row;
-use crate::time::{SimTime, US_PER_SEC};
-
-/// The SageMaker metrics the simulator publishes.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Metric {
-    Invocations,
-    InvocationsPerInstance,
-    ModelLatency,
-    OverheadLatency,
-    Invocation4XXErrors,
-    Invocation5XXErrors,
-    InvocationModelErrors,
-    NoCapacityInvocationFailures,
-    ConcurrentRequestsPerModel,
-    ApproximateBacklogSize,
-    ApproximateBacklogSizePerInstance,
-    ApproximateAgeOfOldestRequest,
-    HasBacklogWithoutCapacity,
-    CpuUtilization,
-    GpuUtilization,
-    MemoryUtilization,
-}
-
-pub const NAMESPACE_INVOCATIONS: &str = "AWS/SageMaker";
-pub const NAMESPACE_INSTANCES: &str = "/aws/sagemaker/Endpoints";
-
-const METRICS: &[(&str, &str, Metric)] = &[
-    (NAMESPACE_INVOCATIONS, "Invocations", Metric::Invocations),
-    (NAMESPACE_INVOCATIONS, "InvocationsPerInstance", Metric::InvocationsPerInstance),
-    (NAMESPACE_INVOCATIONS, "ModelLatency", Metric::ModelLatency),
-    (NAMESPACE_INVOCATIONS, "OverheadLatency", Metric::OverheadLatency),
-    (NAMESPACE_INVOCATIONS, "Invocation4XXErrors", Metric::Invocation4XXErrors),
-    (NAMESPACE_INVOCATIONS, "Invocation5XXErrors", Metric::Invocation5XXErrors),
-    (NAMESPACE_INVOCATIONS, "InvocationModelErrors", Metric::InvocationModelErrors),
-    (NAMESPACE_INVOCATIONS, "ConcurrentRequestsPerModel", Metric::ConcurrentRequestsPerModel),
-    // The same figures for an inference component, per copy.
-    (NAMESPACE_INVOCATIONS, "InvocationsPerCopy", Metric::InvocationsPerInstance),
-    (NAMESPACE_INVOCATIONS, "ConcurrentRequestsPerCopy", Metric::ConcurrentRequestsPerModel),
-    (NAMESPACE_INVOCATIONS, "NoCapacityInvocationFailures", Metric::NoCapacityInvocationFailures),
-    // Asynchronous inference (dimension EndpointName only).
-    (NAMESPACE_INVOCATIONS, "ApproximateBacklogSize", Metric::ApproximateBacklogSize),
-    (NAMESPACE_INVOCATIONS, "ApproximateBacklogSizePerInstance", Metric::ApproximateBacklogSizePerInstance),
-    (NAMESPACE_INVOCATIONS, "ApproximateAgeOfOldestRequest", Metric::ApproximateAgeOfOldestRequest),
-    (NAMESPACE_INVOCATIONS, "HasBacklogWithoutCapacity", Metric::HasBacklogWithoutCapacity),
-    (NAMESPACE_INSTANCES, "CPUUtilization", Metric::CpuUtilization),
-    (NAMESPACE_INSTANCES, "GPUUtilization", Metric::GpuUtilization),
-    (NAMESPACE_INSTANCES, "MemoryUtilization", Metric::MemoryUtilization),
-];
-
-/// Every metric the simulator publishes, as (namespace, metric name), in the order above.
-pub fn published() -> impl Iterator<Item = (&'static str, &'static str)> {
-    METRICS.iter().map(|(ns, n, _)| (*ns, *n))
-}
-
-impl Metric {
-    pub fn lookup(namespace: &str, name: &str) -> Result<Metric, String> {
-        if let Some((_, _, m)) = METRICS.iter().find(|(ns, n, _)| *ns == namespace && *n == name) {
-            return Ok(*m);
-        }
-        if let Some((ns, _, _)) = METRICS.iter().find(|(_, n, _)| *n == name) {
-            return Err(format!("{name} is published in namespace \"{ns}\", not \"{namespace}\""));
-        }
-        let names: Vec<&str> = METRICS.iter().map(|(_, n, _)| *n).collect();
-        let hint = match crate::problem::nearest(name, &names) {
-            Some(n) => format!("did you mean {n}?"),
-            None => format!("the simulator publishes {}", names.join(", ")),
-        };
-        Err(format!("unknown metric {name}; {hint}"))
-    }
-
-    pub fn name(self) -> &'static str {
-        METRICS.iter().find(|(_, _, m)| *m == self).map(|(_, n, _)| *n).unwrap_or("?")
-    }
-
-    /// Emitted every 10 s (the others every 60 s).
-    pub fn high_resolution(self) -> bool {
-        self == Metric::ConcurrentRequestsPerModel
-    }
-
-    /// The value one row contributes as a sample. Counts are 0 while instances serve and
-    /// missing when none does; latencies are reported in microseconds, as CloudWatch does.
-    pub fn sample(self, r: &Row) -> Option<f64> {
-        // The endpoint reports while it serves or while requests reach it (failed ones too).
-        let serving = r.in_service_instances > 0 || r.requests > 0;
-        let count = |c: u64| serving.then_some(c as f64);
-        match self {
-            Metric::Invocations => count(r.invocations),
-            Metric::InvocationsPerInstance => serving.then_some(r.invocations_per_instance),
-            Metric::Invocation4XXErrors => count(r.errors_4xx),
-            Metric::Invocation5XXErrors => count(r.errors_5xx),
-            Metric::InvocationModelErrors => count(r.model_errors),
-            Metric::NoCapacityInvocationFailures => count(r.no_capacity_failures),
-            Metric::ModelLatency => r.model_latency_avg_ms.map(|ms| ms * 1000.0),
-            Metric::OverheadLatency => r.overhead_latency_avg_ms.map(|ms| ms * 1000.0),
-            Metric::ConcurrentRequestsPerModel => r.concurrent_requests_per_model,
-            Metric::CpuUtilization => r.cpu_utilization,
-            Metric::GpuUtilization => r.gpu_utilization,
-            Metric::MemoryUtilization => r.memory_utilization,
-            Metric::ApproximateBacklogSize => r.approximate_backlog_size,
-            Metric::ApproximateBacklogSizePerInstance => r.approximate_backlog_size_per_instance,
-            Metric::ApproximateAgeOfOldestRequest => r.approximate_age_of_oldest_request_secs,
-            Metric::HasBacklogWithoutCapacity => r.has_backlog_without_capacity,
-        }
-    }
-}
+use crate::metrics::Metric;
+use crate::scaling::View;
+use crate::time::SimTime;
 
 /// One metric of one variant, with the statistic an alarm applies.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -121,18 +18,9 @@ pub struct MetricRef {
 
 impl MetricRef {
     /// The datapoint for the period `[start, start + period)`: the statistic over the samples
-    /// of the rows in it (10 s rows for periods under a minute or high-resolution metrics).
-    pub fn datapoint(&self, rows_10s: &[Row], rows_60s: &[Row], start: SimTime, period: SimTime) -> Option<f64> {
-        let rows = if period < 60 * US_PER_SEC || self.metric.high_resolution() { rows_10s } else { rows_60s };
-        let (from, to) = (start as f64 / US_PER_SEC as f64, (start + period) as f64 / US_PER_SEC as f64);
-        let lo = rows.partition_point(|r| r.t_secs < from);
-        let hi = rows.partition_point(|r| r.t_secs < to);
-        let samples = rows
-            .get(lo..hi)?
-            .iter()
-            .filter(|r| usize::from(r.variant) == self.variant)
-            .filter_map(|r| self.metric.sample(r));
-        statistic(self.statistic, samples)
+    /// the view has published for it.
+    pub fn datapoint(&self, view: &View<'_>, start: SimTime, period: SimTime) -> Option<f64> {
+        statistic(self.statistic, view.samples(self.metric, self.variant, start, period))
     }
 }
 
@@ -203,14 +91,8 @@ impl AlarmDef {
     }
 
     /// Evaluates with the datapoints published by `now`; `current` is kept under `ignore`.
-    pub fn evaluate(
-        &self,
-        rows_10s: &[Row],
-        rows_60s: &[Row],
-        now: SimTime,
-        delay: SimTime,
-        current: AlarmState,
-    ) -> Evaluation {
+    pub fn evaluate(&self, view: &View<'_>, delay: SimTime, current: AlarmState) -> Evaluation {
+        let now = view.now;
         let p = self.period_us;
         let last_end = now.saturating_sub(delay) / p * p;
         let n = self.evaluation_periods;
@@ -219,7 +101,7 @@ impl AlarmDef {
             .map(|back| {
                 let end = last_end.checked_sub(u64::from(back) * p)?;
                 let start = end.checked_sub(p)?;
-                self.metric.datapoint(rows_10s, rows_60s, start, p)
+                self.metric.datapoint(view, start, p)
             })
             .collect();
         let breaching =
@@ -248,6 +130,13 @@ impl AlarmDef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Row;
+    use crate::time::US_PER_SEC;
+
+    /// What an alarm sees at `now` of 60 s `rows`, published after `delay`.
+    fn evaluate(a: &AlarmDef, rows: &[Row], now: SimTime, delay: SimTime, current: AlarmState) -> Evaluation {
+        a.evaluate(&View::new(now, &[], rows, delay, Vec::new()), delay, current)
+    }
 
     fn row(t: f64, ipi: f64, in_service: u32) -> Row {
         Row {
@@ -281,7 +170,7 @@ mod tests {
             (0..6).map(|k| row(60.0 * k as f64, if k >= 2 { 30_000.0 } else { 20_000.0 }, 1)).collect();
         let a = alarm(3, 3, TreatMissingData::Missing);
         // Periods 2, 3, 4 breach; period 4 ends at 5 min and is published at 6 min.
-        let at = |min: u64| a.evaluate(&[], &rows, min * MIN, MIN, AlarmState::InsufficientData);
+        let at = |min: u64| evaluate(&a, &rows, min * MIN, MIN, AlarmState::InsufficientData);
         assert_eq!(at(5).state, AlarmState::Ok);
         assert_eq!(at(5).breaching, 2);
         assert_eq!(at(6).state, AlarmState::Alarm);
@@ -293,7 +182,7 @@ mod tests {
     fn missing_data_treatments() {
         // Only one datapoint exists (the instance went away afterwards).
         let rows = vec![row(0.0, 30_000.0, 1), row(60.0, 0.0, 0), row(120.0, 0.0, 0)];
-        let eval = |m, n, t, cur| alarm(m, n, t).evaluate(&[], &rows, 3 * MIN, 0, cur).state;
+        let eval = |m, n, t, cur| evaluate(&alarm(m, n, t), &rows, 3 * MIN, 0, cur).state;
         assert_eq!(eval(2, 3, TreatMissingData::Missing, AlarmState::Ok), AlarmState::Ok);
         assert_eq!(eval(2, 3, TreatMissingData::Breaching, AlarmState::Ok), AlarmState::Alarm);
         assert_eq!(eval(2, 3, TreatMissingData::NotBreaching, AlarmState::Ok), AlarmState::Ok);
@@ -310,16 +199,5 @@ mod tests {
         assert_eq!(statistic(Statistic::Maximum, xs.into_iter()), Some(5.0));
         assert_eq!(statistic(Statistic::SampleCount, xs.into_iter()), Some(3.0));
         assert_eq!(statistic(Statistic::Sum, std::iter::empty()), None);
-    }
-
-    #[test]
-    fn metric_names_are_checked() {
-        assert_eq!(Metric::lookup("AWS/SageMaker", "InvocationsPerInstance"), Ok(Metric::InvocationsPerInstance));
-        assert!(Metric::lookup("AWS/SageMaker", "CPUUtilization").unwrap_err().contains("/aws/sagemaker/Endpoints"));
-        assert!(
-            Metric::lookup("AWS/SageMaker", "InvocationPerInstance")
-                .unwrap_err()
-                .contains("did you mean InvocationsPerInstance")
-        );
     }
 }

@@ -7,13 +7,14 @@ pub mod aws;
 pub mod policy;
 pub mod schedule;
 
-use self::alarm::{AlarmDef, AlarmState, Evaluation, Metric, MetricRef};
+use self::alarm::{AlarmDef, AlarmState, Evaluation, MetricRef};
 use self::aws::{
     AdjustmentType, ComparisonOperator, Dimension, MetricAggregationType, PolicyType, ScalingConfig, Statistic,
     StepScalingConfig, SuspendedState, TreatMissingData,
 };
 use crate::fmt::num;
 use crate::limits;
+use crate::metrics::Metric;
 use crate::problem::{Problem, nearest};
 use crate::scaling::{Cause, Command, Cooldown, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View};
 use crate::time::{SimTime, US_PER_SEC};
@@ -953,7 +954,7 @@ impl Scaler for AppAutoScaling {
             }
             evaluated.extend(binding.actions.iter().copied());
             let before = self.states.get(a).copied().unwrap_or(AlarmState::InsufficientData);
-            let eval = binding.def.evaluate(view.published_10s(), view.published_60s(), now, delay, before);
+            let eval = binding.def.evaluate(view, delay, before);
             if eval.state != before {
                 let shown: Vec<String> =
                     eval.datapoints.iter().rev().take(5).map(|d| d.map_or("–".into(), num)).collect();

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::problem::Problem;
+use crate::problem::{Path, Problem};
 use crate::rng::Stream;
 use crate::time::{Duration, SimTime};
 
@@ -190,7 +190,7 @@ impl ClientPlan {
                 if r.max_backoff > Duration::from_secs(3600) {
                     p.push(Problem::new("client.retry.maxBackoff", "must be at most 1h"));
                 }
-                check_retry_on(&r.retry_on, "client.retry.retryOn", p);
+                check_retry_on(&r.retry_on, &Path::of("client.retry.retryOn"), p);
                 ClientPlan::Retry {
                     max_attempts: r.max_attempts,
                     initial_us: r.initial_backoff.as_micros() as f64,
@@ -231,7 +231,7 @@ impl ClientPlan {
                         format!("must be 1..={MAX_CONSUMERS} (invocations the consumer runs at once)"),
                     ));
                 }
-                check_retry_on(&q.retry_on, "client.queue.retryOn", p);
+                check_retry_on(&q.retry_on, &Path::of("client.queue.retryOn"), p);
                 ClientPlan::Queue {
                     visibility_us: q.visibility_timeout.as_micros(),
                     max_receives: q.max_receive_count,
@@ -303,7 +303,7 @@ impl ClientPlan {
     }
 }
 
-fn check_retry_on(v: &[RetryOn], path: &str, p: &mut Vec<Problem>) {
+fn check_retry_on(v: &[RetryOn], path: &Path, p: &mut Vec<Problem>) {
     if v.is_empty() {
         p.push(Problem::new(path, format!("is empty: list the failures to retry, from {}", RetryOn::ALL.join(", "))));
     }

@@ -5,7 +5,7 @@ use crate::autoscaling::{AppAutoScaling, AutoScalingPlan};
 use crate::catalog::{self, InstanceType};
 use crate::fmt::fmt_count;
 use crate::limits;
-use crate::problem::{Diagnostics, Problem, Problems, nearest, unknown};
+use crate::problem::{Diagnostics, Path, Problem, Problems, nearest, unknown};
 use crate::profile::{self, ServingProfile};
 use crate::rng::TimeDist;
 use crate::scaling::{ManualSchedule, PlannedChange, Scaler};
@@ -157,7 +157,7 @@ fn compile_traffic(s: &Scenario, seed: u64, start_unix_secs: i64, d: &mut Diagno
     let (p, warnings) = (&mut d.problems, &mut d.warnings);
     let duration_secs = s.duration.as_secs_f64();
     let mut traffic_problems = Vec::new();
-    s.traffic.check("traffic", &mut traffic_problems);
+    s.traffic.check(&Path::of("traffic"), &mut traffic_problems);
     if let crate::traffic::Traffic::Trace { invocations, .. } = &s.traffic
         && invocations.as_ref().is_some_and(|v| v.len() > limits::MAX_TRACE_POINTS)
     {
@@ -214,27 +214,27 @@ fn compile_endpoint(s: &Scenario, d: &mut Diagnostics) -> Vec<VariantPlan> {
 fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> Option<VariantPlan> {
     let e = &s.endpoint;
     let (p, warnings) = (&mut d.problems, &mut d.warnings);
-    let path = format!("endpoint.variants[{i}]");
+    let path = Path::of("endpoint.variants").index(i);
     if v.name.trim().is_empty() {
-        p.push(Problem::new(format!("{path}.name"), "must not be empty"));
+        p.push(Problem::new(path.join("name"), "must not be empty"));
     }
     if e.variants.iter().take(i).any(|o| o.name == v.name) {
-        p.push(Problem::new(format!("{path}.name"), format!("\"{}\" is used by another variant", v.name)));
+        p.push(Problem::new(path.join("name"), format!("\"{}\" is used by another variant", v.name)));
     }
     if v.initial_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
         p.push(Problem::new(
-            format!("{path}.initialInstanceCount"),
+            path.join("initialInstanceCount"),
             format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
         ));
     }
     if !(v.initial_variant_weight.is_finite() && v.initial_variant_weight >= 0.0) {
-        p.push(Problem::new(format!("{path}.initialVariantWeight"), "must be a number ≥ 0"));
+        p.push(Problem::new(path.join("initialVariantWeight"), "must be a number ≥ 0"));
     }
     let itype = catalog::lookup(&v.instance_type);
     if itype.is_none() {
         let names: Vec<&str> = catalog::names().collect();
         p.push(Problem::new(
-            format!("{path}.instanceType"),
+            path.join("instanceType"),
             unknown("instance type", &v.instance_type, &names, "known types"),
         ));
     }
@@ -245,7 +245,7 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
     }
     let profile = match (&v.model, &v.profile) {
         (Some(_), Some(_)) => {
-            p.push(Problem::new(format!("{path}.profile"), "give either `model` or `profile`, not both"));
+            p.push(Problem::new(path.join("profile"), "give either `model` or `profile`, not both"));
             None
         }
         (None, None) => {
@@ -259,14 +259,14 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
             None => {
                 let models = profile::builtin_models();
                 let names: Vec<&str> = models.iter().map(|m| m.name).collect();
-                p.push(Problem::new(format!("{path}.model"), unknown("model", name, &names, "built-in models")));
+                p.push(Problem::new(path.join("model"), unknown("model", name, &names, "built-in models")));
                 None
             }
             Some(m) => match m.profile_for(&v.instance_type) {
                 Some(pr) => Some(pr.clone()),
                 None if itype.is_some() => {
                     p.push(Problem::new(
-                        format!("{path}.instanceType"),
+                        path.join("instanceType"),
                         format!(
                             "the built-in model \"{name}\" has no profile for {}; it has {} (or give an inline `profile`)",
                             v.instance_type,
@@ -279,20 +279,20 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
             },
         },
         (None, Some(pr)) => {
-            check_profile(pr, &format!("{path}.profile"), p);
+            check_profile(pr, &path.join("profile"), p);
             Some(pr.clone())
         }
     };
     if let Some(a) = &v.async_inference {
         if a.invocation_timeout < Duration::from_secs(1) || a.invocation_timeout > Duration::from_secs(3600) {
             p.push(Problem::new(
-                format!("{path}.asyncInference.invocationTimeout"),
+                path.join("asyncInference.invocationTimeout"),
                 "must be between 1s and 1h (SageMaker's default is 15m)",
             ));
         }
         if v.inference_component.is_some() {
             p.push(Problem::new(
-                format!("{path}.asyncInference"),
+                path.join("asyncInference"),
                 "asynchronous inference and inference components do not combine; choose one",
             ));
         }
@@ -307,32 +307,32 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
         }
         (Some(_), None) => {
             p.push(Problem::new(
-                format!("{path}.managedInstanceScaling"),
+                path.join("managedInstanceScaling"),
                 "an inference component needs managed instance scaling: add {\"minInstanceCount\": 0, \"maxInstanceCount\": N}",
             ));
             None
         }
         (Some(ic), Some(m)) => {
-            let ipath = format!("{path}.inferenceComponent");
+            let ipath = path.join("inferenceComponent");
             if m.min_instance_count > m.max_instance_count {
                 p.push(Problem::new(
-                    format!("{path}.managedInstanceScaling.minInstanceCount"),
+                    path.join("managedInstanceScaling.minInstanceCount"),
                     format!("{} is above maxInstanceCount {}", m.min_instance_count, m.max_instance_count),
                 ));
             }
             if m.max_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
                 p.push(Problem::new(
-                    format!("{path}.managedInstanceScaling.maxInstanceCount"),
+                    path.join("managedInstanceScaling.maxInstanceCount"),
                     format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
                 ));
             }
             if ic.copies_per_instance == 0 || ic.copies_per_instance > 64 {
-                p.push(Problem::new(format!("{ipath}.copiesPerInstance"), "must be between 1 and 64"));
+                p.push(Problem::new(ipath.join("copiesPerInstance"), "must be between 1 and 64"));
             }
             let room = u64::from(m.max_instance_count) * u64::from(ic.copies_per_instance.max(1));
             if u64::from(ic.copy_count) > room {
                 p.push(Problem::new(
-                    format!("{ipath}.copyCount"),
+                    ipath.join("copyCount"),
                     format!(
                         "{} copies do not fit: maxInstanceCount {} × copiesPerInstance {} holds {room}",
                         ic.copy_count, m.max_instance_count, ic.copies_per_instance
@@ -340,7 +340,7 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
                 ));
             }
             if ic.name.trim().is_empty() {
-                p.push(Problem::new(format!("{ipath}.name"), "must not be empty"));
+                p.push(Problem::new(ipath.join("name"), "must not be empty"));
             }
             let needed = ic.copy_count.div_ceil(ic.copies_per_instance.max(1));
             Some(IcPlan {
@@ -380,10 +380,10 @@ fn check_pricing(s: &Scenario, d: &mut Diagnostics) {
         if catalog::lookup(name).is_none() {
             let names: Vec<&str> = catalog::names().collect();
             let hint = nearest(name, &names).map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default();
-            p.push(Problem::new(format!("pricing.{name}"), format!("unknown instance type{hint}")));
+            p.push(Problem::new(Path::of("pricing").key(name.as_str()), format!("unknown instance type{hint}")));
         }
         if !(price.is_finite() && *price >= 0.0) {
-            p.push(Problem::new(format!("pricing.{name}"), "must be a price ≥ 0 in USD per hour"));
+            p.push(Problem::new(Path::of("pricing").key(name.as_str()), "must be a price ≥ 0 in USD per hour"));
         }
     }
 }
@@ -397,9 +397,9 @@ fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> V
     }
     let mut changes = Vec::new();
     for (i, c) in s.capacity_changes.iter().enumerate() {
-        let path = format!("capacityChanges[{i}]");
+        let path = Path::of("capacityChanges").index(i);
         // Both forms become (path, variant, count, weight) items.
-        let items: Vec<(String, &str, Option<u32>, Option<f64>)> = match (
+        let items: Vec<(Path, &str, Option<u32>, Option<f64>)> = match (
             &c.variant,
             &c.update_endpoint_weights_and_capacities,
         ) {
@@ -410,7 +410,7 @@ fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> V
                 vec![(path.clone(), v.as_str(), c.desired_instance_count, c.desired_weight)]
             }
             (None, Some(call)) => {
-                let cpath = format!("{path}.UpdateEndpointWeightsAndCapacities");
+                let cpath = path.join("UpdateEndpointWeightsAndCapacities");
                 if c.desired_instance_count.is_some() || c.desired_weight.is_some() {
                     p.push(Problem::new(
                         path.clone(),
@@ -419,7 +419,7 @@ fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> V
                 }
                 if call.endpoint_name != e.name {
                     p.push(Problem::new(
-                        format!("{cpath}.EndpointName"),
+                        cpath.join("EndpointName"),
                         format!(
                             "\"{}\" is not the scenario's endpoint \"{}\" (endpoint.name)",
                             call.endpoint_name, e.name
@@ -427,13 +427,13 @@ fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> V
                     ));
                 }
                 if call.desired_weights_and_capacities.is_empty() {
-                    p.push(Problem::new(format!("{cpath}.DesiredWeightsAndCapacities"), "list at least one variant"));
+                    p.push(Problem::new(cpath.join("DesiredWeightsAndCapacities"), "list at least one variant"));
                 }
                 call.desired_weights_and_capacities
                     .iter()
                     .enumerate()
                     .map(|(k, d)| {
-                        let item = format!("{cpath}.DesiredWeightsAndCapacities[{k}]");
+                        let item = cpath.join("DesiredWeightsAndCapacities").index(k);
                         if d.desired_instance_count.is_none() && d.desired_weight.is_none() {
                             p.push(Problem::new(item.clone(), "set DesiredInstanceCount, DesiredWeight or both"));
                         }
@@ -451,7 +451,7 @@ fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> V
         };
         let at = match c.at.resolve(start_unix_secs) {
             Err(m) => {
-                p.push(Problem::new(format!("{path}.at"), format!("{} {m}", c.at)));
+                p.push(Problem::new(path.join("at"), format!("{} {m}", c.at)));
                 None
             }
             Ok(at) if at > s.duration => {
@@ -468,7 +468,7 @@ fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> V
                     Some(n) => format!("did you mean \"{n}\"?"),
                     None => format!("variants: {}", names.join(", ")),
                 };
-                let field = if item == path { format!("{path}.variant") } else { format!("{item}.VariantName") };
+                let field = if item == path { path.join("variant") } else { item.join("VariantName") };
                 p.push(Problem::new(field, format!("no variant named \"{name}\"; {hint}")));
             }
             if count.is_some_and(|n| n > limits::MAX_INSTANCES_PER_VARIANT) {
@@ -496,56 +496,56 @@ fn check_objective(s: &Scenario, d: &mut Diagnostics) {
     }
 }
 
-fn check_dist(d: &TimeDist, path: &str, allow_zero: bool, p: &mut Vec<Problem>) {
+fn check_dist(d: &TimeDist, path: &Path, allow_zero: bool, p: &mut Vec<Problem>) {
     if !allow_zero && d.mean == Duration::ZERO {
-        p.push(Problem::new(format!("{path}.mean"), "must be longer than 0s"));
+        p.push(Problem::new(path.join("mean"), "must be longer than 0s"));
     }
     if d.mean > Duration::from_secs(86_400) {
-        p.push(Problem::new(format!("{path}.mean"), "must be at most 1d"));
+        p.push(Problem::new(path.join("mean"), "must be at most 1d"));
     }
     match (d.distribution, d.cv) {
         (crate::rng::Family::Lognormal, None) => {
-            p.push(Problem::new(format!("{path}.cv"), "a lognormal needs a coefficient of variation, e.g. \"cv\": 0.5"))
+            p.push(Problem::new(path.join("cv"), "a lognormal needs a coefficient of variation, e.g. \"cv\": 0.5"))
         }
         (_, Some(cv)) if !(cv.is_finite() && (0.0..=10.0).contains(&cv)) => {
-            p.push(Problem::new(format!("{path}.cv"), "must be between 0 and 10"))
+            p.push(Problem::new(path.join("cv"), "must be between 0 and 10"))
         }
         _ => {}
     }
 }
 
-fn check_profile(pr: &ServingProfile, path: &str, p: &mut Vec<Problem>) {
+fn check_profile(pr: &ServingProfile, path: &Path, p: &mut Vec<Problem>) {
     if pr.workers == 0 || pr.workers > limits::MAX_WORKERS {
-        p.push(Problem::new(format!("{path}.workers"), format!("must be between 1 and {}", limits::MAX_WORKERS)));
+        p.push(Problem::new(path.join("workers"), format!("must be between 1 and {}", limits::MAX_WORKERS)));
     }
     if pr.queue_capacity > limits::MAX_QUEUE_CAPACITY {
-        p.push(Problem::new(format!("{path}.queueCapacity"), format!("at most {}", limits::MAX_QUEUE_CAPACITY)));
+        p.push(Problem::new(path.join("queueCapacity"), format!("at most {}", limits::MAX_QUEUE_CAPACITY)));
     }
     match (&pr.service_time, &pr.batching) {
-        (None, None) => p.push(Problem::new(format!("{path}.serviceTime"), "missing: give serviceTime (or batching)")),
-        (Some(st), _) => check_dist(st, &format!("{path}.serviceTime"), false, p),
+        (None, None) => p.push(Problem::new(path.join("serviceTime"), "missing: give serviceTime (or batching)")),
+        (Some(st), _) => check_dist(st, &path.join("serviceTime"), false, p),
         _ => {}
     }
     if let Some(b) = &pr.batching {
         if b.max_batch_size == 0 || b.max_batch_size > limits::MAX_BATCH_SIZE {
             p.push(Problem::new(
-                format!("{path}.batching.maxBatchSize"),
+                path.join("batching.maxBatchSize"),
                 format!("must be between 1 and {}", limits::MAX_BATCH_SIZE),
             ));
         }
         if b.fixed == Duration::ZERO && b.per_item == Duration::ZERO {
-            p.push(Problem::new(format!("{path}.batching"), "fixed and perItem cannot both be 0s"));
+            p.push(Problem::new(path.join("batching"), "fixed and perItem cannot both be 0s"));
         }
         let d = TimeDist { distribution: b.distribution, mean: b.fixed, cv: b.cv };
-        check_dist(&d, &format!("{path}.batching"), true, p);
+        check_dist(&d, &path.join("batching"), true, p);
     }
-    check_dist(&pr.overhead, &format!("{path}.overhead"), true, p);
+    check_dist(&pr.overhead, &path.join("overhead"), true, p);
     for (name, d) in [
         ("provisioning", &pr.cold_start.provisioning),
         ("imagePull", &pr.cold_start.image_pull),
         ("modelLoad", &pr.cold_start.model_load),
     ] {
-        check_dist(d, &format!("{path}.coldStart.{name}"), true, p);
+        check_dist(d, &path.join("coldStart").join(name), true, p);
     }
     let u = &pr.utilization;
     for (name, v) in [
@@ -556,7 +556,7 @@ fn check_profile(pr: &ServingProfile, path: &str, p: &mut Vec<Problem>) {
         ("memoryPerRequestPct", u.memory_per_request_pct),
     ] {
         if !(v.is_finite() && v >= 0.0) {
-            p.push(Problem::new(format!("{path}.utilization.{name}"), "must be a percentage ≥ 0"));
+            p.push(Problem::new(path.join("utilization").join(name), "must be a percentage ≥ 0"));
         }
     }
 }

@@ -25,6 +25,105 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Where something is in a document, as typed segments: object keys and list indices. Keys
+/// that are not plain names (an instance type like `ml.m4.xlarge` as a key of `pricing`) are
+/// written quoted, so a path always reads one way: `pricing["ml.m4.xlarge"]`,
+/// `endpoint.variants[0].instanceType`.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Path(Vec<Seg>);
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl Path {
+    /// The whole document.
+    pub fn root() -> Path {
+        Path(Vec::new())
+    }
+
+    /// A path the code writes in the format's notation: plain names joined by dots, and list
+    /// indices (`endpoint.variants`, `coldStart.imagePull`, `phases[0]`). Keys from input go
+    /// through `key`.
+    pub fn of(notation: &str) -> Path {
+        Path::root().join(notation)
+    }
+
+    /// This path followed by `notation` (as in `of`).
+    pub fn join(&self, notation: &str) -> Path {
+        let mut out = self.clone();
+        for part in notation.split('.').filter(|p| !p.is_empty()) {
+            let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+            if !name.is_empty() {
+                out.0.push(Seg::Key(name.to_string()));
+            }
+            for index in rest.split('[') {
+                if let Ok(i) = index.trim_end_matches(']').parse() {
+                    out.0.push(Seg::Index(i));
+                }
+            }
+        }
+        out
+    }
+
+    /// This path followed by the key `k`, whatever it contains.
+    pub fn key(&self, k: impl Into<String>) -> Path {
+        let mut out = self.clone();
+        out.0.push(Seg::Key(k.into()));
+        out
+    }
+
+    /// This path followed by the list index `i`.
+    pub fn index(&self, i: usize) -> Path {
+        let mut out = self.clone();
+        out.0.push(Seg::Index(i));
+        out
+    }
+
+    pub fn segments(&self) -> &[Seg] {
+        &self.0
+    }
+}
+
+/// A key written without quotes: letters, digits, `_` and `-`, not starting with a digit.
+fn plain(k: &str) -> bool {
+    !k.is_empty()
+        && !k.starts_with(|c: char| c.is_ascii_digit())
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(name) if plain(name) => {
+                    if k > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(name)?;
+                }
+                Seg::Key(name) => write!(f, "[{}]", serde_json::Value::from(name.as_str()))?,
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<Path> for String {
+    fn from(p: Path) -> String {
+        p.to_string()
+    }
+}
+
+impl From<&Path> for String {
+    fn from(p: &Path) -> String {
+        p.to_string()
+    }
+}
+
 /// Everything wrong with a scenario.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 #[error("{}", display_problems(.0))]
@@ -109,6 +208,21 @@ mod tests {
             unknown("model", "qqqqqq", &["a1", "b2"], "built-in models"),
             "unknown model \"qqqqqq\"; built-in models: a1, b2"
         );
+    }
+
+    #[test]
+    fn paths_read_one_way() {
+        let v = Path::of("endpoint.variants").index(0);
+        assert_eq!(v.join("instanceType").to_string(), "endpoint.variants[0].instanceType");
+        assert_eq!(v.join("coldStart.imagePull").segments().len(), 5);
+        assert_eq!(Path::of("traffic.phases[2].duration").to_string(), "traffic.phases[2].duration");
+        assert_eq!(Path::of("a[1][2]").segments(), &[Seg::Key("a".into()), Seg::Index(1), Seg::Index(2)]);
+        // A key from input with dots is quoted, so it cannot read as three keys.
+        let price = Path::of("pricing").key("ml.m4.xlarge");
+        assert_eq!(price.to_string(), r#"pricing["ml.m4.xlarge"]"#);
+        assert_ne!(price, Path::of("pricing.ml.m4.xlarge"));
+        assert_eq!(Path::root().to_string(), "");
+        assert_eq!(String::from(Path::of("duration")), "duration");
     }
 
     #[test]

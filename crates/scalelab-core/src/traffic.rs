@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::problem::Problem;
+use crate::problem::{Path, Problem};
 use crate::rng::Stream;
 use crate::time::{Duration, US_PER_SEC, weekday_and_second_of_day};
 
@@ -145,16 +145,13 @@ fn seconds_or_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::E
 
 impl Traffic {
     /// Checks every number and list; `path` is where this shape sits in the scenario.
-    pub fn check(&self, path: &str, problems: &mut Vec<Problem>) {
+    pub fn check(&self, path: &Path, problems: &mut Vec<Problem>) {
         let rate = |p: &mut Vec<Problem>, field: &str, v: f64| {
             if !(v.is_finite() && v >= 0.0) {
-                p.push(Problem::new(
-                    format!("{path}.{field}"),
-                    format!("must be a finite rate ≥ 0 requests/s, got {v}"),
-                ));
+                p.push(Problem::new(path.join(field), format!("must be a finite rate ≥ 0 requests/s, got {v}")));
             } else if v > crate::limits::MAX_RPS {
                 p.push(Problem::new(
-                    format!("{path}.{field}"),
+                    path.join(field),
                     format!("{v} requests/s is above the limit of {} requests/s", crate::limits::MAX_RPS),
                 ));
             }
@@ -163,7 +160,7 @@ impl Traffic {
             Traffic::Constant { rps } => rate(problems, "constant.rps", *rps),
             Traffic::Phases(phases) => {
                 if phases.is_empty() {
-                    problems.push(Problem::new(format!("{path}.phases"), "needs at least one phase"));
+                    problems.push(Problem::new(path.join("phases"), "needs at least one phase"));
                 }
                 for (i, ph) in phases.iter().enumerate() {
                     rate(problems, &format!("phases[{i}].arrivalRate"), ph.arrival_rate);
@@ -171,7 +168,10 @@ impl Traffic {
                         rate(problems, &format!("phases[{i}].rampTo"), r);
                     }
                     if ph.duration == Duration::ZERO {
-                        problems.push(Problem::new(format!("{path}.phases[{i}].duration"), "must be longer than 0s"));
+                        problems.push(Problem::new(
+                            path.join("phases").index(i).join("duration"),
+                            "must be longer than 0s",
+                        ));
                     }
                 }
             }
@@ -180,13 +180,13 @@ impl Traffic {
                     rate(problems, &format!("steps[{i}].rps"), s.rps);
                 }
                 if steps.windows(2).any(|w| w.first().map(|a| a.at) >= w.get(1).map(|b| b.at)) {
-                    problems.push(Problem::new(format!("{path}.steps"), "steps must be in increasing order of `at`"));
+                    problems.push(Problem::new(path.join("steps"), "steps must be in increasing order of `at`"));
                 }
             }
             Traffic::Spike { duration, rps, .. } => {
                 rate(problems, "spike.rps", *rps);
                 if *duration < Duration::from_secs(1) {
-                    problems.push(Problem::new(format!("{path}.spike.duration"), "must be at least 1s"));
+                    problems.push(Problem::new(path.join("spike.duration"), "must be at least 1s"));
                 }
             }
             Traffic::Diurnal { min_rps, max_rps, period, .. } => {
@@ -194,12 +194,12 @@ impl Traffic {
                 rate(problems, "diurnal.maxRps", *max_rps);
                 if min_rps > max_rps {
                     problems.push(Problem::new(
-                        format!("{path}.diurnal.minRps"),
+                        path.join("diurnal.minRps"),
                         format!("{min_rps} is above maxRps {max_rps}"),
                     ));
                 }
                 if *period < Duration::from_secs(60) {
-                    problems.push(Problem::new(format!("{path}.diurnal.period"), "must be at least 1m"));
+                    problems.push(Problem::new(path.join("diurnal.period"), "must be at least 1m"));
                 }
             }
             Traffic::BusinessHours { rps, off_hours_rps, open, close, days } => {
@@ -207,13 +207,13 @@ impl Traffic {
                 rate(problems, "businessHours.offHoursRps", *off_hours_rps);
                 if open >= close || *close > one_day() {
                     problems.push(Problem::new(
-                        format!("{path}.businessHours.open"),
+                        path.join("businessHours.open"),
                         "open must be before close, both times of day like \"9h\" and \"17h30m\"",
                     ));
                 }
                 if days.is_empty() {
                     problems.push(Problem::new(
-                        format!("{path}.businessHours.days"),
+                        path.join("businessHours.days"),
                         "list at least one day, e.g. [\"Mon\", \"Fri\"]",
                     ));
                 }
@@ -223,7 +223,7 @@ impl Traffic {
                 rate(problems, "bursts.baseRps", *base_rps);
                 for (field, d) in [("meanOn", mean_on), ("meanOff", mean_off)] {
                     if *d < Duration::from_secs(1) {
-                        problems.push(Problem::new(format!("{path}.bursts.{field}"), "must be at least 1s"));
+                        problems.push(Problem::new(path.join("bursts").join(field), "must be at least 1s"));
                     }
                 }
             }
@@ -231,27 +231,25 @@ impl Traffic {
                 let given = [invocations.is_some(), csv.is_some(), csv_file.is_some()];
                 match given.iter().filter(|g| **g).count() {
                     0 => problems
-                        .push(Problem::new(format!("{path}.trace"), "give `invocations` (a list of counts) or `csv`")),
+                        .push(Problem::new(path.join("trace"), "give `invocations` (a list of counts) or `csv`")),
                     1 => {}
-                    _ => problems.push(Problem::new(
-                        format!("{path}.trace"),
-                        "give only one of `invocations`, `csv` and `csvFile`",
-                    )),
+                    _ => problems
+                        .push(Problem::new(path.join("trace"), "give only one of `invocations`, `csv` and `csvFile`")),
                 }
                 if csv_file.is_some() && csv.is_none() {
                     problems.push(Problem::new(
-                        format!("{path}.trace.csvFile"),
+                        path.join("trace.csvFile"),
                         "this front end cannot read files: paste the counts into `csv` or `invocations`",
                     ));
                 }
                 if *interval < Duration::from_secs(1) {
-                    problems.push(Problem::new(format!("{path}.trace.interval"), "must be at least 1s"));
+                    problems.push(Problem::new(path.join("trace.interval"), "must be at least 1s"));
                 }
                 match trace_counts(invocations.as_deref(), csv.as_deref()) {
                     Ok(counts) => {
                         if let Some((i, v)) = counts.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
                             problems.push(Problem::new(
-                                format!("{path}.trace.invocations[{i}]"),
+                                path.join("trace.invocations").index(i),
                                 format!("must be a count ≥ 0, got {v}"),
                             ));
                         }
@@ -260,20 +258,23 @@ impl Traffic {
                             rate(problems, "trace (peak count / interval)", max / secs);
                         }
                     }
-                    Err(e) => problems.push(Problem::new(format!("{path}.trace.csv"), e)),
+                    Err(e) => problems.push(Problem::new(path.join("trace.csv"), e)),
                 }
             }
             Traffic::Sum(parts) => {
                 for (i, t) in parts.iter().enumerate() {
-                    t.check(&format!("{path}.sum[{i}]"), problems);
+                    t.check(&path.join("sum").index(i), problems);
                 }
             }
             Traffic::Sequence(segments) => {
                 for (i, s) in segments.iter().enumerate() {
                     if s.duration == Duration::ZERO {
-                        problems.push(Problem::new(format!("{path}.sequence[{i}].duration"), "must be longer than 0s"));
+                        problems.push(Problem::new(
+                            path.join("sequence").index(i).join("duration"),
+                            "must be longer than 0s",
+                        ));
                     }
-                    s.traffic.check(&format!("{path}.sequence[{i}].traffic"), problems);
+                    s.traffic.check(&path.join("sequence").index(i).join("traffic"), problems);
                 }
             }
         }

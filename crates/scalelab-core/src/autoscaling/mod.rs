@@ -15,7 +15,7 @@ use self::aws::{
 use crate::fmt::num;
 use crate::limits;
 use crate::metrics::Metric;
-use crate::problem::{Problem, nearest};
+use crate::problem::{Path, Problem, nearest};
 use crate::scaling::{Cause, Command, Cooldown, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View};
 use crate::time::{SimTime, US_PER_SEC};
 
@@ -141,10 +141,10 @@ pub fn compile(
 ) -> AutoScalingPlan {
     let d = &cfg.target_tracking_defaults;
     let variant_names: Vec<&str> = endpoint.variants.iter().map(|v| v.name.as_str()).collect();
-    let mut err = |path: String, msg: String| problems.push(Problem::new(path, msg));
-    let defaults_path = "scaling.targetTrackingDefaults";
+    let mut err = |path: Path, msg: String| problems.push(Problem::new(path, msg));
+    let defaults_path = Path::of("scaling.targetTrackingDefaults");
     if !(d.scale_in_factor > 0.0 && d.scale_in_factor <= 1.0) {
-        err(format!("{defaults_path}.scaleInFactor"), "must be in (0, 1]; AWS uses 0.9".into());
+        err(defaults_path.join("scaleInFactor"), "must be in (0, 1]; AWS uses 0.9".into());
     }
     for (name, v) in [
         ("scaleOutDatapoints", d.scale_out_datapoints),
@@ -153,24 +153,24 @@ pub fn compile(
         ("scaleInDatapointsHighResolution", d.scale_in_datapoints_high_resolution),
     ] {
         if v == 0 || v > 1000 {
-            err(format!("{defaults_path}.{name}"), "must be between 1 and 1000".into());
+            err(defaults_path.join(name), "must be between 1 and 1000".into());
         }
     }
 
     let components: Vec<&str> = endpoint.variants.iter().filter_map(|v| v.inference_component.as_deref()).collect();
     // Resolves a scalable target ("endpoint/E/variant/V" with DesiredInstanceCount, or
     // "inference-component/N" with DesiredCopyCount) to a variant index.
-    let resolve_target = |path: &str,
+    let resolve_target = |path: &Path,
                           ns: &str,
                           id: &str,
                           dim: &str,
-                          err: &mut dyn FnMut(String, String)|
+                          err: &mut dyn FnMut(Path, String)|
      -> Option<usize> {
         if ns != SERVICE_NAMESPACE {
-            err(format!("{path}.ServiceNamespace"), format!("must be \"{SERVICE_NAMESPACE}\", got \"{ns}\""));
+            err(path.join("ServiceNamespace"), format!("must be \"{SERVICE_NAMESPACE}\", got \"{ns}\""));
         }
-        let rpath = format!("{path}.ResourceId");
-        let dpath = format!("{path}.ScalableDimension");
+        let rpath = path.join("ResourceId");
+        let dpath = path.join("ScalableDimension");
         if let Some(name) = id.strip_prefix("inference-component/") {
             if dim != COMPONENT_DIMENSION {
                 err(dpath, format!("an inference component scales \"{COMPONENT_DIMENSION}\", got \"{dim}\""));
@@ -229,16 +229,16 @@ pub fn compile(
 
     let mut targets: Vec<TargetDef> = Vec::new();
     for (i, t) in cfg.register_scalable_target.iter().enumerate() {
-        let path = format!("scaling.RegisterScalableTarget[{i}]");
+        let path = Path::of("scaling.RegisterScalableTarget").index(i);
         if t.min_capacity > t.max_capacity {
-            err(format!("{path}.MinCapacity"), format!("{} is above MaxCapacity {}", t.min_capacity, t.max_capacity));
+            err(path.join("MinCapacity"), format!("{} is above MaxCapacity {}", t.min_capacity, t.max_capacity));
         }
         if t.max_capacity > limits::MAX_INSTANCES_PER_VARIANT {
-            err(format!("{path}.MaxCapacity"), format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT));
+            err(path.join("MaxCapacity"), format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT));
         }
         if let Some(v) = resolve_target(&path, &t.service_namespace, &t.resource_id, &t.scalable_dimension, &mut err) {
             if targets.iter().any(|x| x.variant == v) {
-                err(format!("{path}.ResourceId"), format!("\"{}\" is registered twice", t.resource_id));
+                err(path.join("ResourceId"), format!("\"{}\" is registered twice", t.resource_id));
             } else {
                 targets.push(TargetDef {
                     variant: v,
@@ -252,12 +252,12 @@ pub fn compile(
     }
 
     // A policy's or scheduled action's target: resolved, and registered. (variant, target)
-    let registered = |path: &str, ns: &str, id: &str, dim: &str, err: &mut dyn FnMut(String, String)| {
+    let registered = |path: &Path, ns: &str, id: &str, dim: &str, err: &mut dyn FnMut(Path, String)| {
         let variant = resolve_target(path, ns, id, dim, err)?;
         let target = targets.iter().position(|t| t.variant == variant);
         if target.is_none() {
             err(
-                format!("{path}.ResourceId"),
+                path.join("ResourceId"),
                 format!(
                     "\"{id}\" is not registered: add a RegisterScalableTarget for it with MinCapacity and MaxCapacity"
                 ),
@@ -268,44 +268,44 @@ pub fn compile(
     let mut policies: Vec<PolicyDef> = Vec::new();
     let mut alarms: Vec<AlarmBinding> = Vec::new();
     for (i, p) in cfg.put_scaling_policy.iter().enumerate() {
-        let path = format!("scaling.PutScalingPolicy[{i}]");
+        let path = Path::of("scaling.PutScalingPolicy").index(i);
         let Some((variant, target)) =
             registered(&path, &p.service_namespace, &p.resource_id, &p.scalable_dimension, &mut err)
         else {
             continue;
         };
         if policies.iter().any(|q| q.target == target && q.name == p.policy_name) {
-            err(format!("{path}.PolicyName"), format!("\"{}\" is used twice on this target", p.policy_name));
+            err(path.join("PolicyName"), format!("\"{}\" is used twice on this target", p.policy_name));
         }
         let tt = &p.target_tracking_scaling_policy_configuration;
         let step = &p.step_scaling_policy_configuration;
         let kind = match (p.policy_type, tt, step) {
             (PolicyType::PredictiveScaling, _, _) => {
-                err(format!("{path}.PolicyType"), "PredictiveScaling is not available for SageMaker variants".into());
+                err(path.join("PolicyType"), "PredictiveScaling is not available for SageMaker variants".into());
                 continue;
             }
             (PolicyType::TargetTrackingScaling, Some(tt), None) => {
-                let tpath = format!("{path}.TargetTrackingScalingPolicyConfiguration");
+                let tpath = path.join("TargetTrackingScalingPolicyConfiguration");
                 if !(tt.target_value.is_finite() && tt.target_value > 0.0) {
-                    err(format!("{tpath}.TargetValue"), "must be a number above 0".into());
+                    err(tpath.join("TargetValue"), "must be a number above 0".into());
                 }
                 let metric = match (&tt.predefined_metric_specification, &tt.customized_metric_specification) {
                     (Some(pm), None) => {
-                        let mpath = format!("{tpath}.PredefinedMetricSpecification");
+                        let mpath = tpath.join("PredefinedMetricSpecification");
                         if pm.resource_label.is_some() {
                             warnings.push(format!("{mpath}.ResourceLabel is for load balancers; ignored"));
                         }
                         predefined_metric(&pm.predefined_metric_type, variant)
-                            .map_err(|m| err(format!("{mpath}.PredefinedMetricType"), m))
+                            .map_err(|m| err(mpath.join("PredefinedMetricType"), m))
                             .ok()
                     }
                     (None, Some(cm)) => {
-                        let mpath = format!("{tpath}.CustomizedMetricSpecification");
+                        let mpath = tpath.join("CustomizedMetricSpecification");
                         let metric = Metric::lookup(&cm.namespace, &cm.metric_name)
-                            .map_err(|m| err(format!("{mpath}.MetricName"), m))
+                            .map_err(|m| err(mpath.join("MetricName"), m))
                             .ok();
                         let v = resolve_dimensions(&cm.dimensions, endpoint, &variant_names)
-                            .map_err(|m| err(format!("{mpath}.Dimensions"), m))
+                            .map_err(|m| err(mpath.join("Dimensions"), m))
                             .ok();
                         match (metric, v) {
                             (Some(metric), Some(v)) => Some(MetricRef { metric, variant: v, statistic: cm.statistic }),
@@ -372,9 +372,9 @@ pub fn compile(
                 }
             }
             (PolicyType::StepScaling, None, Some(sc)) => {
-                let spath = format!("{path}.StepScalingPolicyConfiguration");
+                let spath = path.join("StepScalingPolicyConfiguration");
                 if let Err(m) = policy::check_steps(&sc.step_adjustments) {
-                    err(format!("{spath}.StepAdjustments"), m);
+                    err(spath.join("StepAdjustments"), m);
                 }
                 if sc.min_adjustment_magnitude.is_some()
                     && sc.adjustment_type != AdjustmentType::PercentChangeInCapacity
@@ -386,7 +386,7 @@ pub fn compile(
                 if sc.adjustment_type == AdjustmentType::ExactCapacity
                     && sc.step_adjustments.iter().any(|s| s.scaling_adjustment < 0)
                 {
-                    err(format!("{spath}.StepAdjustments"), "ExactCapacity adjustments must be ≥ 0".into());
+                    err(spath.join("StepAdjustments"), "ExactCapacity adjustments must be ≥ 0".into());
                 }
                 PolicyKind::Step {
                     config: sc.clone(),
@@ -413,19 +413,18 @@ pub fn compile(
 
     let policy_names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
     for (i, a) in cfg.put_metric_alarm.iter().enumerate() {
-        let path = format!("scaling.PutMetricAlarm[{i}]");
-        let metric =
-            Metric::lookup(&a.namespace, &a.metric_name).map_err(|m| err(format!("{path}.MetricName"), m)).ok();
+        let path = Path::of("scaling.PutMetricAlarm").index(i);
+        let metric = Metric::lookup(&a.namespace, &a.metric_name).map_err(|m| err(path.join("MetricName"), m)).ok();
         let variant = resolve_dimensions(&a.dimensions, endpoint, &variant_names)
-            .map_err(|m| err(format!("{path}.Dimensions"), m))
+            .map_err(|m| err(path.join("Dimensions"), m))
             .ok();
         let valid_period = matches!(a.period, 10 | 20 | 30) || (a.period >= 60 && a.period.is_multiple_of(60));
         if !valid_period {
-            err(format!("{path}.Period"), format!("{} s: use 10, 20, 30 or a multiple of 60", a.period));
+            err(path.join("Period"), format!("{} s: use 10, 20, 30 or a multiple of 60", a.period));
         }
         if a.period < 60 && metric.is_some_and(|m| !m.high_resolution()) {
             err(
-                format!("{path}.Period"),
+                path.join("Period"),
                 format!(
                     "{} is published every 60 s; a {} s period needs a high-resolution metric",
                     a.metric_name, a.period
@@ -433,17 +432,17 @@ pub fn compile(
             );
         }
         if a.evaluation_periods == 0 || a.evaluation_periods > 1000 {
-            err(format!("{path}.EvaluationPeriods"), "must be between 1 and 1000".into());
+            err(path.join("EvaluationPeriods"), "must be between 1 and 1000".into());
         }
         let m = a.datapoints_to_alarm.unwrap_or(a.evaluation_periods);
         if m == 0 || m > a.evaluation_periods {
             err(
-                format!("{path}.DatapointsToAlarm"),
+                path.join("DatapointsToAlarm"),
                 format!("must be between 1 and EvaluationPeriods ({})", a.evaluation_periods),
             );
         }
         if !a.threshold.is_finite() {
-            err(format!("{path}.Threshold"), "must be a number".into());
+            err(path.join("Threshold"), "must be a number".into());
         }
         if !a.actions_enabled {
             warnings.push(format!("{path}: ActionsEnabled is false, so {} never scales anything", a.alarm_name));
@@ -455,7 +454,7 @@ pub fn compile(
         }
         let mut actions = Vec::new();
         for (k, action) in a.alarm_actions.iter().enumerate() {
-            let apath = format!("{path}.AlarmActions[{k}]");
+            let apath = path.join("AlarmActions").index(k);
             let Some(name) = policy_name_of(action) else {
                 warnings.push(format!(
                     "{apath}: \"{action}\" is not a scaling policy (notifications are not simulated); ignored"
@@ -513,7 +512,7 @@ pub fn compile(
     }
     let mut firings = Vec::new();
     for (i, a) in cfg.put_scheduled_action.iter().enumerate() {
-        let path = format!("scaling.PutScheduledAction[{i}]");
+        let path = Path::of("scaling.PutScheduledAction").index(i);
         let Some((_, target)) =
             registered(&path, &a.service_namespace, &a.resource_id, &a.scalable_dimension, &mut err)
         else {
@@ -521,16 +520,16 @@ pub fn compile(
         };
         let act = a.scalable_target_action;
         if act.min_capacity.is_none() && act.max_capacity.is_none() {
-            err(format!("{path}.ScalableTargetAction"), "set MinCapacity, MaxCapacity or both".into());
+            err(path.join("ScalableTargetAction"), "set MinCapacity, MaxCapacity or both".into());
         }
         if let (Some(lo), Some(hi)) = (act.min_capacity, act.max_capacity)
             && lo > hi
         {
-            err(format!("{path}.ScalableTargetAction.MinCapacity"), format!("{lo} is above MaxCapacity {hi}"));
+            err(path.join("ScalableTargetAction.MinCapacity"), format!("{lo} is above MaxCapacity {hi}"));
         }
         if act.max_capacity.is_some_and(|m| m > limits::MAX_INSTANCES_PER_VARIANT) {
             err(
-                format!("{path}.ScalableTargetAction.MaxCapacity"),
+                path.join("ScalableTargetAction.MaxCapacity"),
                 format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
             );
         }
@@ -539,23 +538,21 @@ pub fn compile(
             Some(name) => jiff::tz::TimeZone::get(name)
                 .map_err(|_| {
                     err(
-                        format!("{path}.Timezone"),
+                        path.join("Timezone"),
                         format!("\"{name}\" is not an IANA time zone; write it like \"Europe/Paris\" or \"America/New_York\""),
                     )
                 })
                 .ok(),
         };
-        let bound = |field: &str, v: &Option<String>, err: &mut dyn FnMut(String, String)| -> Option<Option<i64>> {
+        let bound = |field: &str, v: &Option<String>, err: &mut dyn FnMut(Path, String)| -> Option<Option<i64>> {
             match v {
                 None => Some(None),
-                Some(text) => {
-                    crate::time::parse_timestamp(text).map(Some).map_err(|m| err(format!("{path}.{field}"), m)).ok()
-                }
+                Some(text) => crate::time::parse_timestamp(text).map(Some).map_err(|m| err(path.join(field), m)).ok(),
             }
         };
         let start = bound("StartTime", &a.start_time, &mut err);
         let end = bound("EndTime", &a.end_time, &mut err);
-        let schedule = schedule::Schedule::parse(&a.schedule).map_err(|m| err(format!("{path}.Schedule"), m)).ok();
+        let schedule = schedule::Schedule::parse(&a.schedule).map_err(|m| err(path.join("Schedule"), m)).ok();
         let (Some(tz), Some(start), Some(end), Some(schedule)) = (tz, start, end, schedule) else { continue };
         let run_start = clock.start_unix_secs;
         let run_end = run_start + (clock.duration_us / US_PER_SEC) as i64 + 1;
@@ -567,7 +564,7 @@ pub fn compile(
         };
         let to = end.map_or(run_end, |e| e.min(run_end));
         match schedule.firings(&tz, from, to, MAX_FIRINGS) {
-            Err(m) => err(format!("{path}.Schedule"), m),
+            Err(m) => err(path.join("Schedule"), m),
             Ok(times) => {
                 if times.is_empty() {
                     warnings.push(format!("{path}: {} never fires during the run", a.scheduled_action_name));
@@ -590,7 +587,7 @@ pub fn compile(
     }
     firings.sort_by_key(|f| f.at_us);
     if firings.len() > MAX_FIRINGS {
-        err("scaling.PutScheduledAction".into(), format!("more than {MAX_FIRINGS} firings during the run"));
+        err(Path::of("scaling.PutScheduledAction"), format!("more than {MAX_FIRINGS} firings during the run"));
     }
     for (k, p) in policies.iter().enumerate() {
         if matches!(p.kind, PolicyKind::Step { .. }) && !alarms.iter().any(|a| a.actions.contains(&k)) {

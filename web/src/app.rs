@@ -483,11 +483,11 @@ pub fn App() -> impl IntoView {
                             <input id="peak-rps" type="number" min="0" step="any" prop:value=move || peak.get().map(|p| format!("{}", (p * 1000.0).round() / 1000.0)).unwrap_or_default() on:change=on_peak/>
                         </label>
                         <p class="field-error" role="alert">{move || field_error.with(|e| e.as_ref().filter(|e| e.path == "traffic").map(|e| e.to_string()))}</p>
-                        {crate::formview::traffic_forms(scenario, field_error, apply_edit)}
+                        {crate::formview::traffic_forms(checked, field_error, apply_edit)}
                     </fieldset>
                     <fieldset>
                         <legend>"Endpoint"</legend>
-                        {crate::formview::endpoint_forms(scenario, field_error, apply_edit)}
+                        {crate::formview::endpoint_forms(checked, field_error, apply_edit)}
                         <p class="field-error" role="alert">{field_msg("instance profile")}</p>
                         <label class="button">"Use a measured instance profile…"
                             <input id="instance-profile" type="file" accept=".json,application/json" class="hidden-file" on:change=on_profile_file/>
@@ -496,7 +496,7 @@ pub fn App() -> impl IntoView {
                     </fieldset>
                     <fieldset>
                         <legend>"Scaling (Application Auto Scaling)"</legend>
-                        {crate::formview::scaling_forms(scenario, field_error, scaling_said, apply_edit)}
+                        {crate::formview::scaling_forms(checked, field_error, scaling_said, apply_edit)}
                         <label class="field">"Paste AWS JSON (PutScalingPolicy, RegisterScalableTarget, PutMetricAlarm, PutScheduledAction, or a whole scaling section)"
                             <textarea id="aws-paste" rows="6" spellcheck="false" prop:value=move || paste.get() on:input=on_paste_input></textarea>
                         </label>

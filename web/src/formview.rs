@@ -2,15 +2,32 @@
 //! add an entry of each kind, and step tables. Cards and fields are keyed, so an edit updates
 //! the values in place and keyboard focus stays where it was.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use scalelab_core::Scenario;
 
 use crate::edit::FieldError;
-use crate::forms::{self, Entry, Field, Form, Kind, Template};
+use crate::forms::{self, Entry, Field, Form, Kind, Path, Template};
+use crate::view::Checked;
+
+/// The accepted scenario, with its plan.
+type CheckedSignal = RwSignal<Option<Arc<Checked>>>;
 
 /// What a card's control asks for; the page applies it to the scenario.
 pub trait Apply: Fn(&dyn Fn(&mut Scenario) -> Result<(), FieldError>) + Copy + Send + Sync + 'static {}
 impl<F: Fn(&dyn Fn(&mut Scenario) -> Result<(), FieldError>) + Copy + Send + Sync + 'static> Apply for F {}
+
+/// Runs `f` with the accepted scenario's plan (an edit's scenario is a copy of that scenario).
+fn with_plan<T>(
+    checked: CheckedSignal,
+    f: impl FnOnce(&scalelab_core::Plan) -> Result<T, FieldError>,
+) -> Result<T, FieldError> {
+    let c = checked
+        .get_untracked()
+        .ok_or_else(|| FieldError { path: "scaling".into(), message: "fix the scenario's problems first".into() })?;
+    f(&c.plan)
+}
 
 fn entry_key(e: Entry) -> String {
     format!("{e:?}")
@@ -130,7 +147,7 @@ fn rows_table(
     #[derive(Clone)]
     enum Rows {
         Steps(usize),
-        List(String),
+        List(Path),
     }
     let rows_kind = match (&form.entry, &form.rows_path) {
         (Entry::Policy(p), _) => Rows::Steps(*p),
@@ -168,7 +185,7 @@ fn rows_table(
     };
     let add_id = match &rows_kind {
         Rows::Steps(p) => format!("add-step-{p}"),
-        Rows::List(list) => format!("add-row-{}", list.replace(['.', '[', ']'], "-")),
+        Rows::List(list) => format!("add-row-{}", list.to_string().replace(['.', '[', ']'], "-")),
     };
     view! {
         <table class="steps">
@@ -252,19 +269,16 @@ fn cards(
 }
 
 /// The run's fields and the traffic's shapes, with a picker that replaces the shape.
-pub fn traffic_forms(
-    scenario: RwSignal<Option<Scenario>>,
-    errors: RwSignal<Option<FieldError>>,
-    apply: impl Apply,
-) -> impl IntoView {
-    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::traffic_forms).unwrap_or_default()));
+pub fn traffic_forms(checked: CheckedSignal, errors: RwSignal<Option<FieldError>>, apply: impl Apply) -> impl IntoView {
+    let all =
+        Memo::new(move |_| checked.with(|c| c.as_ref().map(|c| forms::traffic_forms(&c.scenario)).unwrap_or_default()));
     let said = RwSignal::new(None::<String>);
     view! {
         <label class="field">"Shape: replace the traffic with one sized to the same peak"
             <select id="traffic-shape" on:change=move |ev| {
                 let id = event_target_value(&ev);
                 if !id.is_empty() {
-                    apply(&move |s: &mut Scenario| forms::set_shape(s, &id));
+                    apply(&move |s: &mut Scenario| with_plan(checked, |plan| forms::set_shape(s, plan, &id)));
                 }
             }>
                 <option value="" selected=true>"Choose a shape…"</option>
@@ -278,12 +292,12 @@ pub fn traffic_forms(
 /// Every scaling entry as a card, and buttons adding new ones. `said` receives the sentence
 /// an add or remove returns.
 pub fn scaling_forms(
-    scenario: RwSignal<Option<Scenario>>,
+    checked: CheckedSignal,
     errors: RwSignal<Option<FieldError>>,
     said: RwSignal<Option<String>>,
     apply: impl Apply,
 ) -> impl IntoView {
-    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::forms).unwrap_or_default()));
+    let all = Memo::new(move |_| checked.with(|c| c.as_ref().map(|c| forms::forms(&c.scenario)).unwrap_or_default()));
     view! {
         {cards(all, errors, said, apply)}
         {move || all.with(Vec::is_empty).then(|| view! { <p class="hint">"No scaling yet: the instance count stays as it is. Add a policy below, or paste AWS JSON."</p> })}
@@ -291,7 +305,7 @@ pub fn scaling_forms(
             <span class="hint">"Add:"</span>
             {Template::ALL.into_iter().map(|t| view! {
                 <button class="small" id=format!("add-{}", t.id()) on:click=move |_| {
-                    apply(&move |s: &mut Scenario| forms::add(s, t).map(|m| said.set(Some(m))));
+                    apply(&move |s: &mut Scenario| with_plan(checked, |plan| forms::add(s, plan, t)).map(|m| said.set(Some(m))));
                 }>{t.label()}</button>
             }).collect_view()}
         </div>
@@ -301,11 +315,13 @@ pub fn scaling_forms(
 
 /// Each variant of the endpoint as a card.
 pub fn endpoint_forms(
-    scenario: RwSignal<Option<Scenario>>,
+    checked: CheckedSignal,
     errors: RwSignal<Option<FieldError>>,
     apply: impl Apply,
 ) -> impl IntoView {
-    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::endpoint_forms).unwrap_or_default()));
+    let all = Memo::new(move |_| {
+        checked.with(|c| c.as_ref().map(|c| forms::endpoint_forms(&c.scenario, &c.plan)).unwrap_or_default())
+    });
     let said = RwSignal::new(None::<String>);
     view! {
         {cards(all, errors, said, apply)}

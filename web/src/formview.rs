@@ -1,16 +1,40 @@
-//! The scaling forms on the page: one card per entry (`forms::forms`), a row of buttons that
-//! add an entry of each kind, and step tables. Cards and fields are keyed, so an edit updates
+//! The forms on the page (traffic, endpoint, scaling), as components reading the `PageState`:
+//! one card per entry (`forms::forms`), a row of buttons that add an entry of each kind, and
+//! step tables. Cards and fields are keyed, so an edit updates
 //! the values in place and keyboard focus stays where it was.
 
 use leptos::prelude::*;
 use scalelab_core::Scenario;
 
 use crate::edit::FieldError;
-use crate::forms::{self, Entry, Field, Form, Kind, Template};
+use crate::forms::{self, Entry, Field, Form, Kind, Path, Template};
+use crate::state::PageState;
 
 /// What a card's control asks for; the page applies it to the scenario.
 pub trait Apply: Fn(&dyn Fn(&mut Scenario) -> Result<(), FieldError>) + Copy + Send + Sync + 'static {}
 impl<F: Fn(&dyn Fn(&mut Scenario) -> Result<(), FieldError>) + Copy + Send + Sync + 'static> Apply for F {}
+
+/// Runs `f` with the accepted scenario's plan (an edit's scenario is a copy of that scenario).
+fn with_plan<T>(
+    state: PageState,
+    f: impl FnOnce(&scalelab_core::Plan) -> Result<T, FieldError>,
+) -> Result<T, FieldError> {
+    let c = state
+        .checked
+        .get_untracked()
+        .ok_or_else(|| FieldError { path: "scaling".into(), message: "fix the scenario's problems first".into() })?;
+    f(&c.plan)
+}
+
+/// The page's way to apply an edit, for the cards' controls.
+fn apply_of(state: PageState) -> impl Apply {
+    move |f: &dyn Fn(&mut Scenario) -> Result<(), FieldError>| state.apply_edit(f)
+}
+
+/// The forms `read` makes of the accepted scenario and its plan, recomputed at each edit.
+fn forms_of(state: PageState, read: fn(&scalelab_core::Plan, &Scenario) -> Vec<Form>) -> Memo<Vec<Form>> {
+    Memo::new(move |_| state.checked.with(|c| c.as_ref().map(|c| read(&c.plan, &c.scenario)).unwrap_or_default()))
+}
 
 fn entry_key(e: Entry) -> String {
     format!("{e:?}")
@@ -130,7 +154,7 @@ fn rows_table(
     #[derive(Clone)]
     enum Rows {
         Steps(usize),
-        List(String),
+        List(Path),
     }
     let rows_kind = match (&form.entry, &form.rows_path) {
         (Entry::Policy(p), _) => Rows::Steps(*p),
@@ -168,7 +192,7 @@ fn rows_table(
     };
     let add_id = match &rows_kind {
         Rows::Steps(p) => format!("add-step-{p}"),
-        Rows::List(list) => format!("add-row-{}", list.replace(['.', '[', ']'], "-")),
+        Rows::List(list) => format!("add-row-{}", list.to_string().replace(['.', '[', ']'], "-")),
     };
     view! {
         <table class="steps">
@@ -252,46 +276,44 @@ fn cards(
 }
 
 /// The run's fields and the traffic's shapes, with a picker that replaces the shape.
-pub fn traffic_forms(
-    scenario: RwSignal<Option<Scenario>>,
-    errors: RwSignal<Option<FieldError>>,
-    apply: impl Apply,
-) -> impl IntoView {
-    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::traffic_forms).unwrap_or_default()));
+#[component]
+pub fn TrafficForms() -> impl IntoView {
+    let state = expect_context::<PageState>();
+    let apply = apply_of(state);
+    let all = forms_of(state, |_, s| forms::traffic_forms(s));
     let said = RwSignal::new(None::<String>);
     view! {
         <label class="field">"Shape: replace the traffic with one sized to the same peak"
             <select id="traffic-shape" on:change=move |ev| {
                 let id = event_target_value(&ev);
                 if !id.is_empty() {
-                    apply(&move |s: &mut Scenario| forms::set_shape(s, &id));
+                    apply(&move |s: &mut Scenario| with_plan(state, |plan| forms::set_shape(s, plan, &id)));
                 }
             }>
                 <option value="" selected=true>"Choose a shape…"</option>
                 {forms::SHAPES.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
             </select>
         </label>
-        {cards(all, errors, said, apply)}
+        {cards(all, state.field_error, said, apply)}
     }
 }
 
-/// Every scaling entry as a card, and buttons adding new ones. `said` receives the sentence
-/// an add or remove returns.
-pub fn scaling_forms(
-    scenario: RwSignal<Option<Scenario>>,
-    errors: RwSignal<Option<FieldError>>,
-    said: RwSignal<Option<String>>,
-    apply: impl Apply,
-) -> impl IntoView {
-    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::forms).unwrap_or_default()));
+/// Every scaling entry as a card, and buttons adding new ones; the sentence an add or remove
+/// returns is shown below them.
+#[component]
+pub fn ScalingForms() -> impl IntoView {
+    let state = expect_context::<PageState>();
+    let apply = apply_of(state);
+    let all = forms_of(state, |_, s| forms::forms(s));
+    let said = state.scaling_said;
     view! {
-        {cards(all, errors, said, apply)}
+        {cards(all, state.field_error, said, apply)}
         {move || all.with(Vec::is_empty).then(|| view! { <p class="hint">"No scaling yet: the instance count stays as it is. Add a policy below, or paste AWS JSON."</p> })}
         <div class="add-row" role="group" aria-label="Add to the scaling configuration">
             <span class="hint">"Add:"</span>
             {Template::ALL.into_iter().map(|t| view! {
                 <button class="small" id=format!("add-{}", t.id()) on:click=move |_| {
-                    apply(&move |s: &mut Scenario| forms::add(s, t).map(|m| said.set(Some(m))));
+                    apply(&move |s: &mut Scenario| with_plan(state, |plan| forms::add(s, plan, t)).map(|m| said.set(Some(m))));
                 }>{t.label()}</button>
             }).collect_view()}
         </div>
@@ -300,15 +322,13 @@ pub fn scaling_forms(
 }
 
 /// Each variant of the endpoint as a card.
-pub fn endpoint_forms(
-    scenario: RwSignal<Option<Scenario>>,
-    errors: RwSignal<Option<FieldError>>,
-    apply: impl Apply,
-) -> impl IntoView {
-    let all = Memo::new(move |_| scenario.with(|s| s.as_ref().map(forms::endpoint_forms).unwrap_or_default()));
+#[component]
+pub fn EndpointForms() -> impl IntoView {
+    let state = expect_context::<PageState>();
+    let all = forms_of(state, |plan, s| forms::endpoint_forms(s, plan));
     let said = RwSignal::new(None::<String>);
     view! {
-        {cards(all, errors, said, apply)}
+        {cards(all, state.field_error, said, apply_of(state))}
         {move || said.get().map(|m| view! { <p class="ok" role="status">{m}</p> })}
     }
 }

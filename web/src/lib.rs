@@ -1,5 +1,6 @@
 //! Scalelab's web playground. The pure parts (links, chart data, summaries, the scenario edits
-//! that the forms make) are plain Rust, tested natively; the page itself (`app`, `draw`) is a
+//! that the forms make) are plain Rust, tested natively; the page itself (`app` composing the
+//! `components` around a shared `state::PageState`, `client` running scenarios, `draw`) is a
 //! Leptos client-side app built for `wasm32-unknown-unknown` with Trunk.
 
 pub mod chartdata;
@@ -12,11 +13,19 @@ pub mod view;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod browser;
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
 mod draw;
 #[cfg(target_arch = "wasm32")]
 mod formview;
 #[cfg(target_arch = "wasm32")]
 pub mod runner;
+#[cfg(target_arch = "wasm32")]
+mod state;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
 

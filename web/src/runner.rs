@@ -1,9 +1,12 @@
 //! Runs the simulation in slices of about 12 ms of wall time, yielding to the event loop
 //! between slices, so that a newer request can cancel a stale run and progress can be shown.
-//! Used inside the Web Worker, and on the page itself when workers are unavailable.
+//! Used inside the Web Worker, and on the page itself when workers are unavailable (`serve`
+//! answers with the same messages in both places).
 
 use scalelab_core::{Problems, Report, Scenario, Simulation};
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::view::{WorkerMessage, partial_view, run_view};
 
 /// Wall-clock budget of one slice, milliseconds.
 const SLICE_MS: f64 = 12.0;
@@ -45,14 +48,14 @@ pub enum Outcome {
 /// `partial` sees the simulation when a long run has something to show (after about 60 ms,
 /// then at growing intervals from 500 ms), for `Simulation::snapshot`.
 pub async fn run(
-    scenario: Scenario,
+    scenario: &Scenario,
     id: u64,
     is_current: impl Fn(u64) -> bool,
     progress: impl Fn(f64),
     mut partial: impl FnMut(&Simulation, f64),
 ) -> Outcome {
     let start = now_ms();
-    let plan = match scalelab_core::plan(&scenario, None) {
+    let plan = match scalelab_core::plan(scenario, None) {
         Ok(p) => p,
         Err(p) => return Outcome::Invalid(p),
     };
@@ -85,4 +88,32 @@ pub async fn run(
     }
     progress(1.0);
     Outcome::Done { report: Box::new(sim.finish()), wall_ms: now_ms() - start }
+}
+
+/// Runs `scenario` as run number `id` and tells `emit` how it goes: progress, the run so far
+/// while a long run goes, then the whole run's view (or its problems); nothing more once
+/// `is_current(id)` says a newer run started.
+pub async fn serve(scenario: &Scenario, id: u64, is_current: impl Fn(u64) -> bool, emit: impl Fn(WorkerMessage)) {
+    let emit = &emit;
+    let out = run(
+        scenario,
+        id,
+        is_current,
+        |p| emit(WorkerMessage::Progress { id, progress: p }),
+        |sim, wall_ms| {
+            let view = partial_view(&sim.snapshot(), scenario, wall_ms, sim.progress());
+            emit(WorkerMessage::Partial { id, view: Box::new(view) });
+        },
+    )
+    .await;
+    match out {
+        Outcome::Done { report, wall_ms } => {
+            let mut view = run_view(&report, scenario, wall_ms);
+            drop(report);
+            view.wasm_memory_bytes = crate::wasm_memory_bytes();
+            emit(WorkerMessage::Done { id, view: Box::new(view) });
+        }
+        Outcome::Invalid(p) => emit(WorkerMessage::invalid(id, &p)),
+        Outcome::Cancelled => {}
+    }
 }

@@ -109,7 +109,7 @@ pub struct RunRequest {
     pub scenario: String,
 }
 
-/// The worker's answers.
+/// The worker's answers (the page answers itself the same way when it runs without a worker).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum WorkerMessage {
@@ -132,6 +132,24 @@ pub enum WorkerMessage {
         id: u64,
         problems: Vec<String>,
     },
+}
+
+impl WorkerMessage {
+    /// The problems of run `id`, one sentence each.
+    pub fn invalid(id: u64, problems: &Problems) -> WorkerMessage {
+        WorkerMessage::Invalid { id, problems: problems.0.iter().map(|p| p.to_string()).collect() }
+    }
+
+    /// The run this answer belongs to (`None` for `Ready`).
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            WorkerMessage::Ready => None,
+            WorkerMessage::Progress { id, .. }
+            | WorkerMessage::Partial { id, .. }
+            | WorkerMessage::Done { id, .. }
+            | WorkerMessage::Invalid { id, .. } => Some(*id),
+        }
+    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -181,7 +199,8 @@ mod tests {
         let back: WorkerMessage =
             serde_json::from_str(&serde_json::to_string(&WorkerMessage::Partial { id: 3, view: Box::new(v) }).unwrap())
                 .unwrap();
-        assert!(matches!(back, WorkerMessage::Partial { id: 3, view } if view.partial == Some(0.1)));
+        assert!(matches!(&back, WorkerMessage::Partial { id: 3, view } if view.partial == Some(0.1)));
+        assert_eq!((back.id(), WorkerMessage::Ready.id()), (Some(3), None));
     }
 }
 

@@ -8,8 +8,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::runner::{self, Outcome};
-use crate::view::{RunRequest, WorkerMessage, partial_view, run_view};
+use crate::runner;
+use crate::view::{RunRequest, WorkerMessage};
 
 thread_local! {
     /// The newest request received; older runs stop at their next slice.
@@ -40,37 +40,8 @@ pub fn start() {
 }
 
 async fn handle(scope: DedicatedWorkerGlobalScope, req: RunRequest) {
-    let id = req.id;
-    let scenario = match Scenario::from_json(&req.scenario) {
-        Ok(s) => s,
-        Err(p) => {
-            post(&scope, &WorkerMessage::Invalid { id, problems: p.0.iter().map(|p| p.to_string()).collect() });
-            return;
-        }
-    };
-    let progress_scope = scope.clone();
-    let partial_scope = scope.clone();
-    let out = runner::run(
-        scenario.clone(),
-        id,
-        |g| LATEST.with(|l| l.get()) == g,
-        |p| post(&progress_scope, &WorkerMessage::Progress { id, progress: p }),
-        |sim, wall_ms| {
-            let view = partial_view(&sim.snapshot(), &scenario, wall_ms, sim.progress());
-            post(&partial_scope, &WorkerMessage::Partial { id, view: Box::new(view) });
-        },
-    )
-    .await;
-    match out {
-        Outcome::Done { report, wall_ms } => {
-            let mut view = run_view(&report, &scenario, wall_ms);
-            drop(report);
-            view.wasm_memory_bytes = crate::wasm_memory_bytes();
-            post(&scope, &WorkerMessage::Done { id, view: Box::new(view) })
-        }
-        Outcome::Invalid(p) => {
-            post(&scope, &WorkerMessage::Invalid { id, problems: p.0.iter().map(|p| p.to_string()).collect() })
-        }
-        Outcome::Cancelled => {}
+    match Scenario::from_json(&req.scenario) {
+        Ok(s) => runner::serve(&s, req.id, |g| LATEST.with(|l| l.get()) == g, |m| post(&scope, &m)).await,
+        Err(p) => post(&scope, &WorkerMessage::invalid(req.id, &p)),
     }
 }

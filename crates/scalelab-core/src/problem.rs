@@ -85,6 +85,14 @@ impl Path {
     pub fn segments(&self) -> &[Seg] {
         &self.0
     }
+
+    /// The last key (`phases` of `traffic.phases`), if the path ends in one.
+    pub fn last_key(&self) -> Option<&str> {
+        match self.0.last()? {
+            Seg::Key(k) => Some(k),
+            Seg::Index(_) => None,
+        }
+    }
 }
 
 /// A key written without quotes: letters, digits, `_` and `-`, not starting with a digit.

@@ -5,7 +5,7 @@
 use scalelab_core::Scenario;
 use serde_json::Value;
 
-use super::{Entry, Path, check, set_at, text_of, to_value};
+use super::{Entry, JsonAt, Path, check, scaling_entry, set_at, text_of, to_value, variant_path};
 use crate::edit::FieldError;
 
 /// Whether an alarm action (a policy name or ARN) names `policy`.
@@ -90,7 +90,7 @@ fn tidy_scaling(root: &mut Value) {
 
 /// Removes the entry at `path` (which must be there); `name_key` names it in the sentence.
 fn remove_named(root: &mut Value, path: &Path, name_key: &str) -> Result<String, FieldError> {
-    let name = text_of(path.key(name_key).get(root));
+    let name = text_of(path.join(name_key).get(root));
     path.get(root).ok_or_else(|| FieldError { path: path.to_string(), message: "no longer exists".into() })?;
     set_at(root, path, None)?;
     Ok(name)
@@ -102,7 +102,7 @@ pub fn remove(s: &mut Scenario, entry: Entry) -> Result<String, FieldError> {
     let mut root = to_value(s)?;
     let said = match entry {
         Entry::Target(i) => {
-            let path = Path::scaling("RegisterScalableTarget", i);
+            let path = scaling_entry("RegisterScalableTarget", i);
             let t = path.get(&root).cloned().unwrap_or(Value::Null);
             let same = |x: &Value| {
                 x.get("ResourceId") == t.get("ResourceId") && x.get("ScalableDimension") == t.get("ScalableDimension")
@@ -116,31 +116,31 @@ pub fn remove(s: &mut Scenario, entry: Entry) -> Result<String, FieldError> {
             format!("removed target {id} with its policies and scheduled actions")
         }
         Entry::Policy(i) => {
-            format!("removed policy {}", remove_named(&mut root, &Path::scaling("PutScalingPolicy", i), "PolicyName")?)
+            format!("removed policy {}", remove_named(&mut root, &scaling_entry("PutScalingPolicy", i), "PolicyName")?)
         }
         Entry::Alarm(i) => {
-            format!("removed {}", remove_named(&mut root, &Path::scaling("PutMetricAlarm", i), "AlarmName")?)
+            format!("removed {}", remove_named(&mut root, &scaling_entry("PutMetricAlarm", i), "AlarmName")?)
         }
         Entry::Scheduled(i) => {
-            let path = Path::scaling("PutScheduledAction", i);
+            let path = scaling_entry("PutScheduledAction", i);
             format!("removed {}", remove_named(&mut root, &path, "ScheduledActionName")?)
         }
         Entry::Change(i) => {
-            format!("removed {}", remove_named(&mut root, &Path::root().key("capacityChanges").index(i), "at")?)
+            format!("removed {}", remove_named(&mut root, &Path::root().join("capacityChanges").index(i), "at")?)
         }
         Entry::Async(v) => {
-            set_at(&mut root, &Path::variant(v).key("asyncInference"), None)?;
+            set_at(&mut root, &variant_path(v).join("asyncInference"), None)?;
             "removed asynchronous inference".to_string()
         }
         Entry::Variant(v) => {
-            let path = Path::variant(v);
+            let path = variant_path(v);
             if s.endpoint.variants.len() <= 1 {
                 return Err(FieldError {
                     path: path.to_string(),
                     message: "an endpoint needs at least one variant".into(),
                 });
             }
-            let name = text_of(path.key("name").get(&root));
+            let name = text_of(path.join("name").get(&root));
             set_at(&mut root, &path, None)?;
             forget_variant(&mut root, &name);
             format!("removed variant {name}, with the scaling and capacity changes that named it")
@@ -153,7 +153,7 @@ pub fn remove(s: &mut Scenario, entry: Entry) -> Result<String, FieldError> {
         }
         Entry::Component(v) => {
             return Err(FieldError {
-                path: Path::variant(v).key("inferenceComponent").to_string(),
+                path: variant_path(v).join("inferenceComponent").to_string(),
                 message: "an inference component is removed in the scenario JSON".into(),
             });
         }

@@ -3,7 +3,7 @@
 
 use scalelab_core::{Plan, Scenario, vocab};
 
-use super::{Builder, Entry, Form, Kind, Path, check, choices, to_value};
+use super::{Builder, Entry, Form, Kind, check, choices, to_value, variant_path};
 use crate::edit::FieldError;
 
 /// How the page names an instance type: "ml.g5.2xlarge · 8 vCPU · 1× A10G · $1.515/h".
@@ -26,7 +26,7 @@ pub fn endpoint_forms(s: &Scenario, plan: &Plan) -> Vec<Form> {
     let many = s.endpoint.variants.len() > 1;
     let mut out = Vec::new();
     for (v, var) in s.endpoint.variants.iter().enumerate() {
-        let mut b = Builder::new(&root, Path::variant(v));
+        let mut b = Builder::new(&root, variant_path(v));
         let types = crate::edit::instance_choices_for(s, v)
             .into_iter()
             .map(|t| (t.name.to_string(), instance_label(t)))
@@ -86,7 +86,7 @@ pub fn endpoint_forms(s: &Scenario, plan: &Plan) -> Vec<Form> {
 /// Replaces variant `v`'s built-in model with a copy of its profile for the variant's
 /// instance type, so that its workers, service time and cold start can be edited.
 pub fn inline_profile(s: &mut Scenario, v: usize) -> Result<String, FieldError> {
-    let path = Path::variant(v).key("model").to_string();
+    let path = variant_path(v).join("model").to_string();
     let err = |m: String| FieldError { path: path.clone(), message: m };
     let var = s.endpoint.variants.get(v).ok_or_else(|| err("no such variant".into()))?;
     let name = var.model.clone().ok_or_else(|| err("the variant has an inline profile already".into()))?;

@@ -25,7 +25,7 @@ use crate::edit::FieldError;
 
 pub use cascades::remove;
 pub use endpoint::{endpoint_forms, inline_profile, instance_label};
-pub use path::Path;
+pub use path::{JsonAt, Path, scaling_entry, variant_path};
 pub use scaling::{add_step, forms, remove_step};
 pub use templates::{Template, add};
 pub use traffic::{SHAPES, add_row, remove_row, set_shape, traffic_forms};
@@ -147,7 +147,7 @@ impl<'a> Builder<'a> {
 
     /// A field at `rel` (dotted keys) under the prefix.
     fn add(&mut self, rel: &str, label: &str, kind: Kind, optional: bool) -> &mut Self {
-        let path = self.prefix.key(rel);
+        let path = self.prefix.join(rel);
         self.push(&path, label, kind, optional)
     }
 
@@ -262,9 +262,9 @@ pub fn set_field(s: &mut Scenario, field: &Field, text: &str) -> Result<(), Fiel
         && let Some(name) = value.as_ref().and_then(Value::as_str)
         && let Some((ns, _)) = vocab::metrics().find(|(_, n)| *n == name)
     {
-        set_at(&mut root, &Path::parse(owner).key("Namespace"), Some(json!(ns)))?;
+        set_at(&mut root, &Path::of(owner).join("Namespace"), Some(json!(ns)))?;
     }
-    set_at(&mut root, &Path::parse(&field.path), value)?;
+    set_at(&mut root, &Path::of(&field.path), value)?;
     prune_empty(&mut root);
     *s = check(&root, &field.path)?;
     Ok(())

@@ -6,29 +6,32 @@ use scalelab_core::{Scenario, vocab};
 use serde_json::{Value, json};
 
 use super::cascades::action_names;
-use super::{Builder, Entry, Form, Kind, Path, check, choices, field, metric_names, set_at, to_value};
+use super::{
+    Builder, Entry, Form, JsonAt, Kind, Path, check, choices, field, metric_names, scaling_entry, set_at, to_value,
+    variant_path,
+};
 use crate::edit::FieldError;
 
 /// The forms for every scaling entry of `s`, in the order of the scenario.
 pub fn forms(s: &Scenario) -> Vec<Form> {
     let Ok(root) = serde_json::to_value(s) else { return Vec::new() };
     let mut out = Vec::new();
-    for v in 0..Path::root().key("endpoint.variants").list_len(&root) {
+    for v in 0..Path::root().join("endpoint.variants").list_len(&root) {
         variant_forms(&root, v, &mut out);
     }
-    for i in 0..Path::root().key("scaling.RegisterScalableTarget").list_len(&root) {
+    for i in 0..Path::root().join("scaling.RegisterScalableTarget").list_len(&root) {
         out.push(target_form(&root, i));
     }
-    for i in 0..Path::root().key("scaling.PutScalingPolicy").list_len(&root) {
+    for i in 0..Path::root().join("scaling.PutScalingPolicy").list_len(&root) {
         out.push(policy_form(&root, i));
     }
-    for i in 0..Path::root().key("scaling.PutMetricAlarm").list_len(&root) {
+    for i in 0..Path::root().join("scaling.PutMetricAlarm").list_len(&root) {
         out.push(alarm_form(&root, i));
     }
-    for i in 0..Path::root().key("scaling.PutScheduledAction").list_len(&root) {
+    for i in 0..Path::root().join("scaling.PutScheduledAction").list_len(&root) {
         out.push(scheduled_form(&root, i));
     }
-    for i in 0..Path::root().key("capacityChanges").list_len(&root) {
+    for i in 0..Path::root().join("capacityChanges").list_len(&root) {
         out.push(change_form(&root, i));
     }
     out
@@ -36,14 +39,14 @@ pub fn forms(s: &Scenario) -> Vec<Form> {
 
 /// Variant `v`'s inference component and asynchronous inference, where it has them.
 fn variant_forms(root: &Value, v: usize, out: &mut Vec<Form>) {
-    let vp = Path::variant(v);
-    let name = vp.key("name").str(root).to_string();
-    if vp.key("inferenceComponent").get(root).is_some() {
+    let vp = variant_path(v);
+    let name = vp.join("name").str(root).to_string();
+    if vp.join("inferenceComponent").get(root).is_some() {
         let mut b = Builder::new(root, vp.clone());
         b.add("inferenceComponent.copyCount", "Copies at the start", Kind::Count, false)
             .add("inferenceComponent.copiesPerInstance", "Copies per instance", Kind::Count, false)
             .add("inferenceComponent.instanceScaleInDelay", "Instance stops after idle for", Kind::Text, true);
-        if vp.key("managedInstanceScaling").get(root).is_some() {
+        if vp.join("managedInstanceScaling").get(root).is_some() {
             b.add("managedInstanceScaling.minInstanceCount", "Managed instances: min", Kind::Count, false).add(
                 "managedInstanceScaling.maxInstanceCount",
                 "Managed instances: max",
@@ -51,13 +54,13 @@ fn variant_forms(root: &Value, v: usize, out: &mut Vec<Form>) {
                 false,
             );
         }
-        let ic = vp.key("inferenceComponent.name").str(root);
+        let ic = vp.join("inferenceComponent.name").str(root);
         let note = format!(
             "Variant {name} serves the model as inference component {ic}; with MinCapacity 0 on its copy count, it scales to zero."
         );
         out.push(b.form(Entry::Component(v), "Inference component", ic.to_string(), note, false));
     }
-    if vp.key("asyncInference").get(root).is_some() {
+    if vp.join("asyncInference").get(root).is_some() {
         let mut b = Builder::new(root, vp);
         b.add("asyncInference.invocationTimeout", "Request timeout, queueing included", Kind::Text, true);
         let note = format!(
@@ -68,9 +71,9 @@ fn variant_forms(root: &Value, v: usize, out: &mut Vec<Form>) {
 }
 
 fn target_form(root: &Value, i: usize) -> Form {
-    let p = Path::scaling("RegisterScalableTarget", i);
-    let id = p.key("ResourceId").str(root).to_string();
-    let note = format!("Dimension {}.", p.key("ScalableDimension").str(root));
+    let p = scaling_entry("RegisterScalableTarget", i);
+    let id = p.join("ResourceId").str(root).to_string();
+    let note = format!("Dimension {}.", p.join("ScalableDimension").str(root));
     let mut b = Builder::new(root, p);
     b.add("MinCapacity", "MinCapacity", Kind::Count, false)
         .add("MaxCapacity", "MaxCapacity", Kind::Count, false)
@@ -82,25 +85,25 @@ fn target_form(root: &Value, i: usize) -> Form {
 
 /// The names of the alarms whose actions invoke `policy`.
 fn alarms_for(root: &Value, policy: &str) -> Vec<String> {
-    (0..Path::root().key("scaling.PutMetricAlarm").list_len(root))
-        .map(|a| Path::scaling("PutMetricAlarm", a))
+    (0..Path::root().join("scaling.PutMetricAlarm").list_len(root))
+        .map(|a| scaling_entry("PutMetricAlarm", a))
         .filter(|a| {
-            a.key("AlarmActions")
+            a.join("AlarmActions")
                 .get(root)
                 .and_then(Value::as_array)
                 .is_some_and(|acts| acts.iter().filter_map(Value::as_str).any(|x| action_names(x, policy)))
         })
-        .map(|a| a.key("AlarmName").str(root).to_string())
+        .map(|a| a.join("AlarmName").str(root).to_string())
         .collect()
 }
 
 fn policy_form(root: &Value, i: usize) -> Form {
-    let p = Path::scaling("PutScalingPolicy", i);
-    let name = p.key("PolicyName").str(root).to_string();
-    let on = p.key("ResourceId").str(root).to_string();
-    let tracking = p.key("TargetTrackingScalingPolicyConfiguration");
+    let p = scaling_entry("PutScalingPolicy", i);
+    let name = p.join("PolicyName").str(root).to_string();
+    let on = p.join("ResourceId").str(root).to_string();
+    let tracking = p.join("TargetTrackingScalingPolicyConfiguration");
     if tracking.get(root).is_some() {
-        let predefined = tracking.key("PredefinedMetricSpecification").get(root).is_some();
+        let predefined = tracking.join("PredefinedMetricSpecification").get(root).is_some();
         let mut b = Builder::new(root, tracking);
         b.add("TargetValue", "TargetValue", Kind::Number, false);
         if predefined {
@@ -124,15 +127,15 @@ fn policy_form(root: &Value, i: usize) -> Form {
         let note = format!("On {on}: keeps the metric near the target with two managed alarms.");
         return b.form(Entry::Policy(i), "Target tracking policy", name, note, true);
     }
-    let config = p.key("StepScalingPolicyConfiguration");
-    let list = config.key("StepAdjustments");
+    let config = p.join("StepScalingPolicyConfiguration");
+    let list = config.join("StepAdjustments");
     let steps = (0..list.list_len(root))
         .map(|k| {
             let sp = list.index(k);
             vec![
-                field(root, &sp.key("MetricIntervalLowerBound"), "From (above threshold)", Kind::Number, true),
-                field(root, &sp.key("MetricIntervalUpperBound"), "To", Kind::Number, true),
-                field(root, &sp.key("ScalingAdjustment"), "Adjustment", Kind::Signed, false),
+                field(root, &sp.join("MetricIntervalLowerBound"), "From (above threshold)", Kind::Number, true),
+                field(root, &sp.join("MetricIntervalUpperBound"), "To", Kind::Number, true),
+                field(root, &sp.join("ScalingAdjustment"), "Adjustment", Kind::Signed, false),
             ]
         })
         .collect();
@@ -155,10 +158,10 @@ fn policy_form(root: &Value, i: usize) -> Form {
 }
 
 fn alarm_form(root: &Value, i: usize) -> Form {
-    let p = Path::scaling("PutMetricAlarm", i);
-    let name = p.key("AlarmName").str(root).to_string();
+    let p = scaling_entry("PutMetricAlarm", i);
+    let name = p.join("AlarmName").str(root).to_string();
     let actions: Vec<String> = p
-        .key("AlarmActions")
+        .join("AlarmActions")
         .get(root)
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).map(short_action).collect())
@@ -181,9 +184,9 @@ fn alarm_form(root: &Value, i: usize) -> Form {
 }
 
 fn scheduled_form(root: &Value, i: usize) -> Form {
-    let p = Path::scaling("PutScheduledAction", i);
-    let name = p.key("ScheduledActionName").str(root).to_string();
-    let note = format!("On {}.", p.key("ResourceId").str(root));
+    let p = scaling_entry("PutScheduledAction", i);
+    let name = p.join("ScheduledActionName").str(root).to_string();
+    let note = format!("On {}.", p.join("ResourceId").str(root));
     let mut b = Builder::new(root, p);
     b.add("Schedule", "Schedule: at(), rate() or cron()", Kind::Text, false)
         .add("Timezone", "Timezone (IANA)", Kind::Text, true)
@@ -195,17 +198,17 @@ fn scheduled_form(root: &Value, i: usize) -> Form {
 }
 
 fn change_form(root: &Value, i: usize) -> Form {
-    let p = Path::root().key("capacityChanges").index(i);
-    let at = p.key("at").str(root).to_string();
-    let aws = p.key("UpdateEndpointWeightsAndCapacities.DesiredWeightsAndCapacities");
+    let p = Path::root().join("capacityChanges").index(i);
+    let at = p.join("at").str(root).to_string();
+    let aws = p.join("UpdateEndpointWeightsAndCapacities.DesiredWeightsAndCapacities");
     let mut b = Builder::new(root, p);
     b.add("at", "At (offset like 40m, or a time)", Kind::Text, false);
     if aws.get(root).is_some() {
         for k in 0..aws.list_len(root) {
             let d = aws.index(k);
-            let v = d.key("VariantName").str(root);
-            b.push(&d.key("DesiredInstanceCount"), &format!("{v}: instances"), Kind::Count, true).push(
-                &d.key("DesiredWeight"),
+            let v = d.join("VariantName").str(root);
+            b.push(&d.join("DesiredInstanceCount"), &format!("{v}: instances"), Kind::Count, true).push(
+                &d.join("DesiredWeight"),
                 &format!("{v}: weight"),
                 Kind::Number,
                 true,
@@ -230,7 +233,7 @@ fn short_action(action: &str) -> String {
 
 /// Step policy `policy`'s adjustments.
 fn steps_path(policy: usize) -> Path {
-    Path::scaling("PutScalingPolicy", policy).key("StepScalingPolicyConfiguration.StepAdjustments")
+    scaling_entry("PutScalingPolicy", policy).join("StepScalingPolicyConfiguration.StepAdjustments")
 }
 
 /// Adds a step adjustment row to step policy `policy`, above the last one's lower bound.

@@ -6,7 +6,7 @@ use scalelab_core::{Plan, Scenario, vocab};
 use serde_json::{Value, json};
 
 use super::cascades::scaling_list;
-use super::{Path, check, set_at, text_of, to_value};
+use super::{JsonAt, check, set_at, text_of, to_value, variant_path};
 use crate::edit::FieldError;
 
 /// The entries a user can add from the page.
@@ -272,9 +272,9 @@ pub fn add(s: &mut Scenario, plan: &Plan, template: Template) -> Result<String, 
 /// 003 does: managed instance scaling down to 0, copy target tracking, and a step policy on
 /// `NoCapacityInvocationFailures` that brings a copy back when requests arrive.
 fn add_scale_to_zero(root: &mut Value, sub: &Subject, policies: &[String]) -> Result<String, FieldError> {
-    let v = Path::variant(0);
-    let err = |m: &str| FieldError { path: v.key("inferenceComponent").to_string(), message: m.into() };
-    if v.key("asyncInference").get(root).is_some() {
+    let v = variant_path(0);
+    let err = |m: &str| FieldError { path: v.join("inferenceComponent").to_string(), message: m.into() };
+    if v.join("asyncInference").get(root).is_some() {
         return Err(err(
             "an asynchronous endpoint scales to zero on its backlog already: see its target's MinCapacity",
         ));
@@ -284,10 +284,10 @@ fn add_scale_to_zero(root: &mut Value, sub: &Subject, policies: &[String]) -> Re
         None => {
             let name = format!("{}-ic", sub.variant.to_lowercase());
             let max = (sub.initial.max(1) * 4).max(4);
-            v.key("inferenceComponent")
+            v.join("inferenceComponent")
                 .set(root, Some(json!({"name": name, "copyCount": sub.initial.max(1)})))
                 .map_err(|m| err(&m))?;
-            v.key("managedInstanceScaling")
+            v.join("managedInstanceScaling")
                 .set(root, Some(json!({"minInstanceCount": 0, "maxInstanceCount": max})))
                 .map_err(|m| err(&m))?;
             // The variant's own target and policies would now scale instances that the
@@ -390,7 +390,7 @@ fn push_wake_up(root: &mut Value, w: WakeUp<'_>) -> Result<(String, String), Fie
 /// Makes the first variant asynchronous and scales it on its backlog, down to zero, with a
 /// `HasBacklogWithoutCapacity` alarm to wake it (seed 002).
 fn add_async(root: &mut Value, sub: &Subject, policies: &[String]) -> Result<String, FieldError> {
-    let path = Path::variant(0).key("asyncInference");
+    let path = variant_path(0).join("asyncInference");
     if sub.component.is_some() {
         return Err(FieldError {
             path: path.to_string(),

@@ -5,7 +5,7 @@ use scalelab_core::time::Duration;
 use scalelab_core::{Plan, Scenario};
 use serde_json::{Value, json};
 
-use super::{Builder, Entry, Form, Kind, Path, check, field, set_at, to_value};
+use super::{Builder, Entry, Form, JsonAt, Kind, Path, check, field, set_at, to_value};
 use crate::edit::FieldError;
 
 /// The traffic shapes a user can switch to; each is sized from the current peak rate.
@@ -55,13 +55,13 @@ pub fn traffic_forms(s: &Scenario) -> Vec<Form> {
     let mut run = b.form(Entry::Run, "Run", String::new(), note.into(), false);
     run.prefix = "duration".into();
     let mut out = vec![run];
-    traffic_node(&root, &Path::root().key("traffic"), "", &mut out);
+    traffic_node(&root, &Path::root().join("traffic"), "", &mut out);
     out
 }
 
 fn traffic_node(root: &Value, path: &Path, context: &str, out: &mut Vec<Form>) {
     let Some((kind, body)) = shape_at(root, path) else { return };
-    let mut b = Builder::new(root, path.key(kind));
+    let mut b = Builder::new(root, path.join(kind));
     let mut rows = Vec::new();
     let mut rows_path = None;
     let mut note = String::new();
@@ -71,20 +71,20 @@ fn traffic_node(root: &Value, path: &Path, context: &str, out: &mut Vec<Form>) {
             b.add("rps", "Requests/s", Kind::Number, false);
         }
         "phases" | "steps" => {
-            let list = path.key(kind);
+            let list = path.join(kind);
             for k in 0..count {
                 let p = list.index(k);
                 rows.push(if kind == "phases" {
                     vec![
-                        field(root, &p.key("duration"), "Duration", Kind::Text, false),
-                        field(root, &p.key("arrivalRate"), "Requests/s at the start", Kind::Number, false),
-                        field(root, &p.key("rampTo"), "Ramps to", Kind::Number, true),
-                        field(root, &p.key("name"), "Name", Kind::Text, true),
+                        field(root, &p.join("duration"), "Duration", Kind::Text, false),
+                        field(root, &p.join("arrivalRate"), "Requests/s at the start", Kind::Number, false),
+                        field(root, &p.join("rampTo"), "Ramps to", Kind::Number, true),
+                        field(root, &p.join("name"), "Name", Kind::Text, true),
                     ]
                 } else {
                     vec![
-                        field(root, &p.key("at"), "From", Kind::Text, false),
-                        field(root, &p.key("rps"), "Requests/s", Kind::Number, false),
+                        field(root, &p.join("at"), "From", Kind::Text, false),
+                        field(root, &p.join("rps"), "Requests/s", Kind::Number, false),
                     ]
                 });
             }
@@ -137,18 +137,18 @@ fn traffic_node(root: &Value, path: &Path, context: &str, out: &mut Vec<Form>) {
         }
         "sum" => {
             for k in 0..count {
-                traffic_node(root, &path.key("sum").index(k), &format!("{context}part {} of a sum: ", k + 1), out);
+                traffic_node(root, &path.join("sum").index(k), &format!("{context}part {} of a sum: ", k + 1), out);
             }
             return;
         }
         "sequence" => {
             for k in 0..count {
-                let seg = path.key("sequence").index(k);
+                let seg = path.join("sequence").index(k);
                 let before = out.len();
-                traffic_node(root, &seg.key("traffic"), &format!("{context}segment {}: ", k + 1), out);
+                traffic_node(root, &seg.join("traffic"), &format!("{context}segment {}: ", k + 1), out);
                 // The segment's length goes first in its shape's form.
                 if let Some(f) = out.get_mut(before) {
-                    f.fields.insert(0, field(root, &seg.key("duration"), "Segment length", Kind::Text, false));
+                    f.fields.insert(0, field(root, &seg.join("duration"), "Segment length", Kind::Text, false));
                 }
             }
             return;
@@ -199,7 +199,7 @@ pub fn set_shape(s: &mut Scenario, plan: &Plan, id: &str) -> Result<(), FieldErr
         _ => return Err(FieldError { path: "traffic".into(), message: format!("no traffic shape \"{id}\"") }),
     };
     let mut root = to_value(s)?;
-    set_at(&mut root, &Path::root().key("traffic"), Some(traffic))?;
+    set_at(&mut root, &Path::root().join("traffic"), Some(traffic))?;
     *s = check(&root, "traffic")?;
     Ok(())
 }
@@ -261,7 +261,7 @@ mod tests {
     use super::*;
 
     fn phases() -> Path {
-        Path::root().key("traffic.phases")
+        Path::root().join("traffic.phases")
     }
 
     #[test]
@@ -336,7 +336,7 @@ mod tests {
         assert!(remove_row(&mut s, &phases(), 0).unwrap_err().message.contains("at least one"));
         let plan = planned(&s);
         set_shape(&mut s, &plan, "steps").unwrap();
-        let steps = Path::root().key("traffic.steps");
+        let steps = Path::root().join("traffic.steps");
         add_row(&mut s, &steps).unwrap();
         let scalelab_core::traffic::Traffic::Steps(st) = &s.traffic else { panic!("steps") };
         assert_eq!(st.len(), 4);

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod calibrate;
 mod failure;
+mod lesson;
 
 use failure::{Failure, Outcome};
 use scalelab_core::{Scenario, catalog, examples, plan, profile};
@@ -111,6 +112,21 @@ enum Command {
         /// Make the scenario ten times shorter (phases, steps and the run).
         #[arg(long)]
         short: bool,
+    },
+    /// Print a workshop lesson with its run's numbers filled in (its scenarios run first), or
+    /// list the lessons.
+    Lesson {
+        /// The lesson's id (see `scalelab lesson --list`).
+        id: Option<String>,
+        /// List the lessons in the suggested workshop order.
+        #[arg(long)]
+        list: bool,
+        /// With --list: a JSON list (id, number, part, minutes, title, question).
+        #[arg(long)]
+        json: bool,
+        /// Also print every fact of the lesson's runs (what its text may quote).
+        #[arg(long)]
+        facts: bool,
     },
     /// List the instance types and built-in models.
     Catalog,
@@ -225,6 +241,10 @@ fn dispatch(command: Command) -> Outcome {
             print!("{}", scalelab_core::export::export(&scenario, format)?);
             Ok(())
         }
+        Command::Lesson { id, list, json, facts } => match id {
+            Some(id) if !list => lesson::show(&id, facts),
+            _ => lesson::list(json),
+        },
         Command::Catalog => {
             println!(
                 "Instance types (on-demand USD/h, {}, as of {}; * = price confirmed by a reference article):",

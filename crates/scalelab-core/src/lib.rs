@@ -19,6 +19,7 @@ mod engine;
 pub mod examples;
 pub mod export;
 pub mod fmt;
+pub mod lesson;
 mod hist;
 mod limits;
 pub mod measured;

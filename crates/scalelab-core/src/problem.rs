@@ -86,6 +86,60 @@ impl Path {
         &self.0
     }
 
+    /// The value this path names in a JSON document, if there is one.
+    pub fn get<'a>(&self, root: &'a serde_json::Value) -> Option<&'a serde_json::Value> {
+        self.0.iter().try_fold(root, |v, s| match s {
+            Seg::Key(k) => v.get(k),
+            Seg::Index(i) => v.get(i),
+        })
+    }
+
+    /// The text here, or "" when it is absent or not text.
+    pub fn str<'a>(&self, root: &'a serde_json::Value) -> &'a str {
+        self.get(root).and_then(serde_json::Value::as_str).unwrap_or("")
+    }
+
+    /// The length of the list here (0 when there is none).
+    pub fn list_len(&self, root: &serde_json::Value) -> usize {
+        self.get(root).and_then(serde_json::Value::as_array).map_or(0, Vec::len)
+    }
+
+    /// Sets (or with `None` removes) the value this path names in a JSON document, creating
+    /// the objects on the way; the error says where the document does not fit the path.
+    pub fn set(&self, root: &mut serde_json::Value, value: Option<serde_json::Value>) -> Result<(), String> {
+        use serde_json::{Map, Value};
+        let Some((last, parents)) = self.0.split_last() else { return Err("empty path".into()) };
+        let mut v = root;
+        for s in parents {
+            v = match s {
+                Seg::Key(k) => {
+                    let obj = v.as_object_mut().ok_or_else(|| format!("{k} is not inside an object"))?;
+                    obj.entry(k.clone()).or_insert_with(|| Value::Object(Map::new()))
+                }
+                Seg::Index(i) => v.get_mut(*i).ok_or_else(|| format!("there is no entry [{i}]"))?,
+            };
+        }
+        match (last, value) {
+            (Seg::Key(k), Some(x)) => {
+                v.as_object_mut().ok_or("not an object")?.insert(k.clone(), x);
+            }
+            (Seg::Key(k), None) => {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove(k);
+                }
+            }
+            (Seg::Index(i), Some(x)) => *v.get_mut(*i).ok_or_else(|| format!("there is no entry [{i}]"))? = x,
+            (Seg::Index(i), None) => {
+                if let Some(a) = v.as_array_mut()
+                    && *i < a.len()
+                {
+                    a.remove(*i);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The last key (`phases` of `traffic.phases`), if the path ends in one.
     pub fn last_key(&self) -> Option<&str> {
         match self.0.last()? {

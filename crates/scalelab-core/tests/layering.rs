@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     // Front-of-core helpers built on everything below.
     &["examples", "export", "measured", "vocab"],
+    &["lesson"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

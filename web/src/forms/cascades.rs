@@ -5,7 +5,7 @@
 use scalelab_core::Scenario;
 use serde_json::Value;
 
-use super::{Entry, JsonAt, Path, check, scaling_entry, set_at, text_of, to_value, variant_path};
+use super::{Entry, Path, check, scaling_entry, set_at, text_of, to_value, variant_path};
 use crate::edit::FieldError;
 
 /// Whether an alarm action (a policy name or ARN) names `policy`.

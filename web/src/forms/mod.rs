@@ -25,7 +25,7 @@ use crate::edit::FieldError;
 
 pub use cascades::remove;
 pub use endpoint::{endpoint_forms, inline_profile, instance_label};
-pub use path::{JsonAt, Path, scaling_entry, variant_path};
+pub use path::{Path, scaling_entry, variant_path};
 pub use scaling::{add_step, forms, remove_step};
 pub use templates::{Template, add};
 pub use traffic::{SHAPES, add_row, remove_row, set_shape, traffic_forms};

@@ -1,8 +1,6 @@
 //! Scenario paths in the page: the core's `problem::Path` (typed keys and indices, written
-//! exactly as the core's problems name places), with reading and setting the value it names in
-//! a scenario's JSON.
-
-use serde_json::{Map, Value};
+//! exactly as the core's problems name places, reading and setting the value it names in a
+//! scenario's JSON), and the places the forms name most.
 
 pub use scalelab_core::problem::{Path, Seg};
 
@@ -14,64 +12,6 @@ pub fn scaling_entry(list: &str, i: usize) -> Path {
 /// `endpoint.variants[v]`.
 pub fn variant_path(v: usize) -> Path {
     Path::of("endpoint.variants").index(v)
-}
-
-/// The value a path names in a JSON document.
-pub trait JsonAt {
-    /// The value here, if there is one.
-    fn get<'a>(&self, root: &'a Value) -> Option<&'a Value>;
-    /// The text here, or "" when it is absent or not text.
-    fn str<'a>(&self, root: &'a Value) -> &'a str {
-        self.get(root).and_then(Value::as_str).unwrap_or("")
-    }
-    /// The length of the list here (0 when there is none).
-    fn list_len(&self, root: &Value) -> usize {
-        self.get(root).and_then(Value::as_array).map_or(0, Vec::len)
-    }
-    /// Sets (or with `None` removes) the value here, creating the objects on the way.
-    fn set(&self, root: &mut Value, value: Option<Value>) -> Result<(), String>;
-}
-
-impl JsonAt for Path {
-    fn get<'a>(&self, root: &'a Value) -> Option<&'a Value> {
-        self.segments().iter().try_fold(root, |v, s| match s {
-            Seg::Key(k) => v.get(k),
-            Seg::Index(i) => v.get(i),
-        })
-    }
-
-    fn set(&self, root: &mut Value, value: Option<Value>) -> Result<(), String> {
-        let Some((last, parents)) = self.segments().split_last() else { return Err("empty path".into()) };
-        let mut v = root;
-        for s in parents {
-            v = match s {
-                Seg::Key(k) => {
-                    let obj = v.as_object_mut().ok_or_else(|| format!("{k} is not inside an object"))?;
-                    obj.entry(k.clone()).or_insert_with(|| Value::Object(Map::new()))
-                }
-                Seg::Index(i) => v.get_mut(*i).ok_or_else(|| format!("there is no entry [{i}]"))?,
-            };
-        }
-        match (last, value) {
-            (Seg::Key(k), Some(x)) => {
-                v.as_object_mut().ok_or("not an object")?.insert(k.clone(), x);
-            }
-            (Seg::Key(k), None) => {
-                if let Some(o) = v.as_object_mut() {
-                    o.remove(k);
-                }
-            }
-            (Seg::Index(i), Some(x)) => *v.get_mut(*i).ok_or_else(|| format!("there is no entry [{i}]"))? = x,
-            (Seg::Index(i), None) => {
-                if let Some(a) = v.as_array_mut()
-                    && *i < a.len()
-                {
-                    a.remove(*i);
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

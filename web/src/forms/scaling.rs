@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::cascades::action_names;
 use super::{
-    Builder, Entry, Form, JsonAt, Kind, Path, check, choices, field, metric_names, scaling_entry, set_at, to_value,
+    Builder, Entry, Form, Kind, Path, check, choices, field, metric_names, scaling_entry, set_at, to_value,
     variant_path,
 };
 use crate::edit::FieldError;

@@ -6,7 +6,7 @@ use scalelab_core::{Plan, Scenario, vocab};
 use serde_json::{Value, json};
 
 use super::cascades::scaling_list;
-use super::{JsonAt, check, set_at, text_of, to_value, variant_path};
+use super::{check, set_at, text_of, to_value, variant_path};
 use crate::edit::FieldError;
 
 /// The entries a user can add from the page.

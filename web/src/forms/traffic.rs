@@ -5,7 +5,7 @@ use scalelab_core::time::Duration;
 use scalelab_core::{Plan, Scenario};
 use serde_json::{Value, json};
 
-use super::{Builder, Entry, Form, JsonAt, Kind, Path, check, field, set_at, to_value};
+use super::{Builder, Entry, Form, Kind, Path, check, field, set_at, to_value};
 use crate::edit::FieldError;
 
 /// The traffic shapes a user can switch to; each is sized from the current peak rate.

@@ -64,9 +64,5 @@ pub fn show(id: &str, facts: bool) -> Outcome {
             }
         }
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Refused(failed.join("\n")))
-    }
+    if failed.is_empty() { Ok(()) } else { Err(Failure::Refused(failed.join("\n"))) }
 }

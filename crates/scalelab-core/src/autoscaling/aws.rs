@@ -254,9 +254,10 @@ pub struct ScalableTargetAction {
     pub max_capacity: Option<u32>,
 }
 
-/// Defaults of target tracking that AWS does not promise; a scenario may override each.
+/// Defaults of target tracking that AWS does not promise; a scenario may override each (the
+/// others keep their defaults).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct TargetTrackingDefaults {
     /// The scale-in alarm fires below this fraction of the target.
     pub scale_in_factor: f64,

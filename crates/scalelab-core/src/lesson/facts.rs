@@ -34,6 +34,15 @@ enum Unit {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts(BTreeMap<String, Fact>);
 
+/// A moment of the run: `36m`, `1h05m`, and past a day `4d 17h00m`.
+fn at(secs: f64) -> String {
+    if secs < 86_400.0 {
+        return fmt_clock(secs);
+    }
+    let days = libm::floor(secs / 86_400.0);
+    format!("{}d {}", num(days), fmt_clock(secs - days * 86_400.0))
+}
+
 fn span(secs: f64) -> String {
     let s = secs.max(0.0);
     if s < 120.0 {
@@ -42,8 +51,10 @@ fn span(secs: f64) -> String {
         let m = libm::floor(s / 60.0);
         let rest = libm::round(s - m * 60.0);
         if rest == 0.0 { format!("{} min", num(m)) } else { format!("{} min {} s", num(m), num(rest)) }
-    } else {
+    } else if s < 2.0 * 86_400.0 {
         format!("{} h", crate::fmt::fmt_num(s / 3600.0))
+    } else {
+        format!("{} days", crate::fmt::fmt_num(s / 86_400.0))
     }
 }
 
@@ -63,7 +74,7 @@ impl Facts {
     fn put(&mut self, name: &str, value: f64, unit: Unit) {
         let text = match unit {
             Unit::Count => fmt_count(value),
-            Unit::At => fmt_clock(value),
+            Unit::At => at(value),
             Unit::Span => span(value),
             Unit::Ms => fmt_ms(value),
             Unit::Usd if value >= 100.0 => format!("${}", fmt_count(value)),
@@ -114,7 +125,7 @@ impl Facts {
         f.put("max_in_service", f64::from(s.max_in_service_instances), Unit::Count);
         f.put("overload_errors", (s.errors.model_error + s.errors.service_unavailable) as f64, Unit::Count);
         if let Some(v) = r.variants.first() {
-            f.put("capacity_rps", v.instance_capacity_rps, Unit::Count);
+            f.put("capacity_rps", v.instance_capacity_rps, Unit::Plain);
             f.put("price_per_hour", v.price_usd_per_hour, Unit::Usd);
         }
         if let Some(c) = &s.client {
@@ -139,13 +150,18 @@ fn activities(f: &mut Facts, list: &[Activity]) {
     f.put("scale_outs", outs.len() as f64, Unit::Count);
     f.put("scale_ins", ins.len() as f64, Unit::Count);
     f.put("not_scaled", list.iter().filter(|a| a.status == "NotScaled").count() as f64, Unit::Count);
-    for (name, a) in [("first_scale_out", outs.first()), ("last_scale_out", outs.last()), ("first_scale_in", ins.first())]
+    for (name, a) in
+        [("first_scale_out", outs.first()), ("last_scale_out", outs.last()), ("first_scale_in", ins.first())]
     {
         if let Some(a) = a {
             f.put(&format!("{name}_at"), a.at_secs, Unit::At);
             f.put(&format!("{name}_from"), f64::from(a.desired_before), Unit::Count);
             f.put(&format!("{name}_to"), f64::from(a.desired_after), Unit::Count);
         }
+    }
+    // Waking from zero.
+    if let Some(a) = outs.iter().find(|a| a.desired_before == 0) {
+        f.put("first_scale_out_after_zero_at", a.at_secs, Unit::At);
     }
     // What the first scale-out's alarm read (its latest datapoint), in the metric's words.
     if let Some(e) = outs.first().and_then(|a| a.evidence.as_ref())
@@ -159,10 +175,15 @@ fn activities(f: &mut Facts, list: &[Activity]) {
     }
     if let Some(a) = ins.last() {
         f.put("last_scale_in_at", a.at_secs, Unit::At);
+        f.put("last_scale_in_from", f64::from(a.desired_before), Unit::Count);
         f.put("last_scale_in_to", f64::from(a.desired_after), Unit::Count);
     }
     let largest = outs.iter().map(|a| a.desired_after - a.desired_before).max();
     f.put_opt("largest_scale_out", largest.map(f64::from), Unit::Count);
+    if let Some(a) = list.iter().rev().find(|a| a.desired_after != a.desired_before) {
+        f.put("final_desired", f64::from(a.desired_after), Unit::Count);
+        f.put("last_change_at", a.at_secs, Unit::At);
+    }
     let max = list.iter().map(|a| a.desired_after).max();
     f.put_opt("max_desired", max.map(f64::from), Unit::Count);
     // The gap between consecutive scale-outs (the cooldown at work).
@@ -174,9 +195,8 @@ fn activities(f: &mut Facts, list: &[Activity]) {
 
 /// When the first alarm of each kind went to ALARM.
 fn alarms(f: &mut Facts, r: &Report) {
-    let first = |suffix: &str| {
-        r.alarm_history.iter().find(|h| h.alarm.ends_with(suffix) && h.to == "ALARM").map(|h| h.at_secs)
-    };
+    let first =
+        |suffix: &str| r.alarm_history.iter().find(|h| h.alarm.ends_with(suffix) && h.to == "ALARM").map(|h| h.at_secs);
     f.put_opt("alarm_high_at", first("-AlarmHigh"), Unit::At);
     f.put_opt("alarm_low_at", first("-AlarmLow"), Unit::At);
     let any = r.alarm_history.iter().find(|h| h.to == "ALARM").map(|h| h.at_secs);
@@ -252,9 +272,10 @@ fn thresholds(f: &mut Facts, r: &Report) {
 fn peaks(f: &mut Facts, rows: &[Row]) {
     let rate = rows.iter().map(|r| r.requests as f64 / r.period_secs.max(1.0)).fold(0.0, f64::max);
     f.put("peak_rps", rate, Unit::Count);
-    let backlog = rows.iter().filter_map(|r| r.approximate_backlog_size).fold(None, |m: Option<f64>, x| {
-        Some(m.map_or(x, |m| m.max(x)))
-    });
+    let backlog = rows
+        .iter()
+        .filter_map(|r| r.approximate_backlog_size)
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     f.put_opt("max_backlog", backlog, Unit::Count);
     let minutes_with_errors = rows
         .iter()
@@ -265,6 +286,9 @@ fn peaks(f: &mut Facts, rows: &[Row]) {
             m
         });
     f.put("minutes_with_errors", minutes_with_errors.len() as f64, Unit::Count);
+    if let Some((t, p)) = minutes_with_errors.iter().next_back() {
+        f.put("errors_until", *t as f64 + p, Unit::At);
+    }
     // The traffic drop: the first minute after the busiest one at under half its rate.
     let per_minute: Vec<(f64, f64)> = rows
         .iter()
@@ -301,6 +325,8 @@ mod tests {
         assert_eq!(span(180.0), "3 min");
         assert_eq!(span(190.0), "3 min 10 s");
         assert_eq!(span(3.5 * 3600.0), "3.5 h");
+        assert_eq!(span(8.0 * 86_400.0), "8 days");
+        assert_eq!(at(4.0 * 86_400.0 + 17.0 * 3600.0), "4d 17h00m");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! exactly as the core's problems name places, reading and setting the value it names in a
 //! scenario's JSON), and the places the forms name most.
 
-pub use scalelab_core::problem::{Path, Seg};
+pub use scalelab_core::problem::Path;
 
 /// `scaling.<list>[i]`: an entry of the scaling section (`PutScalingPolicy`, ...).
 pub fn scaling_entry(list: &str, i: usize) -> Path {

@@ -28,9 +28,8 @@ pub struct Report {
     pub activities: Vec<Activity>,
     /// State changes of every alarm, in time order.
     pub alarm_history: Vec<crate::scaling::StateChange>,
-    /// The thresholds the scalers compare metrics with, for charts. Not serialized yet, so the
-    /// JSON report and its hash are those of earlier versions.
-    #[serde(skip)]
+    /// The thresholds the scalers compare metrics with, for charts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub guides: Vec<crate::scaling::Guide>,
     /// Every instance the run launched.
     pub instances: Vec<InstanceRecord>,
@@ -146,9 +145,8 @@ pub struct Activity {
     /// One plain sentence.
     pub description: String,
     /// What the scaler evaluated (alarm, datapoints, threshold, arithmetic, limits), when it
-    /// evaluated a metric. Not serialized yet, so the JSON report and its hash are those of
-    /// earlier versions.
-    #[serde(skip)]
+    /// evaluated a metric.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::scaling::Evidence>,
 }
 

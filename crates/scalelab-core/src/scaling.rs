@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::fmt::num;
 use crate::metrics::{Metric, Row};
@@ -147,7 +147,7 @@ impl fmt::Display for Cause {
 /// What a scaler evaluated to reach a decision, for "why did it scale?": the alarm and the
 /// datapoints it read, the threshold, the policy and its arithmetic, and the limits applied.
 /// Its `Display` is the activity log's cause.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     pub alarm: String,
     pub variant: usize,
@@ -178,7 +178,7 @@ pub struct Evidence {
 }
 
 /// A policy's arithmetic.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Rule {
     /// Target tracking: ceil(base × latest / target). `scale_in_factor` is set for the scale-in
     /// alarm (which fires below factor × target).
@@ -197,18 +197,32 @@ pub enum Rule {
 }
 
 /// A cooldown a decision starts, or one it continues.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Cooldown {
-    /// `kind` is "scale-out ", "scale-in " or "" (a step policy's only cooldown).
-    Starts { kind: &'static str, secs: u64 },
+    Starts { kind: CooldownKind, secs: u64 },
     /// A scale-out within an earlier one's window: that window (and its base) stays.
     Continues { since_us: SimTime },
+}
+
+/// Which cooldown: target tracking's scale-out or scale-in one, or a step policy's only one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CooldownKind {
+    ScaleOut,
+    ScaleIn,
+    Step,
 }
 
 impl fmt::Display for Cooldown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cooldown::Starts { kind, secs } => write!(f, "{kind}cooldown {secs} s starts"),
+            Cooldown::Starts { kind, secs } => {
+                let kind = match kind {
+                    CooldownKind::ScaleOut => "scale-out ",
+                    CooldownKind::ScaleIn => "scale-in ",
+                    CooldownKind::Step => "",
+                };
+                write!(f, "{kind}cooldown {secs} s starts")
+            }
             Cooldown::Continues { since_us } => {
                 write!(f, "the scale-out cooldown from {} continues", crate::time::Duration(*since_us))
             }
@@ -437,7 +451,7 @@ mod cause_tests {
             desired: Some(2),
             limited_by: None,
             not_scaled: None,
-            cooldown: Some(Cooldown::Starts { kind: "scale-out ", secs: 300 }),
+            cooldown: Some(Cooldown::Starts { kind: CooldownKind::ScaleOut, secs: 300 }),
         }
     }
 

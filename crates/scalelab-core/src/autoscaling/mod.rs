@@ -16,7 +16,7 @@ use crate::fmt::num;
 use crate::limits;
 use crate::metrics::Metric;
 use crate::problem::{Path, Problem, nearest};
-use crate::scaling::{Cause, Command, Cooldown, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View};
+use crate::scaling::{Cause, Command, Cooldown, CooldownKind, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View};
 use crate::time::{SimTime, US_PER_SEC};
 
 pub const SERVICE_NAMESPACE: &str = "sagemaker";
@@ -783,7 +783,7 @@ impl AppAutoScaling {
                     if desired <= u64::from(current) {
                         return None;
                     }
-                    let cooldown = Cooldown::Starts { kind: "scale-out ", secs: secs(*scale_out_cooldown_us) };
+                    let cooldown = Cooldown::Starts { kind: CooldownKind::ScaleOut, secs: secs(*scale_out_cooldown_us) };
                     Some(Proposal {
                         policy,
                         desired: desired as i64,
@@ -798,7 +798,7 @@ impl AppAutoScaling {
                     if t.last_in.is_some_and(|at| now < at + scale_in_cooldown_us) {
                         return None;
                     }
-                    let cooldown = Cooldown::Starts { kind: "scale-in ", secs: secs(*scale_in_cooldown_us) };
+                    let cooldown = Cooldown::Starts { kind: CooldownKind::ScaleIn, secs: secs(*scale_in_cooldown_us) };
                     Some(Proposal {
                         policy,
                         desired: desired as i64,
@@ -856,7 +856,7 @@ impl AppAutoScaling {
                     policy,
                     desired,
                     target_tracking: false,
-                    evidence: evidence(rule, desired, Cooldown::Starts { kind: "", secs: secs(*cooldown_us) }),
+                    evidence: evidence(rule, desired, Cooldown::Starts { kind: CooldownKind::Step, secs: secs(*cooldown_us) }),
                     cooldown_us: *cooldown_us,
                 })
             }

@@ -264,7 +264,7 @@ impl Lesson {
         let mut main = None;
         let mut facts = Facts::default();
         for (name, _, s) in self.scenarios()? {
-            let r = crate::simulate(&s, None)?;
+            let r = crate::engine::Simulation::new(&crate::plan::plan(&s, None)?).run();
             if name.is_empty() {
                 facts = Facts::of(&r).merged(facts);
                 main = Some(r);

@@ -5,14 +5,25 @@
 
 use leptos::prelude::*;
 
-use crate::components::{ActivityLog, Cards, Charts, Editor, Header, Toolbar};
+use crate::browser;
+use crate::components::{ActivityLog, Cards, Charts, Editor, Header, LessonsPanel, Toolbar};
+use crate::lessons::LessonState;
+use crate::link;
 use crate::state::PageState;
 
 #[component]
 pub fn App() -> impl IntoView {
     let state = PageState::new();
     provide_context(state);
+    let lessons = LessonState::new();
+    provide_context(lessons);
     state.open_link();
+    // A lesson link opens the lesson, over the link's own (edited) scenario when it has one.
+    if let Some((id, step)) = link::lesson_param(&browser::fragment()) {
+        let own = link::decode_fragment(&browser::fragment()).is_ok() && state.notice.get_untracked().is_none();
+        lessons.open_from_link(&state, &id, step, if own { state.scenario_copy() } else { None });
+    }
+    lessons.follow_runs(state);
     let PageState { dark, big, notice, .. } = state;
     view! {
         <div class="page" class:dark=move || dark.get() class:big=move || big.get()>
@@ -21,6 +32,7 @@ pub fn App() -> impl IntoView {
             <main>
                 <Editor/>
                 <section class="results" aria-label="Results">
+                    <LessonsPanel/>
                     <Toolbar/>
                     <Cards/>
                     <Charts/>

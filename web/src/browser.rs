@@ -14,12 +14,33 @@ pub fn now_ms() -> f64 {
     window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-/// Puts `json` in the address bar's fragment without adding a history entry.
+/// Puts `json` in the address bar's fragment without adding a history entry, keeping the
+/// lesson the fragment names (an edited lesson scenario stays in its lesson).
 pub fn set_fragment(json: &str) {
+    let lesson = link::lesson_param(&fragment());
+    set_url(&link::fragment_with(json, lesson.as_ref().map(|(id, step)| (id.as_str(), *step))));
+}
+
+/// Puts `json` in the address bar within `lesson` (id, step), or outside any lesson.
+pub fn set_lesson_fragment(json: &str, lesson: Option<(&str, usize)>) {
+    set_url(&link::fragment_with(json, lesson));
+}
+
+fn set_url(url: &str) {
     let Some(w) = window() else { return };
     let Ok(history) = w.history() else { return };
-    let url = link::fragment(json);
-    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url));
+}
+
+/// A value kept in the browser's local storage (`None` where storage is refused).
+pub fn stored(key: &str) -> Option<String> {
+    window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(key).ok().flatten())
+}
+
+pub fn store(key: &str, value: &str) {
+    if let Some(s) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(key, value);
+    }
 }
 
 /// The address bar's fragment (`#s=1.…`), or "".

@@ -23,6 +23,8 @@ mod draw;
 #[cfg(target_arch = "wasm32")]
 mod formview;
 #[cfg(target_arch = "wasm32")]
+mod lessons;
+#[cfg(target_arch = "wasm32")]
 pub mod runner;
 #[cfg(target_arch = "wasm32")]
 mod state;

@@ -84,6 +84,27 @@ pub fn fragment(json: &str) -> String {
     format!("#s={}", encode(json))
 }
 
+/// The lesson a fragment names (`#lesson=<id>&step=<n>&s=…`) and its step (0 when absent or
+/// not a number). The id is returned as written (at most 64 characters), for the page to look
+/// up and, if unknown, to name in its message.
+pub fn lesson_param(fragment: &str) -> Option<(String, usize)> {
+    let f = fragment.strip_prefix('#').unwrap_or(fragment);
+    let id = f.split('&').find_map(|kv| kv.strip_prefix("lesson="))?;
+    let step = f.split('&').find_map(|kv| kv.strip_prefix("step=")).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Some((id.chars().take(64).collect(), step))
+}
+
+/// The fragment for a scenario within a lesson: `#lesson=<id>&step=<n>&s=…`, or `#s=…`.
+pub fn fragment_with(json: &str, lesson: Option<(&str, usize)>) -> String {
+    match lesson {
+        Some((id, step)) => {
+            let id: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            format!("#lesson={id}&step={step}&s={}", encode(json))
+        }
+        None => fragment(json),
+    }
+}
+
 /// Finds the `s=` parameter in a fragment (`#s=...`, `#x=1&s=...`) and decodes it to JSON text.
 pub fn decode_fragment(fragment: &str) -> Result<String, LinkError> {
     let f = fragment.strip_prefix('#').unwrap_or(fragment);

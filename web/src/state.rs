@@ -103,6 +103,8 @@ pub struct PageState {
     pub running: RwSignal<bool>,
     /// The time (seconds into the run) the charts' shared cursor shows.
     pub cursor: RwSignal<Option<f64>>,
+    /// The activity whose "why did it scale?" is shown (an index into the run's activities).
+    pub why: RwSignal<Option<usize>>,
     pub dark: RwSignal<bool>,
     pub big: RwSignal<bool>,
     pub timings: Timings,
@@ -141,6 +143,7 @@ impl PageState {
             progress,
             running,
             cursor: RwSignal::new(None),
+            why: RwSignal::new(None),
             dark: RwSignal::new(browser::prefers_dark()),
             big: RwSignal::new(false),
             timings: Timings::new(),

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use scalelab_core::lesson::{Fact, Facts};
+use scalelab_core::scaling::Evidence;
 use scalelab_core::{Plan, Problems, Report, Scenario};
 
 use crate::chartdata::{self, ChartSet};
@@ -13,6 +15,26 @@ pub struct ActivityView {
     pub at_secs: f64,
     pub status: String,
     pub description: String,
+    /// What the scaler evaluated, for "why did it scale?" (policy-driven activities only).
+    #[serde(default)]
+    pub evidence: Option<Evidence>,
+}
+
+/// A number a lesson may quote (`scalelab_core::lesson::Facts`), as the page receives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FactView {
+    pub name: String,
+    pub value: f64,
+    pub text: String,
+}
+
+/// The facts of a run, as the lesson text reads them.
+pub fn facts_of(list: &[FactView]) -> Facts {
+    let mut f = Facts::default();
+    for x in list {
+        f.insert(&x.name, Fact { value: x.value, text: x.text.clone() });
+    }
+    f
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +54,9 @@ pub struct RunView {
     /// far, summary until now); `None` for a finished run.
     #[serde(default)]
     pub partial: Option<f64>,
+    /// The numbers a lesson may quote about this run.
+    #[serde(default)]
+    pub facts: Vec<FactView>,
 }
 
 /// At most this many alarm state changes are listed (a long run can have thousands).
@@ -64,7 +89,12 @@ pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
         activities: report
             .activities
             .iter()
-            .map(|a| ActivityView { at_secs: a.at_secs, status: a.status.clone(), description: a.description.clone() })
+            .map(|a| ActivityView {
+                at_secs: a.at_secs,
+                status: a.status.clone(),
+                description: a.description.clone(),
+                evidence: a.evidence.clone(),
+            })
             .collect(),
         alarms: report
             .alarm_history
@@ -85,6 +115,12 @@ pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
         wall_ms,
         wasm_memory_bytes: 0.0,
         partial: None,
+        facts: {
+            let f = Facts::of(report);
+            f.names()
+                .filter_map(|n| f.get(n).map(|x| FactView { name: n.to_string(), value: x.value, text: x.text.clone() }))
+                .collect()
+        },
     }
 }
 

@@ -231,6 +231,27 @@ impl fmt::Display for Cooldown {
 }
 
 impl Evidence {
+    /// Whether a datapoint breaches the alarm's threshold.
+    pub fn breaches(&self, v: f64) -> bool {
+        match self.comparison.as_str() {
+            "≥" => v >= self.threshold,
+            ">" => v > self.threshold,
+            "<" => v < self.threshold,
+            "≤" => v <= self.threshold,
+            _ => false,
+        }
+    }
+
+    /// A value of the metric as people read it: latencies (which CloudWatch reports in
+    /// microseconds) in ms or s, other metrics as numbers.
+    pub fn value_text(&self, v: f64) -> String {
+        if self.metric.ends_with("Latency") {
+            crate::fmt::fmt_ms(v / 1000.0)
+        } else {
+            crate::fmt::fmt_num(v)
+        }
+    }
+
     /// The policy's arithmetic in words: "ceil(1 × 31000 / 25000)", or the step chosen.
     pub fn formula(&self) -> String {
         match &self.rule {
@@ -473,6 +494,11 @@ mod cause_tests {
             Evidence { desired: Some(1), not_scaled: Some("AlreadyAtMaxCapacity".into()), cooldown: None, ..e };
         assert!(not_scaled.to_string().ends_with("; not scaled: AlreadyAtMaxCapacity (1 is the limit)"));
         assert_eq!(Cause::OnDemand.evidence(), None);
+        let e = evidence();
+        assert!(e.breaches(25_001.0) && !e.breaches(25_000.0));
+        assert_eq!(e.value_text(31_000.0), "31,000");
+        let latency = Evidence { metric: "ModelLatency".into(), ..e.clone() };
+        assert_eq!(latency.value_text(450_000.0), "450 ms");
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl Facts {
         self.0.keys().map(String::as_str)
     }
 
-    pub(crate) fn insert(&mut self, name: &str, fact: Fact) {
+    pub fn insert(&mut self, name: &str, fact: Fact) {
         self.0.insert(name.to_string(), fact);
     }
 

@@ -224,6 +224,23 @@ pub struct RenderedStep {
     pub chart: Option<String>,
 }
 
+/// `text` with every `{fact}` replaced by its words, and `missing` for facts not known (yet:
+/// a compared run still going).
+pub fn fill_or(text: &str, facts: &Facts, missing: &str) -> String {
+    let mut known = facts.clone();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = rest.get(open + 1..).unwrap_or("");
+        let Some(close) = after.find('}') else { break };
+        let name = after.get(..close).unwrap_or("");
+        if known.get(name).is_none() {
+            known.insert(name, Fact { value: f64::NAN, text: missing.to_string() });
+        }
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    fill(text, &known).unwrap_or_else(|_| text.to_string())
+}
+
 /// `text` with every `{fact}` replaced by its words; the error names the facts missing.
 pub fn fill(text: &str, facts: &Facts) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
@@ -387,6 +404,7 @@ mod tests {
         assert!(text.ends_with(&f.get("requests").unwrap().text));
         assert_eq!(fill("{nope} and {nada}", &f), Err("no fact nope, nada".into()));
         assert_eq!(fill("no braces", &f).unwrap(), "no braces");
+        assert_eq!(fill_or("{nope} of {errors}", &f, "…"), format!("… of {}", f.get("errors").unwrap().text));
     }
 
     #[test]

@@ -257,7 +257,8 @@ impl LessonState {
 /// Marks the chart a step points at (and scrolls it into view); `None` clears the mark.
 fn highlight_chart(id: Option<&str>) {
     let Some(doc) = browser::window().and_then(|w| w.document()) else { return };
-    let figure = |chart: &str| doc.get_element_by_id(&format!("chart-{chart}")).and_then(|c| c.closest("figure").ok().flatten());
+    let figure =
+        |chart: &str| doc.get_element_by_id(&format!("chart-{chart}")).and_then(|c| c.closest("figure").ok().flatten());
     for chart in lesson::CHARTS {
         if let Some(f) = figure(chart) {
             let _ = f.class_list().remove_1("lesson-focus");
@@ -265,6 +266,7 @@ fn highlight_chart(id: Option<&str>) {
     }
     if let Some(f) = id.and_then(figure) {
         let _ = f.class_list().add_1("lesson-focus");
-        f.scroll_into_view();
+        // To the bottom of the window: the lesson panel stays in view above it.
+        f.scroll_into_view_with_bool(false);
     }
 }

@@ -118,7 +118,9 @@ pub fn run_view(report: &Report, scenario: &Scenario, wall_ms: f64) -> RunView {
         facts: {
             let f = Facts::of(report);
             f.names()
-                .filter_map(|n| f.get(n).map(|x| FactView { name: n.to_string(), value: x.value, text: x.text.clone() }))
+                .filter_map(|n| {
+                    f.get(n).map(|x| FactView { name: n.to_string(), value: x.value, text: x.text.clone() })
+                })
                 .collect()
         },
     }

@@ -199,9 +199,14 @@ pub enum Rule {
 /// A cooldown a decision starts, or one it continues.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Cooldown {
-    Starts { kind: CooldownKind, secs: u64 },
+    Starts {
+        kind: CooldownKind,
+        secs: u64,
+    },
     /// A scale-out within an earlier one's window: that window (and its base) stays.
-    Continues { since_us: SimTime },
+    Continues {
+        since_us: SimTime,
+    },
 }
 
 /// Which cooldown: target tracking's scale-out or scale-in one, or a step policy's only one.
@@ -245,11 +250,7 @@ impl Evidence {
     /// A value of the metric as people read it: latencies (which CloudWatch reports in
     /// microseconds) in ms or s, other metrics as numbers.
     pub fn value_text(&self, v: f64) -> String {
-        if self.metric.ends_with("Latency") {
-            crate::fmt::fmt_ms(v / 1000.0)
-        } else {
-            crate::fmt::fmt_num(v)
-        }
+        if self.metric.ends_with("Latency") { crate::fmt::fmt_ms(v / 1000.0) } else { crate::fmt::fmt_num(v) }
     }
 
     /// The policy's arithmetic in words: "ceil(1 × 31000 / 25000)", or the step chosen.

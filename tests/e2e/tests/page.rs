@@ -337,3 +337,63 @@ async fn a_measured_instance_profile_file_is_used_by_every_variant() {
     let _ = std::fs::remove_file(&path);
     b.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_lesson_opens_from_its_link_and_is_followed_step_by_step() {
+    let site = site().unwrap();
+    let b = open(&format!("{}#lesson=first-scale-out&step=0", site.url)).await;
+    let title = b.js("return document.getElementById('lesson-title').textContent;").await.unwrap();
+    assert!(title.as_str().unwrap().contains("first scale-out"), "{title}");
+    // The step's text quotes its run's numbers, and the step moves the cursor.
+    b.wait_for(
+        "the first step with its numbers",
+        "!document.getElementById('lesson-step').textContent.includes('…') && document.getElementById('lesson-step').textContent.includes('25,000')",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    b.wait_for("the cursor", "document.querySelector('.cursor-readout').textContent.includes('cursor at')", WAIT)
+        .await
+        .unwrap();
+    let focus = b.js("return document.querySelector('figure.lesson-focus canvas').id;").await.unwrap();
+    assert_eq!(focus.as_str(), Some("chart-ipi"), "the step marks the chart it is about");
+    b.screenshot("11-lesson").await.unwrap();
+    // Next, next, next: the last step shows the check question; the answer comes on request.
+    for _ in 0..3 {
+        b.js("document.getElementById('lesson-next').click(); return true;").await.unwrap();
+    }
+    let step = b.js("return location.hash;").await.unwrap();
+    assert!(step.as_str().unwrap().starts_with("#lesson=first-scale-out&step=3&s=1."), "{step}");
+    assert_eq!(b.js("return document.getElementById('lesson-answer').hidden;").await.unwrap(), true);
+    b.js("document.getElementById('lesson-reveal').click(); return true;").await.unwrap();
+    let answer = b.js("return document.getElementById('lesson-answer').hidden;").await.unwrap();
+    assert_eq!(answer, false, "the answer is revealed");
+    // "Why did it scale?": the scale-out lists the three datapoints its alarm evaluated.
+    b.js("document.querySelector('#activities button.has-why').click(); return true;").await.unwrap();
+    b.wait_for("why did it scale", "document.getElementById('why-datapoints')", WAIT).await.unwrap();
+    b.js("document.getElementById('why').scrollIntoView(); return true;").await.unwrap();
+    let rows = b.js("return document.querySelectorAll('#why-datapoints tbody tr.breaching').length;").await.unwrap();
+    assert_eq!(rows.as_u64(), Some(3), "3 of 3 datapoints above the target");
+    let formula = b.js("return document.getElementById('why-formula').textContent;").await.unwrap();
+    assert!(formula.as_str().unwrap().contains("ceil(1 × "), "{formula}");
+    b.screenshot("12-why").await.unwrap();
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_broken_lesson_link_explains_itself_over_the_lesson_list() {
+    let site = site().unwrap();
+    let b = open(&format!("{}#lesson=no-such-lesson", site.url)).await;
+    let notice = b.js("return document.getElementById('notice').textContent;").await.unwrap();
+    assert!(notice.as_str().unwrap().contains("no-such-lesson"), "{notice}");
+    let listed = b.js("return document.querySelectorAll('#lesson-list .lesson-item').length;").await.unwrap();
+    assert!(listed.as_u64().unwrap() >= 14, "{listed}");
+    assert_eq!(b.js("return document.getElementById('lesson-list').hidden;").await.unwrap(), false);
+    // Opening one from the list loads its scenario and keeps it in the link.
+    b.js("document.querySelector('[data-lesson=\"scale-in-waits\"]').click(); return true;").await.unwrap();
+    b.wait_for("the lesson", "location.hash.startsWith('#lesson=scale-in-waits&step=0&s=1.')", WAIT).await.unwrap();
+    b.screenshot("13-lesson-list").await.unwrap();
+    b.close().await;
+}

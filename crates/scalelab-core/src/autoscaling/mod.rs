@@ -16,7 +16,9 @@ use crate::fmt::num;
 use crate::limits;
 use crate::metrics::Metric;
 use crate::problem::{Path, Problem, nearest};
-use crate::scaling::{Cause, Command, Cooldown, CooldownKind, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View};
+use crate::scaling::{
+    Cause, Command, Cooldown, CooldownKind, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View,
+};
 use crate::time::{SimTime, US_PER_SEC};
 
 pub const SERVICE_NAMESPACE: &str = "sagemaker";
@@ -783,7 +785,8 @@ impl AppAutoScaling {
                     if desired <= u64::from(current) {
                         return None;
                     }
-                    let cooldown = Cooldown::Starts { kind: CooldownKind::ScaleOut, secs: secs(*scale_out_cooldown_us) };
+                    let cooldown =
+                        Cooldown::Starts { kind: CooldownKind::ScaleOut, secs: secs(*scale_out_cooldown_us) };
                     Some(Proposal {
                         policy,
                         desired: desired as i64,
@@ -856,7 +859,11 @@ impl AppAutoScaling {
                     policy,
                     desired,
                     target_tracking: false,
-                    evidence: evidence(rule, desired, Cooldown::Starts { kind: CooldownKind::Step, secs: secs(*cooldown_us) }),
+                    evidence: evidence(
+                        rule,
+                        desired,
+                        Cooldown::Starts { kind: CooldownKind::Step, secs: secs(*cooldown_us) },
+                    ),
                     cooldown_us: *cooldown_us,
                 })
             }

@@ -52,3 +52,16 @@ fn a_claim_fails_on_a_run_it_does_not_describe() {
     assert!(!flapping.check(&facts).is_empty());
     assert!(flapping.render(&facts).is_err(), "the compared run's facts are missing");
 }
+
+/// The list groups lessons by part in the suggested order, and the workshop fits 90 minutes.
+#[test]
+fn the_parts_come_in_order_and_the_workshop_fits_ninety_minutes() {
+    let all = lesson::all().unwrap();
+    let mut parts: Vec<&str> = all.iter().map(|l| l.part.as_str()).collect();
+    parts.dedup();
+    let mut sorted = parts.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(parts, sorted, "each part's lessons are together, parts in order");
+    assert_eq!(all.iter().map(|l| l.minutes).sum::<u32>(), 90);
+}

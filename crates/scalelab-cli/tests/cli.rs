@@ -144,3 +144,25 @@ fn csv_period_gives_rows_of_that_period_or_is_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("possible values: 10, 60"), "{err}");
 }
+
+#[test]
+fn lessons_list_as_json_and_print_with_their_runs_numbers() {
+    let (code, out, err) = scalelab(&["lesson", "--list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let items = list.as_array().unwrap();
+    assert!(items.len() >= 14);
+    for l in items {
+        for key in ["id", "title", "question"] {
+            assert!(l[key].as_str().is_some_and(|s| !s.is_empty()), "{key} in {l}");
+        }
+    }
+    let (code, text, err) = scalelab(&["lesson", "first-scale-out"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.starts_with("# Why the first scale-out comes minutes late"), "{text}");
+    assert!(!text.contains('{'), "every placeholder is filled: {text}");
+    assert!(text.contains("25,000"), "{text}");
+    let (code, _, err) = scalelab(&["lesson", "first-scale-ot"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("did you mean \"first-scale-out\""), "{err}");
+}

@@ -86,6 +86,9 @@ pub fn LessonsPanel() -> impl IntoView {
                                 </div>
                             }
                         })}
+                        <ol class="lesson-handout" aria-hidden="true">
+                            {l.steps.iter().map(|st| { let t = st.text.clone(); view! { <li>{move || text(&t)}</li> } }).collect_view()}
+                        </ol>
                         <ul class="lesson-docs">
                             {docs.into_iter().map(|d| view! { <li><a href=d.url.clone() target="_blank" rel="noopener">{d.title.clone()}</a></li> }).collect_view()}
                         </ul>

@@ -376,6 +376,27 @@ pub fn cursor_left(t: f64, css_width: f64, x_end: f64) -> Option<f64> {
     (x_end > 0.0 && right > left && (0.0..=x_end).contains(&t)).then(|| left + t / x_end * (right - left))
 }
 
+/// The chart that draws a metric an alarm reads, where "why did it scale?" marks the
+/// datapoints the alarm evaluated.
+pub fn chart_of_metric(metric: &str) -> &'static str {
+    match metric {
+        "InvocationsPerInstance" | "InvocationsPerCopy" => "ipi",
+        "ModelLatency" | "OverheadLatency" => "latency",
+        "CPUUtilization" | "GPUUtilization" | "MemoryUtilization" => "utilization",
+        "Invocations" => "rate",
+        m if m.contains("Error") || m.contains("Failures") => "errors",
+        _ => "instances",
+    }
+}
+
+/// Where a datapoint's period `[start, start + period)` lies on a chart `css_width` wide:
+/// (left, width) in CSS pixels, clipped to the run; `None` outside it.
+pub fn period_band(start: f64, period: f64, css_width: f64, x_end: f64) -> Option<(f64, f64)> {
+    let a = cursor_left(start.max(0.0), css_width, x_end)?;
+    let b = cursor_left((start + period).min(x_end), css_width, x_end)?;
+    (b > a).then_some((a, b - a))
+}
+
 /// Moves the chart cursor from the keyboard: arrows by one step (a minute, or 1 % of a long
 /// run, in whole minutes), Shift+arrows by ten, Home and End to the ends. From no cursor, an
 /// arrow starts at the beginning. `None` for keys that do not move it.
@@ -397,6 +418,19 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_alarms_datapoints_are_marked_on_the_chart_of_its_metric() {
+        assert_eq!(chart_of_metric("InvocationsPerInstance"), "ipi");
+        assert_eq!(chart_of_metric("ModelLatency"), "latency");
+        assert_eq!(chart_of_metric("NoCapacityInvocationFailures"), "errors");
+        // A minute of a two-hour run on an 800 px chart; the band ends where the next begins.
+        let (left, width) = period_band(1800.0, 60.0, 800.0, 7200.0).unwrap();
+        let (next, _) = period_band(1860.0, 60.0, 800.0, 7200.0).unwrap();
+        assert!((left + width - next).abs() < 1e-9 && width > 0.0);
+        assert_eq!(period_band(-120.0, 60.0, 800.0, 7200.0), None, "a period before the run");
+        assert_eq!(period_band(7200.0, 60.0, 800.0, 7200.0), None);
+    }
 
     #[test]
     fn the_keyboard_moves_the_cursor_in_minutes_within_the_run() {

@@ -13,9 +13,9 @@ pub fn App() -> impl IntoView {
     let state = PageState::new();
     provide_context(state);
     state.open_link();
-    let PageState { dark, big, notice, .. } = state;
+    let PageState { dark, big, notice, presenter, .. } = state;
     view! {
-        <div class="page" class:dark=move || dark.get() class:big=move || big.get()>
+        <div class="page" class:dark=move || dark.get() class:big=move || big.get() class:presenter=move || presenter.get()>
             <Header/>
             {move || notice.get().map(|n| view! { <div class="notice" role="alert" id="notice">{n}</div> })}
             <main>

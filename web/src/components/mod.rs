@@ -8,6 +8,7 @@ mod editor;
 mod endpoint;
 mod export;
 mod header;
+mod playback;
 mod scaling;
 mod source;
 mod toolbar;

@@ -162,17 +162,16 @@ impl ActivityMark {
         self.desired_after > self.desired_before
     }
 
-    /// What the marker's tooltip (and its accessible name) says: when, what, and the sentence.
+    /// The marker's tooltip: the activity's sentence (it says when and what changed, and why).
     pub fn tooltip(&self) -> String {
-        format!(
-            "{}: {} {} from {} to {}. {}",
-            fmt_clock(self.at_secs),
-            self.variant,
-            if self.is_up() { "scaled out" } else { "scaled in" },
-            self.desired_before,
-            self.desired_after,
-            self.description
-        )
+        self.description.clone()
+    }
+
+    /// The marker's accessible name: its label in words, then the sentence.
+    pub fn accessible_name(&self) -> String {
+        let by = self.desired_after.abs_diff(self.desired_before);
+        let what = if self.is_up() { "scaled out" } else { "scaled in" };
+        format!("{} {what} by {by}: {}", self.label(), self.description)
     }
 }
 
@@ -584,12 +583,12 @@ mod tests {
         let first = &marks[0];
         assert_eq!(first.label(), format!("↑{}", first.desired_after - first.desired_before));
         assert!(first.is_up());
-        let tip = first.tooltip();
-        assert!(tip.starts_with(&fmt_clock(first.at_secs)) && tip.contains("scaled out from 1 to"), "{tip}");
-        assert!(tip.ends_with(&first.description));
+        assert_eq!(first.tooltip(), first.description);
+        assert!(first.description.contains("1 → 2"), "{}", first.description);
+        assert_eq!(first.accessible_name(), format!("↑1 scaled out by 1: {}", first.description));
         let down = ActivityMark { desired_before: 3, desired_after: 2, ..first.clone() };
         assert_eq!((down.label(), down.is_up()), ("↓1".to_string(), false));
-        assert!(down.tooltip().contains("scaled in from 3 to 2"));
+        assert!(down.accessible_name().starts_with("↓1 scaled in by 1: "));
     }
 
     #[test]

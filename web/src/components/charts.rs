@@ -167,7 +167,7 @@ fn Markers(width: Signal<f64>) -> impl IntoView {
             {move || placed().into_iter().map(|(m, x, lane, right)| {
                 let t = m.at_secs;
                 let tip = m.tooltip();
-                let name = tip.clone();
+                let name = m.accessible_name();
                 let future = move || playback.get().is_on() && cursor.get().is_none_or(|c| c < t);
                 view! {
                     <button class="marker" class:up=m.is_up() class:down=!m.is_up() class:right=right

@@ -24,9 +24,9 @@ pub fn App() -> impl IntoView {
         lessons.open_from_link(&state, &id, step, if own { state.scenario_copy() } else { None });
     }
     lessons.follow_runs(state);
-    let PageState { dark, big, notice, .. } = state;
+    let PageState { dark, big, notice, presenter, .. } = state;
     view! {
-        <div class="page" class:dark=move || dark.get() class:big=move || big.get()>
+        <div class="page" class:dark=move || dark.get() class:big=move || big.get() class:presenter=move || presenter.get()>
             <Header/>
             {move || notice.get().map(|n| view! { <div class="notice" role="alert" id="notice">{n}</div> })}
             <main>

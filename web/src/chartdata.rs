@@ -76,13 +76,127 @@ impl Chart {
     }
 }
 
+impl Chart {
+    /// The legend, in drawing order: each line's name with its swatch (`c0`…`c3`, the palette's
+    /// classes in `style.css`), then each reference line's (`rule`). Shown beside the plot,
+    /// never over it.
+    pub fn legend(&self) -> Vec<(String, &'static str)> {
+        const LINES: [&str; 4] = ["c0", "c1", "c2", "c3"];
+        let lines =
+            self.lines.iter().enumerate().map(|(k, l)| (l.name.clone(), LINES.get(k % 4).copied().unwrap_or("c0")));
+        lines.chain(self.rules.iter().map(|r| (r.name.clone(), "rule"))).collect()
+    }
+}
+
+/// An RGB colour.
+pub type Rgb = (u8, u8, u8);
+
+/// The charts' colours on one background. The four line colours are Okabe and Ito's
+/// colour-blind-safe hues (blue, orange, green, purple), darkened on white and lightened on
+/// the dark background so that each has at least 4.5:1 contrast with it (3:1 is WCAG's
+/// figure for graphics); reference lines are red and dashed. `style.css` defines the same
+/// colours as `--c0`…`--c3` and `--rule` for the legends (a test holds them equal).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Palette {
+    pub lines: [Rgb; 4],
+    pub rule: Rgb,
+    pub background: Rgb,
+    pub text: Rgb,
+    pub grid: Rgb,
+}
+
+pub const LIGHT: Palette = Palette {
+    lines: [(0x00, 0x72, 0xb2), (0xb3, 0x5c, 0x00), (0x00, 0x79, 0x5a), (0x9a, 0x4b, 0x85)],
+    rule: (0xc0, 0x27, 0x2d),
+    background: (0xff, 0xff, 0xff),
+    text: (0x1e, 0x20, 0x24),
+    grid: (0xe4, 0xe6, 0xea),
+};
+
+pub const DARK: Palette = Palette {
+    lines: [(0x56, 0xb4, 0xe9), (0xe6, 0x9f, 0x00), (0x3c, 0xc2, 0x9a), (0xe0, 0x8e, 0xc0)],
+    rule: (0xff, 0x6b, 0x6b),
+    background: (0x18, 0x1a, 0x1f),
+    text: (0xe1, 0xe4, 0xea),
+    grid: (0x3a, 0x3e, 0x46),
+};
+
+pub fn palette(dark: bool) -> Palette {
+    if dark { DARK } else { LIGHT }
+}
+
+/// `#0072b2`.
+pub fn hex(c: Rgb) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
 /// Every chart of a report, on one time axis.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChartSet {
     pub x_end: f64,
     pub charts: Vec<Chart>,
-    /// Times of scaling activities that changed capacity, for markers.
-    pub activities: Vec<f64>,
+    /// The scaling activities that changed capacity, for markers, in time order.
+    pub activities: Vec<ActivityMark>,
+}
+
+/// A scaling activity that changed a desired count, as the charts mark it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ActivityMark {
+    pub at_secs: f64,
+    pub variant: String,
+    pub desired_before: u32,
+    pub desired_after: u32,
+    /// The activity's sentence.
+    pub description: String,
+}
+
+impl ActivityMark {
+    /// The change as the marker shows it: "↑2", "↓1".
+    pub fn label(&self) -> String {
+        let (b, a) = (self.desired_before, self.desired_after);
+        if a >= b { format!("↑{}", a - b) } else { format!("↓{}", b - a) }
+    }
+
+    /// Whether the change adds capacity.
+    pub fn is_up(&self) -> bool {
+        self.desired_after > self.desired_before
+    }
+
+    /// The marker's tooltip: the activity's sentence (it says when and what changed, and why).
+    pub fn tooltip(&self) -> String {
+        self.description.clone()
+    }
+
+    /// The marker's accessible name: its label in words, then the sentence.
+    pub fn accessible_name(&self) -> String {
+        let by = self.desired_after.abs_diff(self.desired_before);
+        let what = if self.is_up() { "scaled out" } else { "scaled in" };
+        format!("{} {what} by {by}: {}", self.label(), self.description)
+    }
+}
+
+/// Stacks marker labels in lanes so that none overlaps another: each marker (at `xs`, CSS
+/// pixels, in time order) takes the first lane whose last label ends `min_gap` before it; with
+/// every lane taken it goes in the lane that frees first. Returns each marker's lane.
+pub fn marker_lanes(xs: &[f64], min_gap: f64, max_lanes: usize) -> Vec<usize> {
+    let mut ends: Vec<f64> = Vec::new();
+    let mut out = Vec::with_capacity(xs.len());
+    for &x in xs {
+        let free = ends.iter().position(|end| x - end >= min_gap);
+        let lane = match free {
+            Some(l) => l,
+            None if ends.len() < max_lanes.max(1) => {
+                ends.push(f64::NEG_INFINITY);
+                ends.len() - 1
+            }
+            None => ends.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(k, _)| k),
+        };
+        if let Some(end) = ends.get_mut(lane) {
+            *end = x;
+        }
+        out.push(lane);
+    }
+    out
 }
 
 /// Rows per period summed (or maxed) over variants. Rows of one period are adjacent.
@@ -273,8 +387,18 @@ pub fn charts(report: &Report) -> ChartSet {
         }
     }
 
-    let activities =
-        report.activities.iter().filter(|a| a.desired_after != a.desired_before).map(|a| a.at_secs).collect();
+    let activities = report
+        .activities
+        .iter()
+        .filter(|a| a.desired_after != a.desired_before)
+        .map(|a| ActivityMark {
+            at_secs: a.at_secs,
+            variant: a.variant.clone(),
+            desired_before: a.desired_before,
+            desired_after: a.desired_after,
+            description: a.description.clone(),
+        })
+        .collect();
     ChartSet { x_end: report.duration_secs, charts, activities }
 }
 
@@ -415,7 +539,7 @@ pub fn cursor_key(key: &str, shift: bool, at: Option<f64>, x_end: f64) -> Option
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
     use proptest::prelude::*;
 
@@ -447,6 +571,77 @@ mod tests {
         assert_eq!(cursor_key("a", false, Some(5.0), end), None);
         // A 2-day run: 1 % steps, in whole minutes (1728 s → 1740 s).
         assert_eq!(cursor_key("ArrowRight", false, Some(0.0), 172_800.0), Some(1740.0));
+    }
+
+    /// WCAG's contrast ratio of two colours (1 to 21).
+    #[allow(clippy::disallowed_methods)]
+    fn contrast(a: Rgb, b: Rgb) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        let lum = |c: Rgb| 0.2126 * channel(c.0) + 0.7152 * channel(c.1) + 0.0722 * channel(c.2);
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn the_palette_reads_on_its_background_and_the_legends_use_the_same_colours() {
+        const CSS: &str = include_str!("../style.css");
+        let dark_at = CSS.find(".page.dark {").unwrap();
+        for (p, dark) in [(LIGHT, false), (DARK, true)] {
+            for c in p.lines.iter().chain([&p.rule]) {
+                let ratio = contrast(*c, p.background);
+                assert!(ratio >= 4.5, "{} on {}: {ratio:.2}", hex(*c), hex(p.background));
+            }
+            assert!(contrast(p.text, p.background) >= 12.0);
+            // style.css: the light colours on `.page`, the dark ones on `.page.dark`.
+            let vars =
+                p.lines.iter().enumerate().map(|(k, c)| (format!("--c{k}"), *c)).chain([("--rule".into(), p.rule)]);
+            for (var, c) in vars {
+                let decl = format!("{var}: {};", hex(c));
+                let at = CSS.find(&decl).unwrap_or_else(|| panic!("style.css lacks {decl}"));
+                let at = if dark { CSS[dark_at..].find(&decl).map(|a| a + dark_at).unwrap_or(at) } else { at };
+                assert_eq!(at > dark_at, dark, "{decl} in the wrong block");
+            }
+        }
+        assert_eq!(palette(true), DARK);
+    }
+
+    #[test]
+    fn activity_marks_say_the_change_and_the_sentence() {
+        let s = scalelab_core::examples::get("seed-001-after").unwrap();
+        let r = scalelab_core::simulate(&s, Some(1)).unwrap();
+        let marks = charts(&r).activities;
+        assert!(marks.windows(2).all(|w| w[0].at_secs <= w[1].at_secs), "in time order");
+        let first = &marks[0];
+        assert_eq!(first.label(), format!("↑{}", first.desired_after - first.desired_before));
+        assert!(first.is_up());
+        assert_eq!(first.tooltip(), first.description);
+        assert!(first.description.contains("1 → 2"), "{}", first.description);
+        assert_eq!(first.accessible_name(), format!("↑1 scaled out by 1: {}", first.description));
+        let down = ActivityMark { desired_before: 3, desired_after: 2, ..first.clone() };
+        assert_eq!((down.label(), down.is_up()), ("↓1".to_string(), false));
+        assert!(down.accessible_name().starts_with("↓1 scaled in by 1: "));
+    }
+
+    #[test]
+    fn marker_labels_take_lanes_so_none_overlaps() {
+        assert_eq!(marker_lanes(&[10.0, 100.0, 200.0], 30.0, 3), [0, 0, 0]);
+        assert_eq!(marker_lanes(&[10.0, 20.0, 25.0, 60.0], 30.0, 3), [0, 1, 2, 0]);
+        // Every lane taken: the one that frees first.
+        assert_eq!(marker_lanes(&[10.0, 12.0, 14.0], 30.0, 2), [0, 1, 0]);
+        assert_eq!(marker_lanes(&[], 30.0, 2), Vec::<usize>::new());
+        assert_eq!(marker_lanes(&[1.0, 2.0], 30.0, 0), [0, 0], "at least one lane");
+    }
+
+    #[test]
+    fn legends_list_lines_then_reference_lines() {
+        let s = scalelab_core::examples::get("seed-001-after").unwrap();
+        let set = charts(&scalelab_core::simulate(&s, Some(1)).unwrap());
+        let ipi = set.charts.iter().find(|c| c.id == "ipi").unwrap();
+        let legend: Vec<_> = ipi.legend().into_iter().map(|(n, c)| format!("{n}:{c}")).collect();
+        assert_eq!(legend, ["InvocationsPerInstance:c0", "target 25,000:rule", "scale-in below 22,500:rule"]);
     }
 
     #[test]

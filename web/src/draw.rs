@@ -1,24 +1,31 @@
 //! Draws one chart on a canvas with plotters-canvas: HiDPI-sharp (the canvas is sized in device
-//! pixels), lines decimated to the plot's pixel columns, activity markers, reference rules, an
-//! optional baseline (compare mode). The shared hover cursor is not drawn here: it is a line
-//! over the canvas (`chartdata::cursor_left`), so moving it redraws no chart.
+//! pixels), lines decimated to the plot's pixel columns, activity markers, dashed reference
+//! rules, an optional baseline (compare mode), in `chartdata`'s palette. No legend is drawn on
+//! the canvas (it would cover data): the page shows it beside the plot (`Chart::legend`). The
+//! shared cursor, the playback veil and the markers' labels are not drawn here either: they are
+//! elements over the canvas placed through the CSSOM (`chartdata::cursor_left`), so moving them
+//! redraws no chart.
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 pub use crate::chartdata::time_at;
-use crate::chartdata::{Chart, MARGIN, MARGIN_RIGHT, X_LABELS, Y_LABELS, decimate, fmt_clock, fmt_num};
+use crate::chartdata::{
+    ActivityMark, Chart, MARGIN, MARGIN_RIGHT, Rgb, X_LABELS, Y_LABELS, decimate, fmt_clock, fmt_num, palette,
+};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Style {
     pub dark: bool,
     pub big: bool,
+    /// The presenter view: thicker lines, larger labels, stronger grid and text.
+    pub presenter: bool,
 }
 
-const PALETTE: [RGBColor; 4] =
-    [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
-const RULE: RGBColor = RGBColor(214, 39, 40);
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
 
 fn step_points(seg: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(seg.len() * 2);
@@ -36,7 +43,7 @@ pub fn draw(
     chart: &Chart,
     baseline: Option<&Chart>,
     x_end: f64,
-    activities: &[f64],
+    activities: &[ActivityMark],
     style: Style,
 ) -> Result<(), String> {
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
@@ -48,12 +55,23 @@ pub fn draw(
         canvas.set_height(h);
     }
     let px = |css: f64| (css * dpr) as u32;
-    let font = |size: f64| (if style.big { size * 1.3 } else { size }) * dpr;
-    let (bg, fg, grid) = if style.dark {
-        (RGBColor(24, 26, 31), RGBColor(225, 228, 234), RGBColor(58, 62, 70))
-    } else {
-        (RGBColor(255, 255, 255), RGBColor(30, 32, 36), RGBColor(228, 230, 234))
+    let scale = match (style.big, style.presenter) {
+        (false, false) => 1.0,
+        (true, false) | (false, true) => 1.3,
+        (true, true) => 1.5,
     };
+    let font = |size: f64| size * scale * dpr;
+    let pal = palette(style.dark);
+    let (bg, mut fg, mut grid) = (rgb(pal.background), rgb(pal.text), rgb(pal.grid));
+    if style.presenter {
+        // High contrast for a projector: pure text, a grid that survives washing out.
+        (fg, grid) = if style.dark {
+            (RGBColor(255, 255, 255), RGBColor(85, 90, 100))
+        } else {
+            (RGBColor(0, 0, 0), RGBColor(200, 203, 210))
+        };
+    }
+    let line_width = if style.presenter { 2.6 } else { 1.6 };
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
     let root = backend.into_drawing_area();
     root.fill(&bg).map_err(|e| e.to_string())?;
@@ -99,9 +117,16 @@ pub fn draw(
         .draw()
         .map_err(|e| e.to_string())?;
 
-    for &t in activities {
-        cc.draw_series(LineSeries::new([(t / unit, 0.0), (t / unit, y_top)], fg.mix(0.18).stroke_width(px(1.0))))
-            .map_err(|e| e.to_string())?;
+    // Activity markers: dashed, so they read as marks rather than data; the page labels them.
+    for a in activities {
+        let t = a.at_secs / unit;
+        cc.draw_series(DashedLineSeries::new(
+            [(t, 0.0), (t, y_top)],
+            px(4.0),
+            px(3.0),
+            fg.mix(0.45).stroke_width(px(1.0)),
+        ))
+        .map_err(|e| e.to_string())?;
     }
     if let Some(b) = baseline {
         for segs in base_lines {
@@ -111,38 +136,24 @@ pub fn draw(
             }
         }
     }
+    let rule = rgb(pal.rule);
     for r in &chart.rules {
-        cc.draw_series(LineSeries::new([(0.0, r.y), (x_end / unit, r.y)], RULE.mix(0.7).stroke_width(px(1.0))))
-            .map_err(|e| e.to_string())?
-            .label(r.name.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], RULE.mix(0.7)));
+        cc.draw_series(DashedLineSeries::new(
+            [(0.0, r.y), (x_end / unit, r.y)],
+            px(7.0),
+            px(4.0),
+            rule.stroke_width(px(if style.presenter { 2.0 } else { 1.2 })),
+        ))
+        .map_err(|e| e.to_string())?;
     }
-    for (k, (l, segs)) in chart.lines.iter().zip(lines).enumerate() {
-        let color = PALETTE.get(k % PALETTE.len()).copied().unwrap_or(RGBColor(31, 119, 180));
-        let mut first = true;
+    // Lines in the legend's order, the first on top.
+    for (k, segs) in lines.into_iter().enumerate().rev() {
+        let color = pal.lines.get(k % pal.lines.len()).copied().map_or(fg, rgb);
         for seg in segs {
             let seg = sc(if chart.steps { step_points(seg) } else { seg });
-            let series =
-                cc.draw_series(LineSeries::new(seg, color.stroke_width(px(1.6)))).map_err(|e| e.to_string())?;
-            if first {
-                series
-                    .label(l.name.clone())
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], color.stroke_width(3)));
-                first = false;
-            }
+            cc.draw_series(LineSeries::new(seg, color.stroke_width(px(line_width)))).map_err(|e| e.to_string())?;
         }
     }
-    if chart.id == "traffic" {
-        root.present().map_err(|e| e.to_string())?;
-        return Ok(());
-    }
-    cc.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(bg.mix(0.85))
-        .border_style(grid)
-        .label_font(("sans-serif", font(11.0)).into_font().color(&fg))
-        .draw()
-        .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())?;
     Ok(())
 }

@@ -211,6 +211,14 @@ impl LessonState {
         let Some(l) = self.lesson_untracked() else { return };
         let Some(s) = l.steps.get(self.step.get_untracked()) else { return };
         highlight_chart(s.chart.as_deref());
+        // The presenter view shows the step's chart first, then the lesson's other charts.
+        let mut charts: Vec<String> = s.chart.iter().cloned().collect();
+        for c in l.steps.iter().filter_map(|x| x.chart.clone()).chain(["instances".into(), "rate".into()]) {
+            if !charts.contains(&c) && charts.len() < 3 {
+                charts.push(c);
+            }
+        }
+        page.presenter_charts.set(charts);
         if let Some(at) = &s.at {
             let facts = self.facts_untracked(page);
             let t = facts

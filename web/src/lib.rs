@@ -7,6 +7,7 @@ pub mod chartdata;
 pub mod edit;
 pub mod forms;
 pub mod link;
+pub mod playback;
 pub mod summary;
 pub mod view;
 
@@ -75,7 +76,7 @@ pub fn bench_redraw_1m() -> f64 {
         rules: Vec::new(),
         steps: false,
     };
-    let style = draw::Style { dark: false, big: false };
+    let style = draw::Style::default();
     let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
     let _ = draw::draw(&canvas, &chart, None, n as f64, &[], style);
     let t = now();

@@ -14,9 +14,12 @@ use crate::client::Runner;
 use crate::draw::Style;
 use crate::edit::FieldError;
 use crate::link;
+use crate::playback::{self, Playback};
 use crate::view::{Checked, RunView, WorkerMessage};
 
 const DEFAULT_EXAMPLE: &str = "seed-001-after";
+/// The charts the presenter view shows unless a lesson chooses others.
+pub const PRESENTER_CHARTS: [&str; 3] = ["rate", "instances", "latency"];
 
 fn default_json() -> String {
     examples::EXAMPLES.iter().find(|e| e.name == DEFAULT_EXAMPLE).map(|e| e.json.to_string()).unwrap_or_default()
@@ -107,6 +110,14 @@ pub struct PageState {
     pub why: RwSignal<Option<usize>>,
     pub dark: RwSignal<bool>,
     pub big: RwSignal<bool>,
+    /// Whether the cursor plays through the run (`components::Playback`), and how fast (an index
+    /// into `playback::SPEEDS`).
+    pub playback: RwSignal<Playback>,
+    pub speed: RwSignal<usize>,
+    /// The presenter view (editor hidden, a few charts large), and the charts it shows, by id,
+    /// in order (a lesson may choose its own).
+    pub presenter: RwSignal<bool>,
+    pub presenter_charts: RwSignal<Vec<String>>,
     pub timings: Timings,
     runner: StoredValue<Runner, LocalStorage>,
 }
@@ -146,6 +157,10 @@ impl PageState {
             why: RwSignal::new(None),
             dark: RwSignal::new(browser::prefers_dark()),
             big: RwSignal::new(false),
+            playback: RwSignal::new(Playback::Off),
+            speed: RwSignal::new(playback::DEFAULT_SPEED),
+            presenter: RwSignal::new(false),
+            presenter_charts: RwSignal::new(PRESENTER_CHARTS.iter().map(|id| id.to_string()).collect()),
             timings: Timings::new(),
             runner: StoredValue::new_local(runner),
         }
@@ -158,7 +173,7 @@ impl PageState {
 
     /// The chart style the toggles ask for (tracked).
     pub fn style(&self) -> Style {
-        Style { dark: self.dark.get(), big: self.big.get() }
+        Style { dark: self.dark.get(), big: self.big.get(), presenter: self.presenter.get() }
     }
 
     /// `f` of the accepted scenario (tracked).

@@ -90,6 +90,20 @@ fn free_port() -> Result<u16> {
 
 impl Browser {
     pub async fn start(width: u32, height: u32) -> Result<Browser> {
+        Browser::launch(width, height, None).await
+    }
+
+    /// A browser whose page sees exactly `width`×`height` CSS pixels at a device pixel ratio
+    /// of 1 (headless Chromium's window is wider than 500 px and its page shorter than the
+    /// window, so a phone's or a projector's screen needs ChromeDriver's device metrics); a
+    /// width under 600 is a touch phone.
+    pub async fn start_viewport(width: u32, height: u32) -> Result<Browser> {
+        let phone = width < 600;
+        let metrics = json!({"width": width, "height": height, "pixelRatio": 1.0, "mobile": phone, "touch": phone});
+        Browser::launch(width.max(800), height + 200, Some(metrics)).await
+    }
+
+    async fn launch(width: u32, height: u32, device_metrics: Option<Value>) -> Result<Browser> {
         let port = free_port()?;
         let mut cmd = Command::new("chromedriver");
         cmd.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
@@ -97,7 +111,7 @@ impl Browser {
         let driver = cmd.spawn().map_err(|e| format!("could not start chromedriver: {e}"))?;
         let profile = std::env::temp_dir().join(format!("scalelab-e2e-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile);
-        let caps = json!({
+        let mut caps = json!({
             "goog:chromeOptions": {
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -105,6 +119,9 @@ impl Browser {
                          format!("--window-size={width},{height}")]
             }
         });
+        if let (Some(metrics), Some(opts)) = (device_metrics, caps.get_mut("goog:chromeOptions")) {
+            opts["mobileEmulation"] = json!({ "deviceMetrics": metrics });
+        }
         let caps = match caps {
             Value::Object(m) => m,
             _ => return Err("capabilities".into()),

@@ -338,6 +338,179 @@ async fn a_measured_instance_profile_file_is_used_by_every_variant() {
     b.close().await;
 }
 
+/// Presses `key` on the page (not in a field), as the page-wide shortcuts hear it.
+async fn press(b: &Browser, key: &str) {
+    let key = serde_json::to_string(key).unwrap();
+    b.js(&format!("document.body.dispatchEvent(new KeyboardEvent('keydown', {{key: {key}, bubbles: true, cancelable: true}})); return true;"))
+        .await
+        .unwrap();
+}
+
+async fn text(b: &Browser, selector: &str) -> String {
+    let v =
+        b.js(&format!("const e = document.querySelector('{selector}'); return e ? e.textContent : '';")).await.unwrap();
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// Waits for a finished run whose status line says so (events, simulated, drawn).
+async fn wait_until_complete(b: &Browser) {
+    b.wait_for_charts().await.unwrap();
+    b.wait_for("the status line", "document.getElementById('run-status').textContent.includes('simulated in')", WAIT)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn playback_moves_the_cursor_through_the_run_veils_the_rest_and_pauses() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    // Every chart has its legend beside the plot, and the instances chart labels its activities.
+    let legends = b.js("return document.querySelectorAll('figure.chart ul.legend li').length;").await.unwrap();
+    assert!(legends.as_u64().unwrap() >= 14, "legends: {legends}");
+    let markers = b.js("return [...document.querySelectorAll('.markers button.marker')].map(m => m.textContent.slice(0, 2) + '|' + m.getAttribute('aria-label'));").await.unwrap();
+    let markers: Vec<&str> = markers.as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();
+    assert!(markers.len() >= 2 && markers[0].starts_with("↑1|"), "{markers:?}");
+    assert!(markers.iter().any(|m| m.starts_with('↓')), "seed 001 scales in too: {markers:?}");
+    assert!(markers[0].contains("↑1 scaled out by 1: ") && markers[0].contains("1 → 2"), "{markers:?}");
+    assert_eq!(text(&b, "#clock").await.trim_start_matches("Cursor at "), "–:––:–– of 2:00:00");
+    // A focused label shows its sentence.
+    b.js("document.querySelector('.markers button.marker').scrollIntoView({block: 'center'}); document.querySelector('.markers button.marker').focus(); return true;")
+        .await
+        .unwrap();
+    let tip = b.js("return getComputedStyle(document.querySelector('.markers .tip')).display;").await.unwrap();
+    assert_eq!(tip, "block", "the tooltip shows on focus");
+    b.screenshot("11a-activity-tooltip").await.unwrap();
+    b.js("document.activeElement.blur(); window.scrollTo(0, 0); return true;").await.unwrap();
+
+    b.js("document.getElementById('play').click(); return true;").await.unwrap();
+    assert_eq!(b.js("return document.getElementById('play').getAttribute('aria-pressed');").await.unwrap(), "true");
+    b.wait_for("the cursor to move", "/Cursor at 0:0[1-9]/.test(document.getElementById('clock').textContent)", WAIT)
+        .await
+        .unwrap();
+    // The charts are veiled after the cursor, the later activities hidden with them.
+    let veils = b
+        .js("return [...document.querySelectorAll('.veil')].filter(v => getComputedStyle(v).display === 'block').length;")
+        .await
+        .unwrap();
+    assert_eq!(veils.as_u64(), Some(7), "a veil over each chart");
+    let hidden = b.js("return document.querySelectorAll('.marker.future').length;").await.unwrap();
+    assert!(hidden.as_u64().unwrap() >= 1, "the activities to come are hidden");
+    let readout = text(&b, ".cursor-readout").await;
+    assert!(readout.contains("cursor at"), "{readout}");
+
+    // Pause: the cursor stays where it is, still veiled.
+    press(&b, " ").await;
+    assert_eq!(b.js("return document.getElementById('play').getAttribute('aria-pressed');").await.unwrap(), "false");
+    let paused = text(&b, "#clock").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(text(&b, "#clock").await, paused, "paused means stopped");
+    assert_ne!(text(&b, ".cursor-readout").await, "", "the readout shows the paused cursor");
+    b.screenshot("11-playback-paused").await.unwrap();
+
+    // Keys: → steps a minute, ] speeds up; played to the end, the veil goes.
+    let before = b.js("return document.getElementById('clock').textContent;").await.unwrap();
+    press(&b, "ArrowRight").await;
+    assert_ne!(b.js("return document.getElementById('clock').textContent;").await.unwrap(), before);
+    for _ in 0..6 {
+        press(&b, "]").await;
+    }
+    assert_eq!(text(&b, "#speed").await, "Speed 1 h/s");
+    press(&b, " ").await;
+    b.wait_for("the end of the run", "document.getElementById('play').getAttribute('aria-pressed') === 'false'", WAIT)
+        .await
+        .unwrap();
+    assert!(text(&b, "#clock").await.contains("2:00:00 of 2:00:00"), "{}", text(&b, "#clock").await);
+    let veils = b
+        .js("return [...document.querySelectorAll('.veil')].filter(v => getComputedStyle(v).display === 'block').length;")
+        .await
+        .unwrap();
+    assert_eq!(veils.as_u64(), Some(0), "the whole run shows at the end");
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn the_presenter_view_fits_a_projector_without_scrolling() {
+    let site = site().unwrap();
+    for (w, h) in [(1280, 720), (1920, 1080)] {
+        let b = Browser::start_viewport(w, h).await.unwrap();
+        b.client.goto(&site.url).await.unwrap();
+        wait_until_complete(&b).await;
+        assert_eq!(b.js("return [innerWidth, innerHeight];").await.unwrap(), serde_json::json!([w, h]));
+        press(&b, "p").await;
+        b.wait_for("the presenter view", "document.querySelector('.page.presenter')", WAIT).await.unwrap();
+        let pressed =
+            b.js("return document.getElementById('presenter-toggle').getAttribute('aria-pressed');").await.unwrap();
+        assert_eq!(pressed, "true");
+        // Three large charts, in the presenter's order, redrawn at their new size.
+        b.wait_for(
+            "the large charts",
+            "[...document.querySelectorAll('figure.chart')].filter(f => getComputedStyle(f).display !== 'none').length === 3 \
+             && document.getElementById('chart-rate').clientHeight > 100 \
+             && Math.abs(document.getElementById('chart-rate').height - Math.round(document.getElementById('chart-rate').clientHeight * devicePixelRatio)) <= 1",
+            WAIT,
+        )
+        .await
+        .unwrap();
+        let shown = b
+            .js("return [...document.querySelectorAll('figure.chart')].filter(f => getComputedStyle(f).display !== 'none').sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map(f => f.dataset.chart);")
+            .await
+            .unwrap();
+        assert_eq!(shown, serde_json::json!(["rate", "instances", "latency"]));
+        let fits = b.js("return [document.documentElement.scrollHeight, innerHeight, document.documentElement.scrollWidth, innerWidth];").await.unwrap();
+        let f: Vec<u64> = fits.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert!(f[0] <= f[1], "{w}×{h}: the page scrolls vertically: {fits}");
+        assert!(f[2] <= f[3], "{w}×{h}: the page scrolls sideways: {fits}");
+        assert!(b.ink("chart-latency").await.unwrap() > 500);
+        b.js("document.getElementById('play').click(); return true;").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        press(&b, " ").await;
+        b.screenshot(&format!("12-presenter-{w}x{h}")).await.unwrap();
+        if w == 1920 {
+            // Dark and larger text still apply, and it still fits.
+            b.js("document.querySelectorAll('.toggles input').forEach(i => i.click()); return true;").await.unwrap();
+            b.wait_for("dark mode", "document.querySelector('.page.dark.big.presenter')", WAIT).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let fits = b.js("return document.documentElement.scrollHeight <= innerHeight;").await.unwrap();
+            assert_eq!(fits, true, "the dark, larger presenter view fits too");
+            b.screenshot("12-presenter-1920x1080-dark-large").await.unwrap();
+        }
+        // Escape leaves it; the editor is back.
+        press(&b, "Escape").await;
+        b.wait_for("the editor", "getComputedStyle(document.querySelector('section.editor')).display !== 'none'", WAIT)
+            .await
+            .unwrap();
+        b.close().await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn the_finished_run_on_a_phone_a_laptop_and_a_projector() {
+    let site = site().unwrap();
+    for (w, h) in [(390, 844), (1280, 720), (1920, 1080)] {
+        let b = Browser::start_viewport(w, h).await.unwrap();
+        b.client.goto(&site.url).await.unwrap();
+        wait_until_complete(&b).await;
+        assert_eq!(b.js("return [innerWidth, innerHeight];").await.unwrap(), serde_json::json!([w, h]));
+        let sideways = b.js("return document.documentElement.scrollWidth - innerWidth;").await.unwrap();
+        assert!(sideways.as_i64().unwrap() <= 0, "{w}×{h}: the page scrolls sideways by {sideways} px");
+        if w < 1000 {
+            // On a phone the results come first, the editor after them.
+            let order = b
+                .js("return [document.querySelector('#summary').getBoundingClientRect().top, document.querySelector('section.editor').getBoundingClientRect().top];")
+                .await
+                .unwrap();
+            let o: Vec<f64> = order.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            assert!(o[0] < o[1], "the cards come before the editor: {order}");
+            assert!(o[0] < f64::from(h), "the cards are on the first screen: {order}");
+        }
+        b.screenshot(&format!("13-finished-{w}x{h}")).await.unwrap();
+        b.close().await;
+    }
+}
+
 #[tokio::test]
 #[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
 async fn a_lesson_opens_from_its_link_and_is_followed_step_by_step() {
@@ -358,7 +531,7 @@ async fn a_lesson_opens_from_its_link_and_is_followed_step_by_step() {
         .unwrap();
     let focus = b.js("return document.querySelector('figure.lesson-focus canvas').id;").await.unwrap();
     assert_eq!(focus.as_str(), Some("chart-ipi"), "the step marks the chart it is about");
-    b.screenshot("11-lesson").await.unwrap();
+    b.screenshot("14-lesson").await.unwrap();
     // Next, next, next: the last step shows the check question; the answer comes on request.
     for _ in 0..3 {
         b.js("document.getElementById('lesson-next').click(); return true;").await.unwrap();
@@ -377,7 +550,15 @@ async fn a_lesson_opens_from_its_link_and_is_followed_step_by_step() {
     assert_eq!(rows.as_u64(), Some(3), "3 of 3 datapoints above the target");
     let formula = b.js("return document.getElementById('why-formula').textContent;").await.unwrap();
     assert!(formula.as_str().unwrap().contains("ceil(1 × "), "{formula}");
-    b.screenshot("12-why").await.unwrap();
+    // The same three periods are marked on the invocations-per-instance chart.
+    let bands = b
+        .js("return document.querySelectorAll('figure[data-chart=\"ipi\"] .evidence-band.breaching').length;")
+        .await
+        .unwrap();
+    assert_eq!(bands.as_u64(), Some(3), "the alarm's datapoints marked on its metric's chart");
+    b.js("document.querySelector('figure[data-chart=\"ipi\"]').scrollIntoView(); return true;").await.unwrap();
+    b.screenshot("15b-why-on-the-chart").await.unwrap();
+    b.screenshot("15-why").await.unwrap();
     b.close().await;
 }
 
@@ -394,6 +575,6 @@ async fn a_broken_lesson_link_explains_itself_over_the_lesson_list() {
     // Opening one from the list loads its scenario and keeps it in the link.
     b.js("document.querySelector('[data-lesson=\"scale-in-waits\"]').click(); return true;").await.unwrap();
     b.wait_for("the lesson", "location.hash.startsWith('#lesson=scale-in-waits&step=0&s=1.')", WAIT).await.unwrap();
-    b.screenshot("13-lesson-list").await.unwrap();
+    b.screenshot("16-lesson-list").await.unwrap();
     b.close().await;
 }

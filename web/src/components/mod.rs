@@ -9,6 +9,7 @@ mod endpoint;
 mod export;
 mod header;
 mod lessons;
+mod playback;
 mod scaling;
 mod source;
 mod toolbar;

@@ -1,11 +1,23 @@
 //! Above the results: the share link, pinning a baseline, the run's progress and its status
-//! line (whose data attributes carry the timings `cargo xtask bench-web` reads).
+//! line (whose data attributes carry the timings `cargo xtask bench-web` reads); on narrow
+//! screens, where the results come first, a button down to the scenario's editor; then the
+//! playback bar (`Playback`).
 
 use leptos::prelude::*;
 
+use super::playback::Playback;
 use crate::browser::{copy_text, page_url};
 use crate::chartdata;
 use crate::state::PageState;
+
+/// Scrolls the scenario's editor into view (it follows the results on narrow screens).
+fn to_editor() {
+    let editor =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector("section.editor").ok().flatten());
+    if let Some(e) = editor {
+        e.scroll_into_view();
+    }
+}
 
 #[component]
 pub fn Toolbar() -> impl IntoView {
@@ -37,6 +49,8 @@ pub fn Toolbar() -> impl IntoView {
                     run.with(|r| r.as_ref().map(|r| format!("{} events · simulated in {:.0} ms · drawn in {:.0} ms",
                         chartdata::fmt_num(r.events as f64), r.wall_ms, timings.draw_ms.get())).unwrap_or_default())
                 }}</span>
+            <button class="to-editor" on:click=move |_| to_editor()>"Edit the scenario ↓"</button>
         </div>
+        <Playback/>
     }
 }

@@ -239,3 +239,21 @@ mod tests {
         }
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod every_lesson {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Every lesson's link names it and carries its scenario, which the core accepts.
+    #[test]
+    fn every_lesson_has_a_link_that_opens_it() {
+        for l in scalelab_core::lesson::all().unwrap() {
+            let s = l.scenario.scenario().unwrap();
+            let f = fragment_with(&s.to_json_pretty().unwrap(), Some((&l.id, 1)));
+            assert_eq!(lesson_param(&f), Some((l.id.clone(), 1)), "{}", l.id);
+            let back = scalelab_core::Scenario::from_json(&decode_fragment(&f).unwrap()).unwrap();
+            assert_eq!(back, s, "{}", l.id);
+        }
+    }
+}

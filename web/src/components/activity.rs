@@ -1,6 +1,7 @@
 //! The run's scaling activities and its alarm history. A click on an activity puts the charts'
 //! cursor at its time and opens "why did it scale?": the alarm, the datapoints it evaluated
-//! (each against the threshold), the policy's arithmetic, the limits and the cooldown.
+//! (each against the threshold), the policy's arithmetic, the limits and the cooldown. During a
+//! playback, activities after the cursor are hidden with the rest of the run's future.
 
 use leptos::prelude::*;
 use scalelab_core::scaling::Evidence;
@@ -10,7 +11,9 @@ use crate::state::PageState;
 
 #[component]
 pub fn ActivityLog() -> impl IntoView {
-    let PageState { run, cursor, why, .. } = expect_context::<PageState>();
+    let PageState { run, cursor, why, playback, .. } = expect_context::<PageState>();
+    // During a playback the activities after the cursor are not told yet.
+    let future = move |t: f64| playback.get().is_on() && cursor.get().is_none_or(|c| c < t);
     view! {
         <section class="log" aria-label="Scaling activities">
             <h2>"Scaling activities"</h2>
@@ -20,7 +23,7 @@ pub fn ActivityLog() -> impl IntoView {
                     let status = a.status.clone();
                     let text = a.description.clone();
                     let has_why = a.evidence.is_some();
-                    view! { <li><button class="activity" class:has-why=has_why
+                    view! { <li hidden=move || future(t)><button class="activity" class:has-why=has_why
                         aria-pressed=move || (why.get() == Some(k)).to_string()
                         on:click=move |_| { cursor.set(Some(t)); why.set(Some(k)); }>
                         <span class="when">{fmt_clock(t)}</span>" "<span class="status">{status}</span>" "{text}</button></li> }

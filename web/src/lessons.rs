@@ -137,6 +137,7 @@ impl LessonState {
                 return;
             }
         };
+        page.notice.set(None);
         self.current.set(Some(k));
         self.step.set(step.min(l.steps.len().saturating_sub(1)));
         self.revealed.set(false);
@@ -153,7 +154,7 @@ impl LessonState {
             })
             .collect();
         self.compare.with_value(|c| c.start(runs));
-        self.show_step(page);
+        self.show_step(page, true);
     }
 
     /// Restores the open lesson's own scenario (after edits).
@@ -178,7 +179,7 @@ impl LessonState {
     pub fn go(&self, page: &PageState, step: usize) {
         self.step.set(step);
         self.write_link(page);
-        self.show_step(page);
+        self.show_step(page, true);
     }
 
     /// Marks the open lesson done (or not) and keeps the progress.
@@ -205,12 +206,14 @@ impl LessonState {
         }
     }
 
-    /// Puts the cursor and the highlight where the current step points, once the run has the
-    /// facts its `at` may name.
-    fn show_step(&self, page: &PageState) {
+    /// Puts the cursor where the current step points (once the run has the facts its `at` may
+    /// name) and, when `mark`, marks and shows the step's chart.
+    fn show_step(&self, page: &PageState, mark: bool) {
         let Some(l) = self.lesson_untracked() else { return };
         let Some(s) = l.steps.get(self.step.get_untracked()) else { return };
-        highlight_chart(s.chart.as_deref());
+        if mark {
+            highlight_chart(s.chart.as_deref());
+        }
         // The presenter view shows the step's chart first, then the lesson's other charts.
         let mut charts: Vec<String> = s.chart.iter().cloned().collect();
         for c in l.steps.iter().filter_map(|x| x.chart.clone()).chain(["instances".into(), "rate".into()]) {
@@ -250,13 +253,14 @@ impl LessonState {
         }
     }
 
-    /// Re-applies the step's cursor once a run finished (its `at` may be a fact of the run).
+    /// Re-applies the step's cursor once a run finished (its `at` may be a fact of the run),
+    /// without scrolling the page under the reader.
     pub fn follow_runs(&self, page: PageState) {
         let me = *self;
         Effect::new(move |_| {
             let finished = page.run.with(|r| r.as_ref().is_some_and(|r| r.partial.is_none()));
             if finished && me.current.get_untracked().is_some() {
-                me.show_step(&page);
+                me.show_step(&page, false);
             }
         });
     }

@@ -34,6 +34,9 @@ pub struct LessonState {
     pub done: RwSignal<Vec<String>>,
     /// The facts of the runs the open lesson compares with, prefixed with their names.
     pub compared: RwSignal<Vec<FactView>>,
+    /// Whether the step's chart is still to be marked (a lesson opened before its charts
+    /// were on the page).
+    mark_pending: StoredValue<bool>,
     compare: StoredValue<Rc<Compare>, LocalStorage>,
 }
 
@@ -107,6 +110,7 @@ impl LessonState {
             list_open: RwSignal::new(false),
             done: RwSignal::new(done),
             compared,
+            mark_pending: StoredValue::new(false),
             compare: StoredValue::new_local(Compare::new(compared)),
         }
     }
@@ -154,6 +158,8 @@ impl LessonState {
             })
             .collect();
         self.compare.with_value(|c| c.start(runs));
+        // The charts may not be on the page yet: mark the step's chart when the run is drawn.
+        self.mark_pending.set_value(true);
         self.show_step(page, true);
     }
 
@@ -260,7 +266,9 @@ impl LessonState {
         Effect::new(move |_| {
             let finished = page.run.with(|r| r.as_ref().is_some_and(|r| r.partial.is_none()));
             if finished && me.current.get_untracked().is_some() {
-                me.show_step(&page, false);
+                let mark = me.mark_pending.get_value();
+                me.mark_pending.set_value(false);
+                me.show_step(&page, mark);
             }
         });
     }

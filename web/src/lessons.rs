@@ -123,11 +123,8 @@ impl LessonState {
 
     /// The facts a lesson's text is filled from: the page's current run and the compared runs.
     pub fn facts(&self, page: &PageState) -> Facts {
-        let mut f = page.run.with(|r| r.as_ref().map(|r| facts_of(&r.facts)).unwrap_or_default());
-        for x in self.compared.get() {
-            f.insert(&x.name, scalelab_core::lesson::Fact { value: x.value, text: x.text.clone() });
-        }
-        f
+        page.run
+            .with(|r| self.compared.with(|compared| facts_of(r.iter().flat_map(|r| r.facts.iter()).chain(compared))))
     }
 
     /// Opens lesson `k` at `step`: loads its scenario (the one a link brought, if given), runs

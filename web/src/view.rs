@@ -28,8 +28,8 @@ pub struct FactView {
     pub text: String,
 }
 
-/// The facts of a run, as the lesson text reads them.
-pub fn facts_of(list: &[FactView]) -> Facts {
+/// The facts of a run (and of runs compared with it), as the lesson text reads them.
+pub fn facts_of<'a>(list: impl IntoIterator<Item = &'a FactView>) -> Facts {
     let mut f = Facts::default();
     for x in list {
         f.insert(&x.name, Fact { value: x.value, text: x.text.clone() });

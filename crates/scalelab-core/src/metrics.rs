@@ -171,6 +171,11 @@ impl Metric {
         Err(format!("unknown metric {name}; {hint}"))
     }
 
+    /// The metric published under `name` (in either namespace).
+    pub fn by_name(name: &str) -> Option<Metric> {
+        METRICS.iter().find(|(_, n, _)| *n == name).map(|(_, _, m)| *m)
+    }
+
     pub fn name(self) -> &'static str {
         METRICS.iter().find(|(_, _, m)| *m == self).map(|(_, n, _)| *n).unwrap_or("?")
     }

@@ -16,7 +16,8 @@ pub fn LessonsPanel() -> impl IntoView {
     let LessonState { current, step, revealed, list_open, done, .. } = ls;
     let total = ls.all.with_value(Vec::len);
     // The open lesson's text with the runs' numbers (… until a compared run is done).
-    let text = move |t: &str| fill_or(t, &ls.facts(&page), "…");
+    let facts = Memo::new(move |_| ls.facts(&page));
+    let text = move |t: &str| facts.with(|f| fill_or(t, f, "…"));
     let list = move || {
         let mut part = String::new();
         ls.all.with_value(|all| {

@@ -226,18 +226,14 @@ fn rows_for<'a>(r: &'a Report, g: &Guide) -> impl Iterator<Item = &'a Row> {
 /// followed: how long after the first period above the target the first scale-out came, and
 /// how long after the metric settled below the scale-in line the first scale-in came.
 fn thresholds(f: &mut Facts, r: &Report) {
-    let metric_value = |g: &Guide, row: &Row| {
-        let m = Metric::lookup(crate::metrics::NAMESPACE_INVOCATIONS, &g.metric)
-            .or_else(|_| Metric::lookup(crate::metrics::NAMESPACE_INSTANCES, &g.metric))
-            .ok()?;
-        let v = m.sample(row)?;
-        // Latencies are compared in microseconds, as CloudWatch reports them.
-        Some(v)
-    };
+    // The guide's metric as its alarm reads it (latencies in microseconds, as CloudWatch
+    // reports them).
+    let metric_value = |m: Option<Metric>, row: &Row| m.and_then(|m| m.sample(row));
     let target = r.guides.iter().find(|g| g.role == GuideRole::Target);
     if let Some(g) = target {
+        let m = Metric::by_name(&g.metric);
         f.put("target", g.value, Unit::Plain);
-        let first_above = rows_for(r, g).find(|row| metric_value(g, row).is_some_and(|v| v > g.value));
+        let first_above = rows_for(r, g).find(|row| metric_value(m, row).is_some_and(|v| v > g.value));
         if let Some(row) = first_above {
             let end = row.t_secs + row.period_secs;
             f.put("first_above_target_at", row.t_secs, Unit::At);
@@ -251,13 +247,14 @@ fn thresholds(f: &mut Facts, r: &Report) {
     }
     if let Some(g) = r.guides.iter().find(|g| g.role == GuideRole::ScaleIn) {
         f.put("scale_in_below", g.value, Unit::Plain);
+        let m = Metric::by_name(&g.metric);
         if let Some(first_in) = f.get("first_scale_in_at").map(|x| x.value) {
             // The periods before the scale-in, back to the last one at or above the line.
             let before: Vec<&Row> = rows_for(r, g).filter(|row| row.t_secs + row.period_secs <= first_in).collect();
             let calm_from = before
                 .iter()
                 .rev()
-                .take_while(|row| metric_value(g, row).is_none_or(|v| v < g.value))
+                .take_while(|row| metric_value(m, row).is_none_or(|v| v < g.value))
                 .last()
                 .map(|row| row.t_secs);
             if let Some(t) = calm_from {

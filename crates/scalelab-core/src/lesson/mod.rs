@@ -179,7 +179,7 @@ pub fn get(id: &str) -> Result<Lesson, Problems> {
 }
 
 impl ScenarioRef {
-    /// The scenario: the example (or inline one) with the changes applied, checked.
+    /// The scenario: the example (or inline one) with the changes applied, read strictly.
     pub fn scenario(&self) -> Result<Scenario, Problems> {
         let one = |path: &str, m: String| Problems(vec![Problem::new(path, m)]);
         let mut value = match (&self.example, &self.inline) {
@@ -198,9 +198,8 @@ impl ScenarioRef {
             let v = (!c.value.is_null()).then(|| c.value.clone());
             path.set(&mut value, v).map_err(|m| one(&format!("scenario.changes[{k}].path"), m))?;
         }
-        let s = Scenario::from_json(&value.to_string())?;
-        crate::plan(&s, None)?;
-        Ok(s)
+        // Its semantic checks come with the plan every caller makes to run it.
+        Scenario::from_json(&value.to_string())
     }
 }
 
@@ -227,24 +226,19 @@ pub struct RenderedStep {
 /// `text` with every `{fact}` replaced by its words, and `missing` for facts not known (yet:
 /// a compared run still going).
 pub fn fill_or(text: &str, facts: &Facts, missing: &str) -> String {
-    let mut known = facts.clone();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let after = rest.get(open + 1..).unwrap_or("");
-        let Some(close) = after.find('}') else { break };
-        let name = after.get(..close).unwrap_or("");
-        if known.get(name).is_none() {
-            known.insert(name, Fact { value: f64::NAN, text: missing.to_string() });
-        }
-        rest = after.get(close + 1..).unwrap_or("");
-    }
-    fill(text, &known).unwrap_or_else(|_| text.to_string())
+    fill_with(text, facts, Some(missing)).unwrap_or_else(|_| text.to_string())
 }
 
 /// `text` with every `{fact}` replaced by its words; the error names the facts missing.
 pub fn fill(text: &str, facts: &Facts) -> Result<String, String> {
+    fill_with(text, facts, None)
+}
+
+/// The one scan of a text's placeholders: a fact not known is written as `missing` when given,
+/// else named in the error.
+fn fill_with(text: &str, facts: &Facts, missing: Option<&str>) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
-    let mut missing = Vec::new();
+    let mut unknown = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         out.push_str(rest.get(..open).unwrap_or(""));
@@ -255,14 +249,15 @@ pub fn fill(text: &str, facts: &Facts) -> Result<String, String> {
             break;
         };
         let name = after.get(..close).unwrap_or("");
-        match facts.get(name) {
-            Some(f) => out.push_str(&f.text),
-            None => missing.push(name.to_string()),
+        match (facts.get(name), missing) {
+            (Some(f), _) => out.push_str(&f.text),
+            (None, Some(m)) => out.push_str(m),
+            (None, None) => unknown.push(name.to_string()),
         }
         rest = after.get(close + 1..).unwrap_or("");
     }
     out.push_str(rest);
-    if missing.is_empty() { Ok(out) } else { Err(format!("no fact {}", missing.join(", "))) }
+    if unknown.is_empty() { Ok(out) } else { Err(format!("no fact {}", unknown.join(", "))) }
 }
 
 impl Lesson {
@@ -283,7 +278,8 @@ impl Lesson {
         for (name, _, s) in self.scenarios()? {
             let r = crate::engine::Simulation::new(&crate::plan::plan(&s, None)?).run();
             if name.is_empty() {
-                facts = Facts::of(&r).merged(facts);
+                // The lesson's own run comes first: its facts are the unprefixed ones.
+                facts = Facts::of(&r);
                 main = Some(r);
             } else {
                 facts.add_prefixed(&name, Facts::of(&r));
@@ -377,18 +373,6 @@ impl Lesson {
             out.push(format!("{}: a lesson states claims its run is checked against", self.id));
         }
         out
-    }
-}
-
-impl Facts {
-    /// These facts with `other`'s added (other's win on the same name).
-    fn merged(mut self, other: Facts) -> Facts {
-        for name in other.names().map(str::to_string).collect::<Vec<_>>() {
-            if let Some(f) = other.get(&name) {
-                self.insert(&name, f.clone());
-            }
-        }
-        self
     }
 }
 

@@ -86,6 +86,11 @@ fn scale_traffic(t: &mut Traffic, factor: f64, path: &str) -> Result<(), FieldEr
                 scale_traffic(&mut seg.traffic, factor, &format!("{path}.sequence[{k}].traffic"))?;
             }
         }
+        Traffic::Users(u) => {
+            for s in &mut u.stages {
+                s.users = ((f64::from(s.users) * factor).round() as u32).max(1);
+            }
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod calibrate;
 mod failure;
+mod lab;
 mod lesson;
 
 use failure::{Failure, Outcome};
@@ -127,6 +128,81 @@ enum Command {
         /// Also print every fact of the lesson's runs (what its text may quote).
         #[arg(long)]
         facts: bool,
+    },
+    /// Load-test one endpoint configuration in simulation: rising traffic until a stopping
+    /// condition; prints the step table and Inference Recommender's metrics.
+    Loadtest {
+        /// A built-in model (see `scalelab catalog`).
+        #[arg(long)]
+        model: String,
+        #[arg(long)]
+        instance_type: String,
+        /// Instances behind the endpoint.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        #[command(flatten)]
+        traffic: lab::TrafficArgs,
+        /// ModelLatencyThresholds, e.g. p99:200ms (p50, p90, p95 or p99).
+        #[arg(long)]
+        latency: Option<String>,
+        /// MaxInvocations: stop once a step reaches this many requests per minute.
+        #[arg(long)]
+        max_invocations: Option<f64>,
+        /// FlatInvocations: stop (default) or continue once throughput levels off.
+        #[arg(long, default_value = "stop")]
+        flat_invocations: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print the step table as CSV.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+    },
+    /// Find the cheapest instance type and count for a traffic range, verified by simulation,
+    /// and tune a target-tracking policy for it.
+    Rightsize {
+        /// A built-in model (see `scalelab catalog`); with --scenario, its variant's model by
+        /// default.
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        min_rps: Option<f64>,
+        #[arg(long)]
+        max_rps: Option<f64>,
+        /// A ModelLatency objective, e.g. p99:500ms; without it only failed requests count.
+        #[arg(long)]
+        latency: Option<String>,
+        /// Candidate types, comma-separated (default: every type the model has a profile for).
+        #[arg(long)]
+        instance_types: Option<String>,
+        /// Size for this scenario's traffic (its lowest and highest rate) and tune on it.
+        #[arg(long, conflicts_with_all = ["min_rps", "max_rps", "example"])]
+        scenario: Option<PathBuf>,
+        /// Like --scenario, with a built-in scenario.
+        #[arg(long, conflicts_with_all = ["min_rps", "max_rps"])]
+        example: Option<String>,
+        /// Skip the policy tuning.
+        #[arg(long)]
+        no_tune: bool,
+        /// Seeds each tuned policy must hold on.
+        #[arg(long, default_value_t = 3)]
+        seeds: u32,
+        /// AWS's guidance: TargetValue = max RPS per instance × this × 60.
+        #[arg(long, default_value_t = 0.5)]
+        safety_factor: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the recommended scenario (endpoint and scaling policy) to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// No progress display.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// List the instance types and built-in models.
     Catalog,
@@ -245,6 +321,65 @@ fn dispatch(command: Command) -> Outcome {
             Some(id) if !list => lesson::show(&id, facts),
             _ => lesson::list(json),
         },
+        Command::Loadtest {
+            model,
+            instance_type,
+            count,
+            traffic,
+            latency,
+            max_invocations,
+            flat_invocations,
+            seed,
+            json,
+            csv,
+        } => lab::loadtest(
+            &model,
+            &instance_type,
+            count,
+            &traffic,
+            latency.as_deref(),
+            max_invocations,
+            &flat_invocations,
+            seed,
+            json,
+            csv,
+        ),
+        Command::Rightsize {
+            model,
+            min_rps,
+            max_rps,
+            latency,
+            instance_types,
+            scenario,
+            example,
+            no_tune,
+            seeds,
+            safety_factor,
+            seed,
+            out,
+            json,
+            quiet,
+        } => {
+            let scenario = match (scenario, example) {
+                (None, None) => None,
+                (s, e) => Some(file_or_example(s, e)?),
+            };
+            lab::rightsize(
+                model,
+                min_rps,
+                max_rps,
+                latency.as_deref(),
+                instance_types.as_deref(),
+                scenario,
+                no_tune,
+                seeds,
+                safety_factor,
+                seed,
+                out.as_ref(),
+                json,
+                quiet,
+            )
+        }
         Command::Catalog => {
             println!(
                 "Instance types (on-demand USD/h, {}, as of {}; * = price confirmed by a reference article):",

@@ -32,6 +32,8 @@ pub struct Plan {
     /// The scalers the engine runs, in this order (wake-ups at the same time run in it).
     pub scalers: Vec<ScalerSpec>,
     pub client: Option<crate::client::ClientPlan>,
+    /// Closed-loop users instead of a rate (`rate` is then 0).
+    pub users: Option<crate::traffic::UserSchedule>,
     pub warnings: Vec<String>,
 }
 
@@ -102,6 +104,18 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
     });
     let is_async = e.variants.iter().any(|v| v.async_inference.is_some());
     let client = s.client.as_ref().and_then(|c| crate::client::ClientPlan::compile(c, is_async, p, warnings));
+    let users = match &s.traffic {
+        crate::traffic::Traffic::Users(u) => {
+            if s.client.is_some() {
+                p.push(Problem::new(
+                    "client",
+                    "closed-loop users send their next request when the last one ends: remove `client` (or use a rate-based traffic shape)",
+                ));
+            }
+            Some(u.schedule())
+        }
+        _ => None,
+    };
     if !d.problems.is_empty() {
         return Err(Problems(d.problems));
     }
@@ -122,6 +136,7 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
         slo_us: s.slo_latency.map(|d| d.as_micros()),
         scalers,
         client,
+        users,
         warnings: d.warnings,
     })
 }
@@ -169,8 +184,11 @@ fn compile_traffic(s: &Scenario, seed: u64, start_unix_secs: i64, d: &mut Diagno
 
     let duration_whole_secs = libm::ceil(duration_secs.min(limits::MAX_DURATION_SECS as f64)) as u64;
     let rate = s.traffic.compile(seed, start_unix_secs, duration_secs);
-    let (expected_requests, peak_rps) =
-        if traffic_ok { rate.expected_and_peak(duration_whole_secs) } else { (0.0, 0.0) };
+    let (expected_requests, peak_rps) = match &s.traffic {
+        crate::traffic::Traffic::Users(u) if traffic_ok => (u.max_requests(), 0.0),
+        _ if traffic_ok => rate.expected_and_peak(duration_whole_secs),
+        _ => (0.0, 0.0),
+    };
     if expected_requests > limits::MAX_EXPECTED_REQUESTS {
         p.push(Problem::new(
             "traffic",

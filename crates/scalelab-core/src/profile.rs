@@ -197,11 +197,11 @@ fn resnet50() -> BuiltinModel {
     };
     BuiltinModel {
         name: "resnet50",
-        description: "PyTorch ResNet-50 image classifier (seed 004): ~20 RPS on ml.p2.xlarge, ~36 on ml.g4dn.xlarge, ~3 on CPU",
+        description: "PyTorch ResNet-50 image classifier (seed 004): ~20 RPS on ml.p2.xlarge, ~38 on ml.g4dn.xlarge, ~3 on CPU",
         profiles: vec![
             ("ml.c5.2xlarge", cpu_profile(8, 2_600.0)),
             ("ml.c5.xlarge", cpu_profile(4, 1_900.0)),
-            ("ml.g4dn.xlarge", gpu_profile(110.0, 24.0)),
+            ("ml.g4dn.xlarge", gpu_profile(104.0, 24.0)),
             ("ml.m5.large", cpu_profile(2, 1_500.0)),
             ("ml.m5.xlarge", cpu_profile(4, 2_100.0)),
             ("ml.p2.xlarge", gpu_profile(190.0, 24.0)),

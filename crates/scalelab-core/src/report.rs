@@ -116,6 +116,25 @@ impl Latency {
     }
 }
 
+/// What happened between two moments of a run (a load test's step): requests sent and ended,
+/// and the latency of those that succeeded.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Window {
+    pub start_secs: f64,
+    pub end_secs: f64,
+    /// Requests that reached the endpoint in the window.
+    pub requests: u64,
+    pub succeeded: u64,
+    pub errors: u64,
+    /// `ModelLatency` of the succeeded requests.
+    pub model_latency_ms: Latency,
+    pub model_latency_p95_ms: Option<f64>,
+    /// End to end (model and overhead).
+    pub latency_ms: Latency,
+    pub latency_p95_ms: Option<f64>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VariantSummary {
     pub name: String,

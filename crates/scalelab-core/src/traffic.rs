@@ -78,6 +78,104 @@ pub enum Traffic {
     Sum(Vec<Traffic>),
     /// Shapes one after another, each for its `duration` and with its own clock starting at 0.
     Sequence(Vec<Segment>),
+    /// Closed-loop virtual users, as load-testing tools drive an endpoint (Locust, Inference
+    /// Recommender): each user sends a request, waits for its answer or failure, thinks, and
+    /// sends the next. The rate follows from the endpoint's latency. Only as the whole traffic,
+    /// not inside `sum` or `sequence`.
+    Users(Users),
+}
+
+/// Closed-loop users: stages one after another, as Locust's `LoadTestShape` gives them.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Users {
+    pub stages: Vec<UserStage>,
+    /// A user's pause between an answer and its next request (Locust's `wait_time`); none by
+    /// default, as Inference Recommender's users invoke in a loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think_time: Option<crate::rng::TimeDist>,
+}
+
+/// During a stage the user count moves to `users`, `spawnRate` users per second (all at once
+/// without it), then holds. After the last stage the users stop.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserStage {
+    #[serde(deserialize_with = "seconds_or_duration")]
+    pub duration: Duration,
+    pub users: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spawn_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The most closed-loop users a run may have at once.
+pub const MAX_USERS: u32 = 2_000;
+
+/// The shortest cycle of one user: a refused request comes back after a load generator's
+/// round trip, not instantly. It bounds the work of a run whose users meet only errors.
+pub const USER_MIN_CYCLE_US: u64 = 10_000;
+
+/// Compiled users: the target count from each time on (sorted, the first at 0), and the think
+/// time.
+#[derive(Clone, PartialEq, Debug)]
+pub struct UserSchedule {
+    pub changes: Vec<(u64, u32)>,
+    pub think: crate::rng::TimeDist,
+}
+
+impl Users {
+    /// The target user count over time: a change at each spawn, the stages' holds, and 0 after
+    /// the last stage.
+    pub fn schedule(&self) -> UserSchedule {
+        let mut changes: Vec<(u64, u32)> = vec![(0, 0)];
+        let mut t = 0u64;
+        let mut now_users = 0u32;
+        for st in &self.stages {
+            let d = st.duration.as_micros();
+            let end = t + d;
+            match st.spawn_rate.filter(|r| *r > 0.0 && r.is_finite()) {
+                Some(rate) if now_users != st.users => {
+                    let step_us = (US_PER_SEC as f64 / rate).max(1.0);
+                    let n = now_users.abs_diff(st.users);
+                    for k in 1..=n {
+                        let at = t + libm::round(step_us * f64::from(k)) as u64;
+                        if at >= end {
+                            break;
+                        }
+                        now_users = if st.users > now_users { now_users + 1 } else { now_users - 1 };
+                        changes.push((at, now_users));
+                    }
+                }
+                _ => {
+                    now_users = st.users;
+                    changes.push((t, now_users));
+                }
+            }
+            t = end;
+        }
+        changes.push((t, 0));
+        // Several changes at one time: the last one counts.
+        let mut out: Vec<(u64, u32)> = Vec::with_capacity(changes.len());
+        for c in changes {
+            match out.last_mut() {
+                Some(last) if last.0 == c.0 => *last = c,
+                _ => out.push(c),
+            }
+        }
+        UserSchedule {
+            changes: out,
+            think: self.think_time.clone().unwrap_or(crate::rng::TimeDist::fixed(Duration::ZERO)),
+        }
+    }
+
+    /// Most requests the users can send: every user cycling at the shortest cycle.
+    pub fn max_requests(&self) -> f64 {
+        let s = self.schedule();
+        let think_us = s.think.mean.as_micros().max(USER_MIN_CYCLE_US) as f64;
+        s.changes.iter().zip(s.changes.iter().skip(1)).map(|(a, b)| f64::from(a.1) * (b.0 - a.0) as f64 / think_us).sum()
+    }
 }
 
 fn one_day() -> Duration {
@@ -263,7 +361,35 @@ impl Traffic {
             }
             Traffic::Sum(parts) => {
                 for (i, t) in parts.iter().enumerate() {
+                    if matches!(t, Traffic::Users(_)) {
+                        problems.push(Problem::new(
+                            path.join("sum").index(i).join("users"),
+                            "closed-loop users can only be the whole traffic, not part of a sum",
+                        ));
+                    }
                     t.check(&path.join("sum").index(i), problems);
+                }
+            }
+            Traffic::Users(u) => {
+                if u.stages.is_empty() || u.stages.len() > 1_000 {
+                    problems.push(Problem::new(path.join("users.stages"), "needs 1 to 1000 stages"));
+                }
+                for (i, st) in u.stages.iter().enumerate() {
+                    let at = path.join("users.stages").index(i);
+                    if st.duration == Duration::ZERO {
+                        problems.push(Problem::new(at.join("duration"), "must be longer than 0s"));
+                    }
+                    if st.users > MAX_USERS {
+                        problems.push(Problem::new(at.join("users"), format!("at most {MAX_USERS} users")));
+                    }
+                    if let Some(r) = st.spawn_rate
+                        && !(r.is_finite() && r > 0.0)
+                    {
+                        problems.push(Problem::new(
+                            at.join("spawnRate"),
+                            format!("must be a number of users per second above 0, got {r}"),
+                        ));
+                    }
                 }
             }
             Traffic::Sequence(segments) => {
@@ -272,6 +398,12 @@ impl Traffic {
                         problems.push(Problem::new(
                             path.join("sequence").index(i).join("duration"),
                             "must be longer than 0s",
+                        ));
+                    }
+                    if matches!(s.traffic, Traffic::Users(_)) {
+                        problems.push(Problem::new(
+                            path.join("sequence").index(i).join("traffic.users"),
+                            "closed-loop users can only be the whole traffic, not part of a sequence",
                         ));
                     }
                     s.traffic.check(&path.join("sequence").index(i).join("traffic"), problems);
@@ -356,6 +488,8 @@ impl Traffic {
                     .map(|(i, p)| p.compile_at(seed, start, horizon, &format!("{name}.sum[{i}]")))
                     .collect(),
             ),
+            // Users are not a rate: the engine drives them (see `Users::schedule`).
+            Traffic::Users(_) => RateFn::Constant(0.0),
             Traffic::Sequence(segments) => {
                 let mut t = 0.0;
                 let mut out = Vec::with_capacity(segments.len());

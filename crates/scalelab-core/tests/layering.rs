@@ -23,8 +23,8 @@ const LAYERS: &[&[&str]] = &[
     // Engines run plans.
     &["engine"],
     // Front-of-core helpers built on everything below.
-    &["examples", "export", "measured", "vocab"],
-    &["lesson"],
+    &["examples", "export", "measured", "vocab", "loadtest"],
+    &["lesson", "rightsize"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -26,14 +26,16 @@ mod queue;
 mod report;
 mod routing;
 mod server;
+mod users;
 
 use backlog::Backlog;
 use clients::{Clients, Send};
 use fleet::{Fleet, HostId, InstanceId, InstanceState, Pool, ScaleIn, Stage};
-use outcomes::Outcomes;
+use outcomes::{Outcomes, WindowStats};
 use queue::EventQueue;
 use routing::Router;
 use server::{Batches, Model};
+use users::Users;
 
 use crate::client::RetryOn;
 use crate::limits;
@@ -97,6 +99,10 @@ enum Ev {
     },
     /// Free queue consumers take visible messages.
     Pump,
+    /// The closed-loop user count changes.
+    UserTarget,
+    /// A closed-loop user sends its next request.
+    UserSend,
 }
 
 /// A request in an instance's queue or in service: when this attempt arrived, and when the
@@ -177,9 +183,12 @@ pub struct Simulation {
     fleet: Fleet,
     batches: Batches,
     clients: Clients,
+    users: Option<Users>,
     scalers: Vec<Box<dyn Scaler>>,
     metrics: Recorder,
     outcomes: Outcomes,
+    /// Per-window figures, kept only when asked for (`take_window`).
+    window: Option<Box<WindowStats>>,
     activities: Vec<Activity>,
     warnings: Vec<String>,
     events: u64,
@@ -245,9 +254,11 @@ impl Simulation {
             fleet: Fleet::default(),
             batches: Batches::default(),
             clients: Clients::new(plan.client.clone(), seed),
+            users: plan.users.as_ref().map(|u| Users::new(u, seed)),
             scalers,
             metrics: Recorder::new(utils),
             outcomes: Outcomes::new(plan.slo_us),
+            window: None,
             activities: Vec::new(),
             warnings: plan.warnings.clone(),
             events: 0,
@@ -270,6 +281,9 @@ impl Simulation {
         }
         if let Some(t) = sim.arrivals.next_arrival() {
             sim.queue.schedule(t, Ev::Arrival);
+        }
+        if let Some(u) = sim.users.as_mut() {
+            u.start(&mut Ctx { now: 0, queue: &mut sim.queue });
         }
         for k in 0..sim.scalers.len() {
             if let Some(t) = sim.scalers.get(k).and_then(|s| s.next_wake()) {
@@ -362,12 +376,30 @@ impl Simulation {
                 self.sync_gauges(variant);
             }
             Ev::Wake { scaler } => self.wake(scaler),
+            Ev::UserTarget => {
+                let new =
+                    self.users.as_mut().map_or(0, |u| u.target_due(&mut Ctx { now: self.now, queue: &mut self.queue }));
+                for _ in 0..new {
+                    self.arrive(self.now, 1);
+                }
+            }
+            Ev::UserSend => {
+                if self.users.as_mut().is_some_and(Users::send_due) {
+                    self.arrive(self.now, 1);
+                }
+            }
         }
     }
 
     /// Attempt `attempt` of a request the client first sent at `first` reaches the endpoint.
     fn arrive(&mut self, first: SimTime, attempt: u32) {
-        let Some(v) = self.router.pick_variant(self.variants.iter().map(|(id, v)| (id, v.weight))) else { return };
+        let Some(v) = self.router.pick_variant(self.variants.iter().map(|(id, v)| (id, v.weight))) else {
+            // No variant takes traffic: a closed-loop user's request fails at once.
+            if let Some(u) = self.users.as_mut() {
+                u.ended(1, true, &mut Ctx { now: self.now, queue: &mut self.queue });
+            }
+            return;
+        };
         self.metrics.request(ix(v));
         self.clients.attempted();
         let now = self.now;
@@ -400,8 +432,12 @@ impl Simulation {
         }
     }
 
-    fn attempts_ended(&mut self, n: u64) {
+    /// `n` attempts ended (`failed`: refused, timed out or dropped).
+    fn attempts_ended(&mut self, n: u64, failed: bool) {
         self.clients.attempts_ended(n, cx!(self));
+        if let Some(u) = self.users.as_mut() {
+            u.ended(n, failed, &mut Ctx { now: self.now, queue: &mut self.queue });
+        }
     }
 
     /// An attempt failed at the endpoint (CloudWatch has counted it): the client retries it
@@ -418,7 +454,7 @@ impl Simulation {
             }
             self.outcomes.error_at(self.now);
         }
-        self.attempts_ended(1);
+        self.attempts_ended(1, true);
     }
 
     fn dispatch(&mut self, inst: InstanceId) {
@@ -432,7 +468,7 @@ impl Simulation {
         let v = i.variant;
         let dropped = self.variants[v].model.expire(inst, i, cx!(self));
         if dropped > 0 {
-            self.attempts_ended(dropped);
+            self.attempts_ended(dropped, true);
             self.variants[v].errors.model_error += dropped;
             for _ in 0..dropped {
                 self.metrics.model_error(ix(v));
@@ -444,8 +480,8 @@ impl Simulation {
     /// Records the outcome of one served request.
     fn complete(&mut self, v: VariantId, req: Req, start: SimTime) {
         let now = self.now;
-        self.attempts_ended(1);
         let model_us = now - req.at;
+        self.attempts_ended(1, model_us > self.variants[v].model.timeout_us);
         let var = &mut self.variants[v];
         if model_us > var.model.timeout_us {
             var.errors.model_error += 1;
@@ -458,6 +494,9 @@ impl Simulation {
         self.metrics.success(ix(v), model_us, overhead);
         // The client waited from its first attempt: retries and backoffs included.
         self.outcomes.success(now - req.first + overhead, model_us, start - req.at);
+        if let Some(w) = self.window.as_mut() {
+            w.success(now - req.first + overhead, model_us);
+        }
     }
 
     fn done(&mut self, inst: InstanceId, req: Req, start: SimTime) {
@@ -529,7 +568,7 @@ impl Simulation {
             var.errors.service_unavailable += 1;
             self.metrics.error_5xx(ix(v));
             self.outcomes.error_at(self.now);
-            self.attempts_ended(1);
+            self.attempts_ended(1, true);
             return;
         }
         // `feed` never changes which instances are in service, so indexing is stable.
@@ -592,7 +631,7 @@ impl Simulation {
                 self.metrics.model_error(ix(v));
             }
             self.outcomes.error_at(now);
-            self.attempts_ended(dropped);
+            self.attempts_ended(dropped, true);
         }
         if let Some(b) = self.variants[v].backlog.as_mut() {
             b.arm_expiry(v, timeout, cx!(self));
@@ -701,6 +740,21 @@ impl Simulation {
             backlog_oldest: var.backlog.as_ref().and_then(Backlog::oldest),
         };
         self.metrics.set_gauges(ix(v), self.now, g);
+    }
+
+    /// The figures since the last call (or the start): requests sent, ended, and the latency of
+    /// those that succeeded. The first call opens the first window (it covers the run so far
+    /// in counts only); a load test calls it at each step's boundaries.
+    pub fn take_window(&mut self) -> crate::report::Window {
+        let requests = self.variants.values().map(|v| v.requests).sum();
+        let succeeded = self.variants.values().map(|v| v.succeeded).sum();
+        let errors = self
+            .variants
+            .values()
+            .map(|v| v.errors.model_error + v.errors.service_unavailable + v.errors.no_capacity)
+            .sum();
+        let now = self.now;
+        self.window.get_or_insert_with(Box::default).take(now, requests, succeeded, errors)
     }
 
     /// Requests queued or in service right now, over every instance (for invariant checks).

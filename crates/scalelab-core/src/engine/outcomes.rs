@@ -71,6 +71,46 @@ impl Outcomes {
     }
 }
 
+/// Latency of the requests that succeeded since the window opened, and the counts it started
+/// from (kept only when a caller asks for windows: a load test).
+#[derive(Debug, Default)]
+pub(crate) struct WindowStats {
+    pub(crate) start: SimTime,
+    pub(crate) requests: u64,
+    pub(crate) succeeded: u64,
+    pub(crate) errors: u64,
+    pub(crate) model_latency: Histogram,
+    pub(crate) latency: Histogram,
+}
+
+impl WindowStats {
+    pub(crate) fn success(&mut self, total_us: SimTime, model_us: SimTime) {
+        self.model_latency.record(model_us);
+        self.latency.record(total_us);
+    }
+
+    /// Closes the window at `now` with the run's totals, and opens the next one.
+    pub(crate) fn take(&mut self, now: SimTime, requests: u64, succeeded: u64, errors: u64) -> crate::report::Window {
+        let secs = |t: SimTime| t as f64 / US_PER_SEC as f64;
+        let p95 = |h: &Histogram| h.quantile_us(0.95).map(|us| us / 1000.0);
+        let w = crate::report::Window {
+            start_secs: secs(self.start),
+            end_secs: secs(now),
+            requests: requests - self.requests,
+            succeeded: succeeded - self.succeeded,
+            errors: errors - self.errors,
+            model_latency_ms: Latency::from_histogram(&self.model_latency),
+            model_latency_p95_ms: p95(&self.model_latency),
+            latency_ms: Latency::from_histogram(&self.latency),
+            latency_p95_ms: p95(&self.latency),
+        };
+        self.model_latency.clear();
+        self.latency.clear();
+        (self.start, self.requests, self.succeeded, self.errors) = (now, requests, succeeded, errors);
+        w
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,9 @@
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::components::{ActivityLog, Cards, Charts, Editor, Header, LessonsPanel, Toolbar};
+use crate::components::{
+    ActivityLog, Cards, Charts, Editor, Header, LabState, LessonsPanel, RightsizeView, Tab, Tabs, Toolbar,
+};
 use crate::lessons::LessonState;
 use crate::link;
 use crate::state::PageState;
@@ -24,21 +26,30 @@ pub fn App() -> impl IntoView {
         lessons.open_from_link(&state, &id, step, if own { state.scenario_copy() } else { None });
     }
     lessons.follow_runs(state);
+    let lab = LabState::new();
+    provide_context(lab);
+    if let Some(value) = crate::lab::lab_param(&browser::fragment()) {
+        lab.open_from_link(&state, &value);
+    }
+    let tab = lab.tab;
     let PageState { dark, big, notice, presenter, .. } = state;
     view! {
         <div class="page" class:dark=move || dark.get() class:big=move || big.get() class:presenter=move || presenter.get()>
             <Header/>
             {move || notice.get().map(|n| view! { <div class="notice" role="alert" id="notice">{n}</div> })}
-            <main>
-                <Editor/>
-                <section class="results" aria-label="Results">
-                    <LessonsPanel/>
-                    <Toolbar/>
-                    <Cards/>
-                    <Charts/>
-                    <ActivityLog/>
-                </section>
-            </main>
+            <Tabs/>
+            <Show when=move || tab.get() == Tab::Simulate fallback=|| view! { <main class="lab-main"><RightsizeView/></main> }>
+                <main>
+                    <Editor/>
+                    <section class="results" aria-label="Results">
+                        <LessonsPanel/>
+                        <Toolbar/>
+                        <Cards/>
+                        <Charts/>
+                        <ActivityLog/>
+                    </section>
+                </main>
+            </Show>
         </div>
     }
 }

@@ -6,6 +6,7 @@
 pub mod chartdata;
 pub mod edit;
 pub mod forms;
+pub mod lab;
 pub mod link;
 pub mod playback;
 pub mod summary;
@@ -23,6 +24,10 @@ mod components;
 mod draw;
 #[cfg(target_arch = "wasm32")]
 mod formview;
+#[cfg(target_arch = "wasm32")]
+mod labclient;
+#[cfg(target_arch = "wasm32")]
+mod labdraw;
 #[cfg(target_arch = "wasm32")]
 mod lessons;
 #[cfg(target_arch = "wasm32")]

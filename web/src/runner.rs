@@ -21,7 +21,7 @@ fn now_ms() -> f64 {
 
 /// Lets the event loop run (messages, input, painting), then continues. Works in a window and
 /// in a worker: both have a global `setTimeout`.
-async fn yield_now() {
+pub(crate) async fn yield_now() {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let global = js_sys::global();
         if let Ok(f) = js_sys::Reflect::get(&global, &JsValue::from_str("setTimeout"))

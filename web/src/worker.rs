@@ -1,5 +1,6 @@
 //! The simulation's Web Worker: receives `RunRequest`s as JSON, runs them in slices (a newer
-//! request cancels the older run at its next slice), and answers with progress and a `RunView`.
+//! request cancels the older run at its next slice), and answers with progress and a `RunView`;
+//! and rightsizing `JobRequest`s, answered with their outcome.
 
 use std::cell::Cell;
 
@@ -29,6 +30,13 @@ pub fn start() {
     let handler_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let Some(text) = ev.data().as_string() else { return };
+        // A rightsizing job runs at once and is answered with its outcome.
+        if let Ok(job) = serde_json::from_str::<crate::lab::JobRequest>(&text) {
+            if let Ok(answer) = serde_json::to_string(&crate::lab::LabMessage::answer(&job)) {
+                let _ = handler_scope.post_message(&JsValue::from_str(&answer));
+            }
+            return;
+        }
         let Ok(req) = serde_json::from_str::<RunRequest>(&text) else { return };
         LATEST.with(|l| l.set(req.id));
         let scope = handler_scope.clone();

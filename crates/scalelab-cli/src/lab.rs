@@ -130,9 +130,18 @@ impl TrafficArgs {
     }
 }
 
+/// The model a command names: a built-in one, or a measured instance profile file.
+pub fn model_ref(model: Option<String>, profile: Option<&Path>) -> Outcome<ModelRef> {
+    let Some(path) = profile else { return Ok(ModelRef { model, profile: None }) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let m = scalelab_core::measured::MeasuredProfile::from_json(&text)
+        .map_err(|problems| Failure::Problems { source: path.display().to_string(), problems })?;
+    Ok(ModelRef { model: None, profile: Some(m.profile) })
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn loadtest(
-    model: &str,
+    model: ModelRef,
     instance_type: &str,
     count: u32,
     traffic: &TrafficArgs,
@@ -149,7 +158,7 @@ pub fn loadtest(
         other => return Err(Failure::Usage(format!("--flat-invocations {other:?}: choose stop or continue"))),
     };
     let test = LoadTest {
-        model: ModelRef::builtin(model),
+        model,
         instance_type: instance_type.to_string(),
         count,
         traffic: traffic.load_traffic()?,
@@ -261,7 +270,7 @@ pub fn parallel(jobs: &[Job]) -> Vec<Result<JobOutcome, Problems>> {
 
 #[allow(clippy::too_many_arguments)]
 pub fn rightsize(
-    model: Option<String>,
+    model: ModelRef,
     min_rps: Option<f64>,
     max_rps: Option<f64>,
     latency: Option<&str>,
@@ -273,13 +282,16 @@ pub fn rightsize(
     seed: u64,
     out: Option<&PathBuf>,
     json: bool,
+    stats: bool,
     quiet: bool,
 ) -> Outcome {
-    if scenario.is_none() && model.is_none() {
-        return Err(Failure::Usage("give --model (e.g. resnet50) with --min-rps and --max-rps, or --scenario".into()));
+    if scenario.is_none() && model.model.is_none() && model.profile.is_none() {
+        return Err(Failure::Usage(
+            "give --model (e.g. resnet50) or --instance-profile with --min-rps and --max-rps, or --scenario".into(),
+        ));
     }
     let req = Request {
-        model: ModelRef { model, profile: None },
+        model,
         instance_types: instance_types
             .map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default(),
@@ -343,6 +355,16 @@ pub fn rightsize(
             r.simulated_requests as f64 / wall.max(1e-9),
             out.map_or(String::new(), |p| format!("; scenario written to {}", p.display()))
         );
+        if stats {
+            let secs = wall.max(1e-9);
+            println!(
+                "lab: jobs={} wall_s={secs:.3} requests={} requests_per_s={:.0} threads={}",
+                r.jobs_done,
+                r.simulated_requests,
+                r.simulated_requests as f64 / secs,
+                rayon::current_num_threads()
+            );
+        }
     }
     Ok(())
 }

@@ -133,8 +133,11 @@ enum Command {
     /// condition; prints the step table and Inference Recommender's metrics.
     Loadtest {
         /// A built-in model (see `scalelab catalog`).
-        #[arg(long)]
-        model: String,
+        #[arg(long, required_unless_present = "instance_profile")]
+        model: Option<String>,
+        /// A measured instance profile (from `scalelab calibrate`) instead of a built-in model.
+        #[arg(long, value_name = "FILE", conflicts_with = "model")]
+        instance_profile: Option<PathBuf>,
         #[arg(long)]
         instance_type: String,
         /// Instances behind the endpoint.
@@ -167,6 +170,10 @@ enum Command {
         /// default.
         #[arg(long)]
         model: Option<String>,
+        /// A measured instance profile (from `scalelab calibrate`) instead of a built-in model;
+        /// give --instance-types with it (a profile measured on one type says nothing of others).
+        #[arg(long, value_name = "FILE", conflicts_with = "model")]
+        instance_profile: Option<PathBuf>,
         #[arg(long)]
         min_rps: Option<f64>,
         #[arg(long)]
@@ -200,6 +207,10 @@ enum Command {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the lab's figures: jobs, wall time, simulated requests and requests per second,
+        /// threads.
+        #[arg(long, conflicts_with = "json")]
+        stats: bool,
         /// No progress display.
         #[arg(long, short)]
         quiet: bool,
@@ -323,6 +334,7 @@ fn dispatch(command: Command) -> Outcome {
         },
         Command::Loadtest {
             model,
+            instance_profile,
             instance_type,
             count,
             traffic,
@@ -333,7 +345,7 @@ fn dispatch(command: Command) -> Outcome {
             json,
             csv,
         } => lab::loadtest(
-            &model,
+            lab::model_ref(model, instance_profile.as_deref())?,
             &instance_type,
             count,
             &traffic,
@@ -346,6 +358,7 @@ fn dispatch(command: Command) -> Outcome {
         ),
         Command::Rightsize {
             model,
+            instance_profile,
             min_rps,
             max_rps,
             latency,
@@ -358,6 +371,7 @@ fn dispatch(command: Command) -> Outcome {
             seed,
             out,
             json,
+            stats,
             quiet,
         } => {
             let scenario = match (scenario, example) {
@@ -365,7 +379,7 @@ fn dispatch(command: Command) -> Outcome {
                 (s, e) => Some(file_or_example(s, e)?),
             };
             lab::rightsize(
-                model,
+                lab::model_ref(model, instance_profile.as_deref())?,
                 min_rps,
                 max_rps,
                 latency.as_deref(),
@@ -377,6 +391,7 @@ fn dispatch(command: Command) -> Outcome {
                 seed,
                 out.as_ref(),
                 json,
+                stats,
                 quiet,
             )
         }

@@ -259,6 +259,9 @@ pub struct StepResult {
     pub end_secs: f64,
     /// Requests per second sent in the measured window.
     pub offered_rps: f64,
+    /// The step's nominal rate (open-loop steps; the sent rate varies around it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominal_rps: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<u32>,
     /// Requests per second answered successfully.
@@ -337,9 +340,11 @@ pub struct LoadTestResult {
     pub steps: Vec<StepResult>,
 }
 
-/// A window to measure: its span (µs), label, and the user count during it.
+/// A window to measure: its span (µs), label, the user count during it and its nominal rate.
+type MeasuredWindow = (u64, u64, String, Option<u32>, Option<f64>);
+
 struct Plan {
-    windows: Vec<(u64, u64, String, Option<u32>)>,
+    windows: Vec<MeasuredWindow>,
     scenario: Scenario,
 }
 
@@ -422,7 +427,13 @@ impl LoadTest {
                     let rps = start_rps + step_rps * k as f64;
                     let (s, e) = (k * d, (k + 1) * d);
                     steps.push(serde_json::json!({ "at": Duration(s).to_string(), "rps": round3(rps) }));
-                    windows.push((warmup(s, e), e, format!("{} RPS", crate::fmt::fmt_num(round3(rps))), None));
+                    windows.push((
+                        warmup(s, e),
+                        e,
+                        format!("{} RPS", crate::fmt::fmt_num(round3(rps))),
+                        None,
+                        Some(round3(rps)),
+                    ));
                 }
                 (serde_json::json!({ "steps": steps }), n * d)
             }
@@ -435,11 +446,11 @@ impl LoadTest {
                         let mut s = t;
                         while s < t + d {
                             let e = (s + 60 * US_PER_SEC).min(t + d);
-                            windows.push((s, e, format!("{name} @{}", Duration(s)), None));
+                            windows.push((s, e, format!("{name} @{}", Duration(s)), None, None));
                             s = e;
                         }
                     } else {
-                        windows.push((warmup(t, t + d), t + d, name, None));
+                        windows.push((warmup(t, t + d), t + d, name, None, Some(ph.arrival_rate)));
                     }
                     t += d;
                 }
@@ -493,12 +504,13 @@ impl LoadTest {
         let objective = self.stopping.model_latency_thresholds;
         let mut steps: Vec<StepResult> = Vec::new();
         let mut stopped_by = StoppedBy::EndOfTraffic;
-        for (start, end, label, users) in &lt.windows {
+        for (start, end, label, users, nominal) in &lt.windows {
             sim.run_until(*start);
             sim.take_window();
             sim.run_until(*end);
             let w = sim.take_window();
-            let step = self.step(&w, label, *users, objective);
+            let mut step = self.step(&w, label, *users, objective);
+            step.nominal_rps = *nominal;
             let reason = self.stop_reason(&step, &steps, objective);
             steps.push(step);
             if let Some(r) = reason {
@@ -561,6 +573,7 @@ impl LoadTest {
             start_secs: w.start_secs,
             end_secs: w.end_secs,
             offered_rps: w.requests as f64 / secs,
+            nominal_rps: None,
             users,
             throughput_rps: w.succeeded as f64 / secs,
             error_ratio,
@@ -613,7 +626,7 @@ fn is_flat(step: &StepResult, before: &[StepResult]) -> bool {
 }
 
 /// The traffic JSON of closed-loop users, and a window per stage (per minute while spawning).
-fn user_windows(u: &Users, windows: &mut Vec<(u64, u64, String, Option<u32>)>) -> serde_json::Value {
+fn user_windows(u: &Users, windows: &mut Vec<MeasuredWindow>) -> serde_json::Value {
     let mut t = 0;
     let mut from = 0u32;
     for (i, st) in u.stages.iter().enumerate() {
@@ -628,11 +641,17 @@ fn user_windows(u: &Users, windows: &mut Vec<(u64, u64, String, Option<u32>)>) -
         let mut s = t;
         while s < t + spawn_us {
             let e = (s + 60 * US_PER_SEC).min(t + spawn_us);
-            windows.push((s, e, format!("{name} @{}", Duration(s)), None));
+            windows.push((s, e, format!("{name} @{}", Duration(s)), None, None));
             s = e;
         }
         if t + spawn_us < t + d {
-            windows.push((warmup(t + spawn_us, t + d), t + d, format!("{name}: {} users", st.users), Some(st.users)));
+            windows.push((
+                warmup(t + spawn_us, t + d),
+                t + d,
+                format!("{name}: {} users", st.users),
+                Some(st.users),
+                None,
+            ));
         }
         from = st.users;
         t += d;

@@ -1048,7 +1048,7 @@ impl Lab {
         tuning.meets = meets;
         tuning.note = if meets {
             format!(
-                "TargetValue {} (the guidance gives {}) and ScaleInCooldown {} s held the objective on {} seed{} at the lowest cost",
+                "TargetValue {} (the guidance gives {}) and ScaleInCooldown {} s held the objective on {} seed{} at the lowest cost.",
                 crate::fmt::fmt_num(tuning.target_value),
                 crate::fmt::fmt_num(guidance),
                 tuning.scale_in_cooldown,

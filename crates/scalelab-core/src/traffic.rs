@@ -174,7 +174,11 @@ impl Users {
     pub fn max_requests(&self) -> f64 {
         let s = self.schedule();
         let think_us = s.think.mean.as_micros().max(USER_MIN_CYCLE_US) as f64;
-        s.changes.iter().zip(s.changes.iter().skip(1)).map(|(a, b)| f64::from(a.1) * (b.0 - a.0) as f64 / think_us).sum()
+        s.changes
+            .iter()
+            .zip(s.changes.iter().skip(1))
+            .map(|(a, b)| f64::from(a.1) * (b.0 - a.0) as f64 / think_us)
+            .sum()
     }
 }
 

@@ -5,6 +5,12 @@
 //! 800 RPS run at most 32 MB. Events are counted the way each engine counts them (Scalelab: one
 //! per arrival, completion, timer; SimPy: one per `env.step()`); requests per second compare the
 //! same work whatever the event accounting, and are printed too.
+//!
+//! The rightsizing lab (the release CLI's `rightsize`, a stage's jobs on rayon's threads, two of
+//! them as on the goal's machine): ResNet-50 for 10–66 RPS over every instance type, with counts
+//! verified and the policy tuned, in at most 2 s; the policy tuning on seed 001's ramp in at most
+//! 10 s. Its simulated requests per second are compared with the engine's on seed 001 in the same
+//! run. `--rightsize` runs only these (and seed 001, the peer).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +21,11 @@ use crate::{Result, cargo, output, root, run};
 const GOAL_SPEEDUP: f64 = 60.0;
 const GOAL_PEAK_MIB: f64 = 32.0;
 const SIMPY_VERSION: &str = "4.1.2";
+/// The lab's goals, in wall seconds on a 2-core machine.
+const GOAL_RIGHTSIZE_S: f64 = 2.0;
+const GOAL_TUNE_S: f64 = 10.0;
+/// Threads the lab runs on (RAYON_NUM_THREADS), as on the goals' machine.
+const LAB_THREADS: usize = 2;
 
 struct Figures {
     name: String,
@@ -63,6 +74,106 @@ fn one_run(cli: &Path, name: &str, args: &[&str]) -> Result<Figures> {
     let mut c = Command::new(cli);
     c.args(args).args(["--stats", "--quiet"]);
     parse_engine_line(name, &output(c)?)
+}
+
+/// One run of the rightsizing lab, from the CLI's `lab:` line.
+struct LabFigures {
+    name: String,
+    goal_s: f64,
+    jobs: f64,
+    wall_s: f64,
+    requests: f64,
+    threads: f64,
+}
+
+impl LabFigures {
+    fn requests_per_s(&self) -> f64 {
+        self.requests / self.wall_s
+    }
+}
+
+fn lab_run(cli: &Path, name: &str, goal_s: f64, args: &[&str]) -> Result<LabFigures> {
+    let mut c = Command::new(cli);
+    c.args(args).args(["--stats", "--quiet"]).env("RAYON_NUM_THREADS", LAB_THREADS.to_string());
+    let stdout = output(c)?;
+    let line = stdout.lines().find(|l| l.starts_with("lab:")).ok_or("no lab line in the output")?;
+    let kv: BTreeMap<&str, &str> = line.split_whitespace().filter_map(|w| w.split_once('=')).collect();
+    let num = |k: &str| kv.get(k).and_then(|v| v.parse::<f64>().ok()).ok_or(format!("no {k} in {line}"));
+    Ok(LabFigures {
+        name: name.into(),
+        goal_s,
+        jobs: num("jobs")?,
+        wall_s: num("wall_s")?,
+        requests: num("requests")?,
+        threads: num("threads")?,
+    })
+}
+
+/// Best of `n` runs of the lab (least wall time).
+fn lab_best(name: &str, goal_s: f64, args: &[&str], n: usize) -> Result<LabFigures> {
+    let cli = root().join("target/release/scalelab");
+    let mut best: Option<LabFigures> = None;
+    for _ in 0..n {
+        let f = lab_run(&cli, name, goal_s, args)?;
+        if best.as_ref().is_none_or(|b| f.wall_s < b.wall_s) {
+            best = Some(f);
+        }
+    }
+    best.ok_or_else(|| "no run".into())
+}
+
+/// The lab's two reference cases, best of 3 each.
+fn lab_figures() -> Result<[LabFigures; 2]> {
+    println!("==> Scalelab: the rightsizing lab on {LAB_THREADS} threads, best of 3");
+    let full = lab_best(
+        "resnet50 10–66 RPS, every type",
+        GOAL_RIGHTSIZE_S,
+        &["rightsize", "--model", "resnet50", "--min-rps", "10", "--max-rps", "66"],
+        3,
+    )?;
+    let tune = lab_best(
+        "seed-001 ramp, tuning (m4)",
+        GOAL_TUNE_S,
+        &["rightsize", "--example", "seed-001-before", "--instance-types", "ml.m4.xlarge"],
+        3,
+    )?;
+    Ok([full, tune])
+}
+
+/// The lab's table, and its throughput against the engine's plain run of seed 001.
+fn print_lab(lab: &[LabFigures], seed001: &Figures) {
+    println!();
+    println!(
+        "{:<32} {:>6} {:>9} {:>14} {:>14} {:>8} {:>11}",
+        "rightsizing lab", "jobs", "wall s", "requests", "requests/s", "threads", "goal"
+    );
+    for f in lab {
+        println!(
+            "{:<32} {:>6.0} {:>9.3} {:>14.0} {:>14.0} {:>8.0} {:>11}",
+            f.name,
+            f.jobs,
+            f.wall_s,
+            f.requests,
+            f.requests_per_s(),
+            f.threads,
+            format!("≤ {:.0} s", f.goal_s)
+        );
+    }
+    println!();
+    for f in lab {
+        println!(
+            "{}: {:.3} s  (goal ≤ {:.0} s on 2 cores: {}); requests/s vs the engine's seed-001 run: {:.2}×",
+            f.name,
+            f.wall_s,
+            f.goal_s,
+            if f.wall_s <= f.goal_s { "met" } else { "NOT MET" },
+            f.requests_per_s() / seed001.requests_per_s()
+        );
+    }
+    println!(
+        "(the lab on {:.0} threads, the engine's run on one; the lab's wall time also holds planning each job and the waits at the end of a stage)",
+        lab.first().map_or(0.0, |f| f.threads)
+    );
 }
 
 /// Builds the CLI of commit `rev` in a worktree under target/xtask (its own target directory,
@@ -138,22 +249,34 @@ fn simpy_run() -> Result<Figures> {
     })
 }
 
-/// `cargo xtask bench [--against REV]`.
+/// `cargo xtask bench [--against REV | --rightsize]`.
 pub fn bench(args: &[String]) -> Result {
     println!("==> building the release CLI");
     let mut c = cargo();
     c.args(["build", "--release", "-q", "-p", "scalelab-cli"]);
     run(c)?;
-    match args {
-        [] => {}
+    let only_lab = match args {
+        [] => false,
+        [flag] if flag == "--rightsize" => true,
         [flag, rev] if flag == "--against" => return against(rev),
-        _ => return Err("usage: cargo xtask bench [--against REV]".into()),
+        _ => return Err("usage: cargo xtask bench [--against REV | --rightsize]".into()),
+    };
+    let seed001_args = ["run", "--example", "seed-001-before"];
+    if only_lab {
+        println!("==> Scalelab: seed 001 (2 h ramp, 200 → 800 RPS), best of 3");
+        let seed001 = scalelab_best("seed-001-before (2 h)", &seed001_args, 3)?;
+        let lab = lab_figures()?;
+        println!();
+        println!("seed-001-before (2 h): {:.3} s, {:.0} requests/s", seed001.wall_s, seed001.requests_per_s());
+        print_lab(&lab, &seed001);
+        return Ok(());
     }
     let mmc = root().join("crates/xtask/bench/mmc-800rps.json");
     let mmc = mmc.to_str().ok_or("path is not UTF-8")?;
     println!("==> Scalelab: seed 001 (2 h ramp, 200 → 800 RPS) and M/M/8 at 800 RPS for 2 h, best of 3");
-    let seed001 = scalelab_best("seed-001-before (2 h)", &["run", "--example", "seed-001-before"], 3)?;
+    let seed001 = scalelab_best("seed-001-before (2 h)", &seed001_args, 3)?;
     let ours = scalelab_best("mmc-800rps (2 h, M/M/8)", &["run", mmc], 3)?;
+    let lab = lab_figures()?;
     println!("==> SimPy: the same M/M/8 scenario");
     let simpy = simpy_run()?;
 
@@ -193,5 +316,6 @@ pub fn bench(args: &[String]) -> Result {
         ),
         None => println!("peak memory: unknown on this platform"),
     }
+    print_lab(&lab, &seed001);
     Ok(())
 }

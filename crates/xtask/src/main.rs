@@ -3,7 +3,8 @@
 //! - `test`: every check the project has (format, lints, unit and integration tests, the wasm
 //!   build of the core and the native-vs-wasm determinism check). Installs what it needs, Debian
 //!   packages included (as root or through password-less sudo).
-//! - `bench`: engine throughput and memory on reference scenarios, side by side with SimPy.
+//! - `bench`: engine throughput and memory on reference scenarios, side by side with SimPy, and
+//!   the rightsizing lab's wall time.
 //! - `serve`: the main job: build the web playground and serve it on http://127.0.0.1:8080.
 //! - `dist`: the release site in `dist/`; `bench-web`: page timings in headless Chromium.
 //!
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
         Some("bench-web") => web::bench_web(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve      build the playground and serve it on http://127.0.0.1:8080 (installs what is missing)\n  dist       build the release site into dist/\n  test       run every check (fmt, clippy, tests, wasm, determinism, AWS exports, browser tests)\n  bench      engine figures on reference scenarios, with SimPy side by side;\n             --against REV: this build's wall time against commit REV's, interleaved\n  bench-web  page timings in headless Chromium"
+                "usage: cargo xtask <command>\n\n  serve      build the playground and serve it on http://127.0.0.1:8080 (installs what is missing)\n  dist       build the release site into dist/\n  test       run every check (fmt, clippy, tests, wasm, determinism, AWS exports, browser tests)\n  bench      engine figures on reference scenarios, with SimPy side by side;\n             --against REV: this build's wall time against commit REV's, interleaved;\n             --rightsize: only the rightsizing lab (and seed 001, its peer)\n  bench-web  page timings in headless Chromium"
             );
             return ExitCode::from(2);
         }

@@ -578,3 +578,75 @@ async fn a_broken_lesson_link_explains_itself_over_the_lesson_list() {
     b.screenshot("16-lesson-list").await.unwrap();
     b.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn rightsizing_finds_seed_004s_answer_and_opens_it_as_a_scenario() {
+    let site = site().unwrap();
+    let b = open(&site.url).await;
+    b.js("document.getElementById('tab-rightsize').click(); return true;").await.unwrap();
+    b.js("document.getElementById('lab-run').click(); return true;").await.unwrap();
+    let done = "document.getElementById('lab-status').textContent.startsWith('done')";
+    b.wait_for("the rightsizing", done, WAIT).await.unwrap();
+    let rec = b.js("return document.getElementById('lab-recommendation').innerText;").await.unwrap();
+    let rec = rec.as_str().unwrap().to_string();
+    assert!(rec.contains("× ml.g4dn.xlarge") && rec.contains("2 for 66 RPS ($1.472/h)"), "{rec}");
+    assert!(rec.contains("TargetValue"), "a tuned policy: {rec}");
+    // Seed 004's scatter: one labelled dot per type with its figures on hover, the counts and
+    // the frontier; the step curves of the recommended type; the table sorted by cost.
+    assert!(b.ink("lab-scatter-canvas").await.unwrap() > 500);
+    assert!(b.ink("lab-throughput-canvas").await.unwrap() > 500);
+    let tips =
+        b.js("return [...document.querySelectorAll('#lab-scatter button.spot')].map(s => s.title);").await.unwrap();
+    let tips: Vec<&str> = tips.as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert!(tips.iter().any(|t| t.starts_with("1 × ml.p2.xlarge: $1.125/h, max 2")), "{tips:?}");
+    assert!(tips.iter().any(|t| t.starts_with("2 × ml.g4dn.xlarge")), "{tips:?}");
+    let first = b.js("return document.querySelector('#lab-table tbody th').textContent;").await.unwrap();
+    assert!(first.as_str().unwrap().contains("ml.g4dn.xlarge"), "{first}");
+    // Hovering (or tapping) p2's dot shows its load test.
+    b.js("[...document.querySelectorAll('#lab-scatter button.spot')].find(s => s.title.includes('p2.xlarge')).click(); return true;")
+        .await
+        .unwrap();
+    b.wait_for(
+        "p2's curves",
+        "document.querySelector('#lab-throughput figcaption').textContent.includes('ml.p2.xlarge')",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    let lab_url = b.js("return location.href;").await.unwrap().as_str().unwrap().to_string();
+    assert!(lab_url.contains("#lab="), "the lab's inputs are in the link: {lab_url}");
+    b.screenshot("17-rightsize").await.unwrap();
+
+    // The link opens the lab with its inputs in a fresh browser and runs it.
+    let other = Browser::start(1400, 1800).await.unwrap();
+    other.client.goto(&lab_url).await.unwrap();
+    other.wait_for("the linked rightsizing", done, WAIT).await.unwrap();
+    let again = other.js("return document.getElementById('lab-recommendation').innerText;").await.unwrap();
+    assert_eq!(again.as_str().unwrap(), rec);
+    other.close().await;
+
+    // "Open as scenario" loads the endpoint and its policy into the playground.
+    b.js("document.getElementById('lab-open').click(); return true;").await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    let json = b.js("return document.getElementById('scenario-json').value;").await.unwrap();
+    let json = json.as_str().unwrap();
+    assert!(
+        json.contains("rightsized-resnet50") && json.contains("ml.g4dn.xlarge") && json.contains("TargetValue"),
+        "{json}"
+    );
+    let url = b.js("return location.href;").await.unwrap();
+    assert!(!url.as_str().unwrap().contains("lab="), "{url}");
+    wait_until_complete(&b).await;
+    b.screenshot("17b-opened-as-scenario").await.unwrap();
+    b.close().await;
+
+    // On a phone the lab fits the width.
+    let phone = Browser::start_viewport(390, 844).await.unwrap();
+    phone.client.goto(&lab_url).await.unwrap();
+    phone.wait_for("the rightsizing on a phone", done, WAIT).await.unwrap();
+    let sideways = phone.js("return document.documentElement.scrollWidth - innerWidth;").await.unwrap();
+    assert!(sideways.as_i64().unwrap() <= 0, "the lab scrolls sideways by {sideways} px");
+    phone.screenshot("17c-rightsize-390x844").await.unwrap();
+    phone.close().await;
+}

@@ -49,13 +49,14 @@ impl LabInputs {
         r.instance_types = self.types.clone();
         r.tune = self.tune;
         if self.use_scenario {
+            // The scenario's traffic, and the model its first variant serves (on the types that
+            // model has profiles for).
             let s = scenario.ok_or("Use this scenario's traffic: the scenario has problems; fix it first")?;
             r.scenario = Some(s.clone());
             r.min_rps = None;
             r.max_rps = None;
-            if self.model.is_empty() {
-                r.model = ModelRef { model: None, profile: None };
-            }
+            r.model = ModelRef { model: None, profile: None };
+            r.instance_types.clear();
         } else if !(self.min_rps >= 0.0 && self.max_rps > 0.0 && self.min_rps <= self.max_rps) {
             return Err("Minimum and maximum RPS: need 0 ≤ minimum ≤ maximum and a maximum above 0".into());
         }

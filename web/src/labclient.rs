@@ -41,6 +41,8 @@ struct Run {
 struct PoolWorker {
     worker: web_sys::Worker,
     ready: Cell<bool>,
+    /// The worker failed (its script did not load, or it crashed): it takes no more jobs.
+    dead: Cell<bool>,
     /// The job this worker is running (index in the stage), if any.
     busy: Cell<Option<usize>>,
 }
@@ -67,7 +69,12 @@ impl LabRunner {
         let mut workers = Vec::new();
         for _ in 0..workers_wanted() {
             match web_sys::Worker::new(WORKER_URL) {
-                Ok(worker) => workers.push(PoolWorker { worker, ready: Cell::new(false), busy: Cell::new(None) }),
+                Ok(worker) => workers.push(PoolWorker {
+                    worker,
+                    ready: Cell::new(false),
+                    dead: Cell::new(false),
+                    busy: Cell::new(None),
+                }),
                 Err(_) => break,
             }
         }
@@ -84,6 +91,12 @@ impl LabRunner {
                 w.worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             }
             on_message.forget();
+            let failed = inner.clone();
+            let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| failed.worker_failed(k));
+            if let Some(w) = inner.workers.get(k) {
+                w.worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            }
+            on_error.forget();
         }
         LabRunner { inner }
     }
@@ -94,6 +107,7 @@ impl LabRunner {
         let lab = match Lab::new(req) {
             Ok(l) => l,
             Err(p) => {
+                self.stop();
                 s.error.set(Some(p.0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")));
                 return;
             }
@@ -153,10 +167,36 @@ impl Inner {
             return;
         }
         this.show_status();
-        if this.workers.is_empty() {
+        if this.workers.iter().all(|w| w.dead.get()) {
             Inner::run_on_page(this.clone());
         } else {
             this.dispatch();
+        }
+    }
+
+    /// A worker failed: its job goes back to the queue; when no worker is left the jobs run
+    /// on the page.
+    fn worker_failed(self: &Rc<Self>, k: usize) {
+        let Some(w) = self.workers.get(k) else { return };
+        if w.dead.replace(true) {
+            return;
+        }
+        let job = w.busy.take();
+        let all_dead = self.workers.iter().all(|w| w.dead.get());
+        {
+            let mut run = self.run.borrow_mut();
+            if let (Some(r), Some(j)) = (run.as_mut(), job)
+                && j < r.jobs.len()
+            {
+                r.queue.push_front(j);
+            }
+        }
+        if all_dead {
+            if self.run.borrow().is_some() {
+                Inner::run_on_page(self.clone());
+            }
+        } else {
+            self.dispatch();
         }
     }
 
@@ -179,7 +219,7 @@ impl Inner {
         let mut run = self.run.borrow_mut();
         let Some(r) = run.as_mut() else { return };
         for w in &self.workers {
-            if !w.ready.get() || w.busy.get().is_some() {
+            if !w.ready.get() || w.dead.get() || w.busy.get().is_some() {
                 continue;
             }
             let Some(k) = r.queue.pop_front() else { return };

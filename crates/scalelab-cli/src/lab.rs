@@ -284,6 +284,7 @@ pub fn rightsize(
     json: bool,
     stats: bool,
     quiet: bool,
+    hash: bool,
 ) -> Outcome {
     if scenario.is_none() && model.model.is_none() && model.profile.is_none() {
         return Err(Failure::Usage(
@@ -304,34 +305,37 @@ pub fn rightsize(
         safety_factor,
         seed,
     };
+    // A progress bar across the configurations (and candidates) of each stage.
     let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
+        let b = indicatif::ProgressBar::new(0);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            indicatif::ProgressStyle::with_template("{msg:<28} [{bar:30}] {pos}/{len} jobs ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        b.enable_steady_tick(std::time::Duration::from_millis(120));
         b
     });
     let started = std::time::Instant::now();
     let r = rightsize::run(
         req,
         |jobs| {
-            if let Some(b) = &bar {
-                b.set_message(format!(
-                    "running {} job{}: {}",
-                    jobs.len(),
-                    if jobs.len() == 1 { "" } else { "s" },
-                    jobs.first().map(Job::label).unwrap_or_default()
-                ));
-            }
-            parallel(jobs)
+            let Some(b) = &bar else { return parallel(jobs) };
+            b.set_length(jobs.len() as u64);
+            b.set_position(0);
+            b.set_message(match jobs.first() {
+                Some(Job::LoadTest(_)) => "load tests",
+                Some(Job::Hold(_)) => "verifying counts",
+                Some(Job::Policy(_)) => "tuning the policy",
+                None => "",
+            });
+            jobs.par_iter()
+                .map(|j| {
+                    let out = j.run();
+                    b.inc(1);
+                    out
+                })
+                .collect()
         },
-        |r| {
-            if let Some(b) = &bar {
-                b.set_message(format!("{} jobs done; {}", r.jobs_done, r.stage));
-            }
-        },
+        |_| {},
     )
     .map_err(|problems| Failure::Problems { source: "rightsize".into(), problems })?;
     if let Some(b) = bar {
@@ -345,7 +349,9 @@ pub fn rightsize(
             .ok_or_else(|| Failure::Refused("no configuration held the load: no scenario to write".into()))?;
         std::fs::write(path, s.to_json_pretty()?).with_context(|| format!("writing {}", path.display()))?;
     }
-    if json {
+    if hash {
+        println!("{:016x}", r.hash()?);
+    } else if json {
         println!("{}", serde_json::to_string_pretty(&rightsize_json(&r))?);
     } else {
         print!("{}", rightsize_table(&r));

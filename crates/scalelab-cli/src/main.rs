@@ -214,6 +214,9 @@ enum Command {
         /// No progress display.
         #[arg(long, short)]
         quiet: bool,
+        /// Print only a hash of the whole answer (for comparing runs and builds).
+        #[arg(long, conflicts_with_all = ["json", "stats"])]
+        hash: bool,
     },
     /// List the instance types and built-in models.
     Catalog,
@@ -373,6 +376,7 @@ fn dispatch(command: Command) -> Outcome {
             json,
             stats,
             quiet,
+            hash,
         } => {
             let scenario = match (scenario, example) {
                 (None, None) => None,
@@ -392,7 +396,8 @@ fn dispatch(command: Command) -> Outcome {
                 out.as_ref(),
                 json,
                 stats,
-                quiet,
+                quiet || hash,
+                hash,
             )
         }
         Command::Catalog => {

@@ -204,6 +204,20 @@ pub enum LoadTraffic {
 }
 
 impl LoadTraffic {
+    /// How long the traffic lasts, seconds (as f64: no overflow on hostile input).
+    pub fn total_secs(&self) -> f64 {
+        match self {
+            LoadTraffic::Stairs { start_rps, step_rps, step_duration, max_rps } => {
+                let n = (libm::floor((max_rps - start_rps) / step_rps) + 1.0).clamp(1.0, 200.0);
+                if n.is_finite() { n * step_duration.as_secs_f64() } else { step_duration.as_secs_f64() }
+            }
+            LoadTraffic::Phases(p) => p.iter().map(|p| p.duration.as_secs_f64()).sum(),
+            LoadTraffic::Users(u) => u.stages.iter().map(|s| s.duration.as_secs_f64()).sum(),
+            LoadTraffic::IrPhases(p) => p.iter().map(|p| f64::from(p.duration_in_seconds.max(1))).sum(),
+            LoadTraffic::IrStairs { duration_in_seconds, .. } => f64::from(*duration_in_seconds),
+        }
+    }
+
     /// Stairs from 10 % to 150 % of `capacity_rps` in steps of 2.5 %, each long enough for about
     /// 3000 requests (1 to 10 minutes).
     pub fn stairs_for(capacity_rps: f64) -> LoadTraffic {
@@ -406,6 +420,18 @@ impl LoadTest {
     fn plan(&self, profile: &ServingProfile) -> Result<Plan, Problems> {
         let cap = profile.capacity_rps() * f64::from(self.count);
         let traffic = self.traffic.clone().unwrap_or_else(|| LoadTraffic::stairs_for(cap));
+        // Bounded before any window is built: the longest run the core accepts.
+        let total = traffic.total_secs();
+        let limit = crate::limits::MAX_DURATION_SECS as f64;
+        if !(total.is_finite() && total <= limit) {
+            return Err(Problems(vec![Problem::new(
+                "traffic",
+                format!(
+                    "the load test would last {}, longer than the longest run (14 days)",
+                    crate::fmt::fmt_num(total)
+                ),
+            )]));
+        }
         let mut windows = Vec::new();
         let secs = |d: Duration| d.as_micros();
         let (traffic_json, total_us) = match &traffic {
@@ -420,7 +446,7 @@ impl LoadTest {
                 if *step_duration < Duration::from_secs(10) {
                     return Err(Problems(vec![Problem::new("traffic.stairs.stepDuration", "must be at least 10s")]));
                 }
-                let n = (libm::floor((max_rps - start_rps) / step_rps) as i64 + 1).clamp(1, 200) as u64;
+                let n = (libm::floor((max_rps - start_rps) / step_rps) + 1.0).clamp(1.0, 200.0) as u64;
                 let d = secs(*step_duration);
                 let mut steps = Vec::new();
                 for k in 0..n {
@@ -468,7 +494,7 @@ impl LoadTest {
                     stages: (1..=steps)
                         .map(|k| UserStage {
                             duration: each,
-                            users: k * users_per_step,
+                            users: k.saturating_mul(*users_per_step).min(crate::traffic::MAX_USERS),
                             spawn_rate: None,
                             name: Some(format!("step {k}")),
                         })
@@ -637,14 +663,25 @@ fn user_windows(u: &Users, windows: &mut Vec<MeasuredWindow>) -> serde_json::Val
             .filter(|r| *r > 0.0 && r.is_finite())
             .map_or(0, |r| (f64::from(from.abs_diff(st.users)) / r * US_PER_SEC as f64) as u64)
             .min(d);
-        // While users spawn, a window per minute; then the hold, after its warm-up.
+        // While users spawn, a window per minute (its load: the users at its end); then the
+        // hold, after its warm-up.
+        let rate = st.spawn_rate.unwrap_or(0.0);
+        let users_at = |e: u64| {
+            let moved = (rate * (e - t) as f64 / US_PER_SEC as f64) as u32;
+            if st.users >= from {
+                (from.saturating_add(moved)).min(st.users)
+            } else {
+                from.saturating_sub(moved).max(st.users)
+            }
+        };
         let mut s = t;
         while s < t + spawn_us {
             let e = (s + 60 * US_PER_SEC).min(t + spawn_us);
-            windows.push((s, e, format!("{name} @{}", Duration(s)), None, None));
+            windows.push((s, e, format!("{name} @{}", Duration(s)), Some(users_at(e)), None));
             s = e;
         }
-        if t + spawn_us < t + d {
+        // A hold shorter than 10 s (a phase's first users arriving) is too short to measure.
+        if t + spawn_us + 10 * US_PER_SEC <= t + d {
             windows.push((
                 warmup(t + spawn_us, t + d),
                 t + d,
@@ -666,7 +703,7 @@ fn ir_phases(phases: &[IrPhase]) -> Users {
     let mut users = 0u32;
     let mut stages = Vec::new();
     for (i, p) in phases.iter().enumerate() {
-        users = users.max(p.initial_number_of_users);
+        users = users.max(p.initial_number_of_users).min(crate::traffic::MAX_USERS);
         if users > 0 {
             stages.push(UserStage {
                 duration: Duration::from_secs(1),
@@ -676,8 +713,8 @@ fn ir_phases(phases: &[IrPhase]) -> Users {
             });
         }
         let secs = u64::from(p.duration_in_seconds.max(1)).saturating_sub(1).max(1);
-        let added = (u64::from(p.spawn_rate) * secs / 60) as u32;
-        users = (users + added).min(crate::traffic::MAX_USERS);
+        let added = u32::try_from(u64::from(p.spawn_rate) * secs / 60).unwrap_or(u32::MAX);
+        users = users.saturating_add(added).min(crate::traffic::MAX_USERS);
         stages.push(UserStage {
             duration: Duration::from_secs(secs),
             users,

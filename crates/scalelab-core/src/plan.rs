@@ -104,21 +104,25 @@ pub fn plan(s: &Scenario, seed: Option<u64>) -> Result<Plan, Problems> {
     });
     let is_async = e.variants.iter().any(|v| v.async_inference.is_some());
     let client = s.client.as_ref().and_then(|c| crate::client::ClientPlan::compile(c, is_async, p, warnings));
-    let users = match &s.traffic {
-        crate::traffic::Traffic::Users(u) => {
-            if s.client.is_some() {
-                p.push(Problem::new(
-                    "client",
-                    "closed-loop users send their next request when the last one ends: remove `client` (or use a rate-based traffic shape)",
-                ));
-            }
-            Some(u.schedule())
+    if let crate::traffic::Traffic::Users(u) = &s.traffic {
+        if s.client.is_some() {
+            p.push(Problem::new(
+                "client",
+                "closed-loop users send their next request when the last one ends: remove `client` (or use a rate-based traffic shape)",
+            ));
         }
-        _ => None,
-    };
+        if let Some(t) = &u.think_time {
+            check_dist(t, &Path::of("traffic.users.thinkTime"), true, p);
+        }
+    }
     if !d.problems.is_empty() {
         return Err(Problems(d.problems));
     }
+    // Compiled only once the users are checked: their counts and durations are bounded.
+    let users = match &s.traffic {
+        crate::traffic::Traffic::Users(u) => Some(u.schedule()),
+        _ => None,
+    };
     let mut scalers = vec![ScalerSpec::Manual(changes)];
     scalers.extend(autoscaling.map(ScalerSpec::ApplicationAutoScaling));
     Ok(Plan {

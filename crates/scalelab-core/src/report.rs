@@ -251,10 +251,15 @@ impl Report {
     /// FNV-1a over the serialized report (streamed, never held whole): equal hashes mean
     /// byte-identical reports.
     pub fn hash(&self) -> Result<u64, serde_json::Error> {
-        let mut h = Fnv1a(FNV_OFFSET);
-        serde_json::to_writer(&mut h, self)?;
-        Ok(h.0)
+        json_hash(self)
     }
+}
+
+/// FNV-1a over a value's JSON (streamed): equal hashes mean byte-identical JSON.
+pub fn json_hash<T: Serialize + ?Sized>(value: &T) -> Result<u64, serde_json::Error> {
+    let mut h = Fnv1a(FNV_OFFSET);
+    serde_json::to_writer(&mut h, value)?;
+    Ok(h.0)
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;

@@ -214,9 +214,11 @@ impl Hold {
         sim.run_until(plan.duration_us);
         let w = sim.take_window();
         let ended = w.succeeded + w.errors;
-        let error_ratio = if ended == 0 { 1.0 } else { w.errors as f64 / ended as f64 };
+        let error_ratio = if ended == 0 { 0.0 } else { w.errors as f64 / ended as f64 };
         let latency_ms = latency_at(self.objective, &w);
-        let latency_ok = self.objective.is_none_or(|o| latency_ms.is_some_and(|v| v <= o.value_in_milliseconds));
+        // A rate so low that no request ended in the window is held (nothing failed).
+        let latency_ok =
+            ended == 0 || self.objective.is_none_or(|o| latency_ms.is_some_and(|v| v <= o.value_in_milliseconds));
         Ok(HoldResult {
             holds: error_ratio < MAX_ERROR_RATIO && latency_ok,
             error_ratio,
@@ -293,8 +295,10 @@ impl CountSearch {
         if self.done {
             return Vec::new();
         }
-        let lowest_pass = self.checked.iter().filter(|(_, ok)| **ok).map(|(n, _)| *n).min();
         let highest_fail = self.checked.iter().filter(|(_, ok)| !**ok).map(|(n, _)| *n).max().unwrap_or(0);
+        // The smallest count that held above every count that did not (a count that held below
+        // one that failed is noise, not an answer).
+        let lowest_pass = self.checked.iter().filter(|(n, ok)| **ok && **n > highest_fail).map(|(n, _)| *n).min();
         let want: Vec<u32> = match lowest_pass {
             _ if self.checked.is_empty() => vec![self.linear.saturating_sub(1), self.linear],
             Some(p) if p <= highest_fail + 1 => {
@@ -305,13 +309,15 @@ impl CountSearch {
             Some(p) => vec![p - 1, p.saturating_sub(2)],
             None => vec![highest_fail + 1, highest_fail + 2],
         };
-        let mut want: Vec<u32> =
-            want.into_iter().filter(|n| *n >= 1 && *n > highest_fail && !self.checked.contains_key(n)).collect();
+        let mut want: Vec<u32> = want
+            .into_iter()
+            .filter(|n| *n >= 1 && *n <= MAX_COUNT && *n > highest_fail && !self.checked.contains_key(n))
+            .collect();
         want.sort_unstable();
         want.dedup();
-        if want.iter().any(|n| *n > MAX_COUNT) {
+        if want.is_empty() {
+            // Past the largest count: none holds.
             self.done = true;
-            return Vec::new();
         }
         want
     }
@@ -414,6 +420,14 @@ pub struct Rightsizing {
     pub stage: String,
 }
 
+impl Rightsizing {
+    /// A fingerprint of the whole answer (equal hashes mean byte-identical JSON), for checking
+    /// that native and wasm runs agree.
+    pub fn hash(&self) -> Result<u64, serde_json::Error> {
+        crate::report::json_hash(self)
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Stage {
     LoadTests,
@@ -507,7 +521,15 @@ impl Lab {
         if req.seeds == 0 || req.seeds > 10 {
             p.push(Problem::new("seeds", "1 to 10 seeds"));
         }
-        let types = if req.instance_types.is_empty() { model.instance_types() } else { req.instance_types.clone() };
+        if model.profile.is_some() && req.instance_types.is_empty() {
+            p.push(Problem::new(
+                "instanceTypes",
+                "an inline or measured profile describes the hardware it was measured on: name the instance types to try",
+            ));
+        }
+        let mut types = if req.instance_types.is_empty() { model.instance_types() } else { req.instance_types.clone() };
+        let mut seen = std::collections::BTreeSet::new();
+        types.retain(|t| seen.insert(t.clone()));
         if types.is_empty() {
             p.push(Problem::new("instanceTypes", "no candidate instance types"));
         }
@@ -698,17 +720,21 @@ impl Lab {
             }
             Stage::Screen => Stage::Refine,
             Stage::Refine => Stage::Confirm,
-            Stage::Confirm | Stage::Done => {
+            Stage::Confirm => {
                 self.choose_policy();
                 Stage::Done
             }
+            Stage::Done => Stage::Done,
         };
     }
 
     /// Takes the outcomes of the jobs `next_jobs` returned, in the same order.
     pub fn accept(&mut self, outcomes: Vec<Result<Outcome, Problems>>) {
         let pending = std::mem::take(&mut self.pending);
-        for ((_, purpose), outcome) in pending.into_iter().zip(outcomes) {
+        if outcomes.len() != pending.len() {
+            self.out.notes.push(format!("{} jobs were answered of {}", outcomes.len(), pending.len()));
+        }
+        for ((job, purpose), outcome) in pending.into_iter().zip(outcomes) {
             self.out.jobs_done += 1;
             match (purpose, outcome) {
                 (Purpose::Single(i), Ok(Outcome::LoadTest(r))) => {
@@ -747,12 +773,34 @@ impl Lab {
                         c.problem = Some(e.to_string());
                     }
                 }
-                (_, Err(e)) => self.out.notes.push(format!("a policy run failed: {e}")),
+                (_, Err(e)) => {
+                    self.out.notes.push(format!("a policy run failed: {e}"));
+                    // Recorded as a candidate that did not hold, so that it is not run again.
+                    if matches!(job, Job::Policy(_)) && self.out.tuning.is_none() {
+                        self.out.tuning = Some(self.empty_tuning());
+                    }
+                    if let Job::Policy(p) = job
+                        && let Some(t) = self.out.tuning.as_mut()
+                    {
+                        t.points.push(PolicyPoint {
+                            target_value: p.target_value,
+                            scale_in_cooldown: p.scale_in_cooldown,
+                            seed: p.seed,
+                            cost_usd: 0.0,
+                            requests: 0,
+                            errors: 0,
+                            error_ratio: 1.0,
+                            latency_ms: None,
+                            max_instances: 0,
+                            meets: false,
+                        });
+                    }
+                }
                 _ => {}
             }
         }
-        // The stage is over unless it still has jobs (a count search goes on).
-        if self.stage != Stage::Counts {
+        // The stage is over unless it still has jobs (a count search, a confirmation goes on).
+        if !matches!(self.stage, Stage::Counts | Stage::Confirm) {
             self.advance();
         }
     }
@@ -914,8 +962,15 @@ impl Lab {
             .map_or(0.0, |c| c.max_rps)
     }
 
+    /// A target value: max RPS per instance × factor × 60, to three significant digits (and
+    /// above 0, as AWS requires).
     fn target(&self, factor: f64) -> f64 {
-        libm::round(self.one_instance_rps() * factor * 60.0)
+        let v = self.one_instance_rps() * factor * 60.0;
+        if !(v.is_finite() && v > 0.0) {
+            return 0.0;
+        }
+        let scale = libm::pow(10.0, libm::floor(libm::log10(v)) - 2.0);
+        libm::round(v / scale) * scale
     }
 
     fn empty_tuning(&self) -> Tuning {
@@ -985,9 +1040,25 @@ impl Lab {
                 }
             }
             Stage::Confirm => {
+                // Candidates that held on the first seed, cheapest first, not yet refuted on
+                // another; the three cheapest still open run on the other seeds, until the
+                // cheapest open one is confirmed on every seed (or none is left).
                 let mut ok: Vec<&PolicyPoint> = points.iter().filter(|p| p.meets && p.seed == s0).collect();
                 ok.sort_by(|a, b| a.cost_usd.total_cmp(&b.cost_usd).then(a.target_value.total_cmp(&b.target_value)));
-                for p in ok.iter().take(3) {
+                let runs = |p: &PolicyPoint| -> Vec<PolicyPoint> {
+                    points
+                        .iter()
+                        .filter(|q| q.target_value == p.target_value && q.scale_in_cooldown == p.scale_in_cooldown)
+                        .cloned()
+                        .collect()
+                };
+                let open: Vec<&&PolicyPoint> = ok.iter().filter(|p| runs(p).iter().all(|q| q.meets)).collect();
+                let complete =
+                    |p: &PolicyPoint| (0..self.req.seeds).all(|k| runs(p).iter().any(|q| q.seed == self.seed_n(k)));
+                if open.first().is_none_or(|p| complete(p)) {
+                    return Vec::new();
+                }
+                for p in open.iter().filter(|p| !complete(p)).take(3) {
                     for k in 1..self.req.seeds {
                         want.push((p.target_value, p.scale_in_cooldown, self.seed_n(k)));
                     }
@@ -1026,12 +1097,14 @@ impl Lab {
         let (choice, meets) = match held {
             Some((k, ps)) => (Some((f64::from_bits(k.0), k.1, mean(ps))), true),
             None => {
-                let safest = tuning
-                    .points
+                // The candidate whose worst seed failed least (latency misses count as failures).
+                let worst = |ps: &[&PolicyPoint]| {
+                    ps.iter().map(|p| p.error_ratio + if p.meets { 0.0 } else { 1e-9 }).fold(0.0, f64::max)
+                };
+                let safest = candidates
                     .iter()
-                    .filter(|p| p.seed == s0)
-                    .min_by(|a, b| a.error_ratio.total_cmp(&b.error_ratio).then(a.cost_usd.total_cmp(&b.cost_usd)));
-                (safest.map(|p| (p.target_value, p.scale_in_cooldown, p.cost_usd)), false)
+                    .min_by(|a, b| worst(a.1).total_cmp(&worst(b.1)).then(mean(a.1).total_cmp(&mean(b.1))));
+                (safest.map(|(k, ps)| (f64::from_bits(k.0), k.1, mean(ps))), false)
             }
         };
         let guidance = tuning.guidance_target_value;
@@ -1147,6 +1220,39 @@ mod tests {
         // Zero load needs one instance; an impossible one gives up past the limit.
         assert_eq!(CountSearch::new(0.0, 5.0).verified, Some(1));
         assert!(CountSearch::new(1e6, 1.0).done);
+        // The largest count is checked before giving up.
+        let mut s = CountSearch::new(99.5, 1.0);
+        s.checked.insert(99, false);
+        assert_eq!(s.next(), vec![100]);
+        s.checked.insert(100, false);
+        assert!(s.next().is_empty() && s.done && s.verified.is_none());
+        // A count that held below one that failed is noise: the answer is above the failure.
+        let mut s = CountSearch::new(10.0, 5.0);
+        s.checked.extend([(1, true), (2, false), (3, true)]);
+        assert!(s.next().is_empty() && s.verified == Some(3));
+    }
+
+    #[test]
+    fn a_rate_too_low_for_any_request_is_held() {
+        let h = Hold {
+            model: ModelRef::builtin("resnet50"),
+            instance_type: "ml.g4dn.xlarge".into(),
+            count: 1,
+            rps: 1e-6,
+            objective: Some(LatencyObjective::parse("p99:1s").unwrap()),
+            seed: 1,
+        };
+        assert!(h.run().unwrap().holds);
+    }
+
+    #[test]
+    fn a_measured_profile_needs_its_instance_types() {
+        let profile = crate::profile::builtin_model("resnet50").unwrap().profile_for("ml.g4dn.xlarge").cloned();
+        let mut r = Request::new("resnet50", 1.0, 2.0);
+        r.model = ModelRef { model: None, profile };
+        assert_eq!(Lab::new(r.clone()).unwrap_err().0[0].path, "instanceTypes");
+        r.instance_types = vec!["ml.g4dn.xlarge".into(), "ml.g4dn.xlarge".into()];
+        assert_eq!(Lab::new(r).unwrap().result().configurations.len(), 1, "duplicates are tried once");
     }
 
     #[test]

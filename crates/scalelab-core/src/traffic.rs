@@ -134,13 +134,13 @@ impl Users {
         let mut now_users = 0u32;
         for st in &self.stages {
             let d = st.duration.as_micros();
-            let end = t + d;
+            let end = t.saturating_add(d);
             match st.spawn_rate.filter(|r| *r > 0.0 && r.is_finite()) {
                 Some(rate) if now_users != st.users => {
                     let step_us = (US_PER_SEC as f64 / rate).max(1.0);
-                    let n = now_users.abs_diff(st.users);
+                    let n = now_users.abs_diff(st.users).min(MAX_USERS);
                     for k in 1..=n {
-                        let at = t + libm::round(step_us * f64::from(k)) as u64;
+                        let at = t.saturating_add(libm::round(step_us * f64::from(k)).min(1e18) as u64);
                         if at >= end {
                             break;
                         }
@@ -377,6 +377,16 @@ impl Traffic {
             Traffic::Users(u) => {
                 if u.stages.is_empty() || u.stages.len() > 1_000 {
                     problems.push(Problem::new(path.join("users.stages"), "needs 1 to 1000 stages"));
+                }
+                let total: u64 = u.stages.iter().map(|st| st.duration.as_micros()).fold(0, u64::saturating_add);
+                if total > crate::limits::MAX_DURATION_SECS * US_PER_SEC {
+                    problems.push(Problem::new(
+                        path.join("users.stages"),
+                        format!(
+                            "the stages last longer than the longest run ({} days)",
+                            crate::limits::MAX_DURATION_SECS / 86_400
+                        ),
+                    ));
                 }
                 for (i, st) in u.stages.iter().enumerate() {
                     let at = path.join("users.stages").index(i);
@@ -783,5 +793,19 @@ mod tests {
     fn trace_csv_errors_name_the_line() {
         let e = trace_counts(None, Some("t,v\n1,5\n2,abc\n")).unwrap_err();
         assert!(e.starts_with("line 3"), "{e}");
+    }
+
+    #[test]
+    fn hostile_users_are_refused_before_they_are_compiled() {
+        let s: crate::Scenario = serde_json::from_str(
+            r#"{"version": 1, "duration": "1h", "endpoint": {"variants": [{"name": "a", "instanceType": "ml.m5.xlarge", "initialInstanceCount": 1, "model": "decision-tree"}]},
+                "traffic": {"users": {"stages": [{"duration": "9999d", "users": 4000000000, "spawnRate": 1e-9}], "thinkTime": {"distribution": "lognormal", "mean": "1s", "cv": 1e9}}}}"#,
+        )
+        .unwrap();
+        let e = crate::plan(&s, None).unwrap_err();
+        let paths: Vec<&str> = e.0.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"traffic.users.stages"), "{paths:?}");
+        assert!(paths.contains(&"traffic.users.stages[0].users"), "{paths:?}");
+        assert!(paths.contains(&"traffic.users.thinkTime.cv"), "{paths:?}");
     }
 }

@@ -219,6 +219,11 @@ fn determinism() -> Result {
         std::fs::write(&path, json).map_err(|e| e.to_string())?;
         files.push(path);
     }
+    // Seed 004's rightsizing (every stage: load tests, verified counts, tuning on two seeds).
+    let request = dir.join("seed-004.rightsize.json");
+    std::fs::write(&request, r#"{"model": "resnet50", "minRps": 10, "maxRps": 66, "seeds": 2}"#)
+        .map_err(|e| e.to_string())?;
+    files.push(request);
     let wasm = root.join("target/wasm32-unknown-unknown/release/wasm_probe.wasm");
     let mut compared = 0;
     for seed in ["1", "20261123"] {
@@ -232,7 +237,13 @@ fn determinism() -> Result {
             };
             let native = output({
                 let mut c = Command::new(&cli);
-                c.args(["run", file, "--seed", seed, "--hash"]);
+                if file.ends_with(".rightsize.json") {
+                    // The same request as the file's, from the command line.
+                    c.args(["rightsize", "--model", "resnet50", "--min-rps", "10", "--max-rps", "66"]);
+                    c.args(["--seeds", "2", "--seed", seed, "--hash"]);
+                } else {
+                    c.args(["run", file, "--seed", seed, "--hash"]);
+                }
                 c
             })?;
             let native = native.trim();

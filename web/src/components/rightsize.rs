@@ -174,7 +174,7 @@ fn LabForm() -> impl IntoView {
     view! {
         <form class="lab-form" on:submit=move |ev| { ev.prevent_default(); lab.run(&state); }>
             <label>"Model "
-                <select id="lab-model" on:change=move |ev| { let m = event_target_value(&ev); inputs.update(|i| { i.model = m; i.types.clear(); }); }>
+                <select id="lab-model" disabled=move || inputs.get().use_scenario on:change=move |ev| { let m = event_target_value(&ev); inputs.update(|i| { i.model = m; i.types.clear(); }); }>
                     {models.into_iter().map(|m| view! { <option value=m selected=move || inputs.get().model == m>{m}</option> }).collect_view()}
                 </select>
             </label>
@@ -190,7 +190,7 @@ fn LabForm() -> impl IntoView {
                 on:change=move |_| inputs.update(|i| i.use_scenario = !i.use_scenario)/>" Use this scenario's traffic"</label>
             <label class="check"><input id="lab-tune" type="checkbox" prop:checked=move || inputs.get().tune
                 on:change=move |_| inputs.update(|i| i.tune = !i.tune)/>" Tune a scaling policy"</label>
-            <fieldset class="lab-types">
+            <fieldset class="lab-types" disabled=move || inputs.get().use_scenario>
                 <legend>"Instance types"</legend>
                 {move || types().into_iter().map(|t| {
                     let t2 = t.clone();

@@ -481,16 +481,22 @@ impl Simulation {
     fn complete(&mut self, v: VariantId, req: Req, start: SimTime) {
         let now = self.now;
         let model_us = now - req.at;
-        self.attempts_ended(1, model_us > self.variants[v].model.timeout_us);
-        let var = &mut self.variants[v];
-        if model_us > var.model.timeout_us {
+        if model_us > self.variants[v].model.timeout_us {
+            self.attempts_ended(1, true);
+            let var = &mut self.variants[v];
             var.errors.model_error += 1;
             self.metrics.model_error(ix(v));
             self.outcomes.error_at(now);
             return;
         }
+        let overhead = self.variants[v].model.overhead_us();
+        // The client has its answer after SageMaker's overhead.
+        self.clients.attempts_ended(1, cx!(self));
+        if let Some(u) = self.users.as_mut() {
+            u.ended_after(1, false, overhead, &mut Ctx { now: self.now, queue: &mut self.queue });
+        }
+        let var = &mut self.variants[v];
         var.succeeded += 1;
-        let overhead = var.model.overhead_us();
         self.metrics.success(ix(v), model_us, overhead);
         // The client waited from its first attempt: retries and backoffs included.
         self.outcomes.success(now - req.first + overhead, model_us, start - req.at);

@@ -96,9 +96,9 @@ impl WindowStats {
         let w = crate::report::Window {
             start_secs: secs(self.start),
             end_secs: secs(now),
-            requests: requests - self.requests,
-            succeeded: succeeded - self.succeeded,
-            errors: errors - self.errors,
+            requests: requests.saturating_sub(self.requests),
+            succeeded: succeeded.saturating_sub(self.succeeded),
+            errors: errors.saturating_sub(self.errors),
             model_latency_ms: Latency::from_histogram(&self.model_latency),
             model_latency_p95_ms: p95(&self.model_latency),
             latency_ms: Latency::from_histogram(&self.latency),

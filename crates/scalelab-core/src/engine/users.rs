@@ -62,6 +62,11 @@ impl Users {
     /// `n` requests of users ended (`failed`: refused or timed out). Each user retires or thinks
     /// and sends again; a failed request's user waits at least a round trip.
     pub(crate) fn ended(&mut self, n: u64, failed: bool, cx: &mut Ctx<'_>) {
+        self.ended_after(n, failed, 0, cx);
+    }
+
+    /// As `ended`, the answer reaching the users `after_us` later (SageMaker's overhead).
+    pub(crate) fn ended_after(&mut self, n: u64, failed: bool, after_us: u64, cx: &mut Ctx<'_>) {
         for _ in 0..n {
             if self.active == 0 {
                 return;
@@ -74,7 +79,7 @@ impl Users {
             if failed {
                 pause = pause.max(USER_MIN_CYCLE_US);
             }
-            cx.schedule(cx.now + pause, Ev::UserSend);
+            cx.schedule(cx.now.saturating_add(after_us).saturating_add(pause), Ev::UserSend);
         }
     }
 

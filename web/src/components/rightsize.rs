@@ -190,7 +190,8 @@ fn LabForm() -> impl IntoView {
                 on:change=move |_| inputs.update(|i| i.use_scenario = !i.use_scenario)/>" Use this scenario's traffic"</label>
             <label class="check"><input id="lab-tune" type="checkbox" prop:checked=move || inputs.get().tune
                 on:change=move |_| inputs.update(|i| i.tune = !i.tune)/>" Tune a scaling policy"</label>
-            <fieldset class="lab-types" disabled=move || inputs.get().use_scenario>
+            <p class="hint" hidden=move || !inputs.get().use_scenario>"The scenario's own model on every instance type it has a profile for, sized for the scenario's lowest and highest rate and tuned on its traffic; its sloLatency is the p99 objective unless one is given here."</p>
+            <fieldset class="lab-types" hidden=move || inputs.get().use_scenario>
                 <legend>"Instance types"</legend>
                 {move || types().into_iter().map(|t| {
                     let t2 = t.clone();

@@ -121,6 +121,11 @@ impl TrafficArgs {
                 spawn_rate: self.spawn_rate.unwrap_or(1.0) as u32,
                 duration_in_seconds: duration("duration", &self.duration)?.as_secs_f64() as u32,
             }])),
+            "phases" => {
+                return Err(Failure::Usage(
+                    "--traffic phases: give the phases as JSON, e.g. --traffic-json '{\"phases\": [{\"duration\": 300, \"arrivalRate\": 5, \"rampTo\": 40}]}'".into(),
+                ));
+            }
             other => {
                 return Err(Failure::Usage(format!(
                     "--traffic {other:?}: choose stairs, users, ir-stairs or ir-phases (or --traffic-json)"

@@ -32,11 +32,18 @@ pub fn Editor() -> impl IntoView {
             state.accept(e.json.to_string(), true);
         }
     };
+    let is_preset =
+        move || state.with_scenario(|s| s.is_none_or(|s| examples::EXAMPLES.iter().any(|e| e.name == s.name)));
     let description = move || state.with_scenario(|s| s.map(|s| s.description.clone()).unwrap_or_default());
     view! {
         <section class="editor" aria-label="Scenario">
             <label class="field">"Preset"
                 <select id="preset" on:change=on_preset>
+                    // A scenario that is no preset (opened from a link, the lab, or edited JSON)
+                    // is named as such rather than shown as the first preset.
+                    <option value="" disabled selected=move || !is_preset() hidden=is_preset>
+                        {move || state.with_scenario(|s| format!("your scenario: {}", s.map(|s| s.name.as_str()).filter(|n| !n.is_empty()).unwrap_or("unnamed")))}
+                    </option>
                     {groups.into_iter().map(|g| view! {
                         <optgroup label=g>
                             {examples::EXAMPLES.iter().filter(|e| e.group == g).map(|e| {

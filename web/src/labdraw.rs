@@ -26,6 +26,7 @@ pub fn draw_xy(canvas: &HtmlCanvasElement, plot: &XyPlot, style: Style) -> Resul
         canvas.set_width(w);
         canvas.set_height(h);
     }
+    let w_canvas = w;
     let px = |css: f64| (css * dpr) as u32;
     let scale = if style.big || style.presenter { 1.3 } else { 1.0 };
     let font = |size: f64| size * scale * dpr;
@@ -89,8 +90,15 @@ pub fn draw_xy(canvas: &HtmlCanvasElement, plot: &XyPlot, style: Style) -> Resul
                 let (w, h) = (px(70.0) as i32, px(13.0) as i32);
                 for (p, label) in s.points.iter().zip(&s.labels) {
                     let (bx, by) = cc.backend_coord(p);
-                    // Above-right first, then alternately further up and below.
-                    let dx = px(8.0) as i32;
+                    // Above-right first (above-left near the right edge, so that the label is not
+                    // cut), then alternately further up and below.
+                    let text_w = (label.chars().count() as f64 * 6.3 * scale * dpr) as i32;
+                    let right_edge = (f64::from(w_canvas) - MARGIN_RIGHT * dpr * 0.5) as i32;
+                    let dx = if bx + px(8.0) as i32 + text_w > right_edge {
+                        -(text_w + px(8.0) as i32)
+                    } else {
+                        px(8.0) as i32
+                    };
                     let first = -(px(16.0) as i32);
                     let free =
                         |dy: i32| !placed.iter().any(|(x0, y0)| (bx + dx - x0).abs() < w && (by + dy - y0).abs() < h);

@@ -38,6 +38,10 @@ pub enum LinkError {
     NotJson {
         message: String,
     },
+    /// A short link names a preset this build does not have.
+    UnknownPreset {
+        name: String,
+    },
 }
 
 impl fmt::Display for LinkError {
@@ -65,6 +69,9 @@ impl fmt::Display for LinkError {
             }
             LinkError::NotUtf8 => write!(f, "the link's scenario is not text (invalid UTF-8)"),
             LinkError::NotJson { message } => write!(f, "the link's scenario is not valid JSON: {message}"),
+            LinkError::UnknownPreset { name } => {
+                write!(f, "the link starts from a built-in scenario named \"{name}\", which this version does not have")
+            }
         }
     }
 }
@@ -105,14 +112,111 @@ pub fn fragment_with(json: &str, lesson: Option<(&str, usize)>) -> String {
     }
 }
 
-/// Finds the `s=` parameter in a fragment (`#s=...`, `#x=1&s=...`) and decodes it to JSON text.
+/// Finds the scenario in a fragment and decodes it to JSON text: the full form `s=` (`#s=...`,
+/// `#x=1&s=...`), or the short form `p=<preset>` with `d=<differences>` (a JSON merge patch,
+/// RFC 7386, encoded like a scenario), when there is no `s=`.
 pub fn decode_fragment(fragment: &str) -> Result<String, LinkError> {
     let f = fragment.strip_prefix('#').unwrap_or(fragment);
     if f.len() > MAX_FRAGMENT_CHARS + 2 {
         return Err(LinkError::TooLong { chars: f.len() });
     }
-    let value = f.split('&').find_map(|kv| kv.strip_prefix("s=")).ok_or(LinkError::Absent)?;
-    decode(value)
+    let param = |key: &str| f.split('&').find_map(|kv| kv.strip_prefix(key));
+    if let Some(value) = param("s=") {
+        return decode(value);
+    }
+    let preset = param("p=").ok_or(LinkError::Absent)?;
+    let mut value =
+        preset_value(preset).ok_or_else(|| LinkError::UnknownPreset { name: preset.chars().take(64).collect() })?;
+    if let Some(d) = param("d=") {
+        let patch: serde_json::Value =
+            serde_json::from_str(&decode(d)?).map_err(|e| LinkError::NotJson { message: e.to_string() })?;
+        apply_merge_patch(&mut value, &patch);
+    }
+    serde_json::to_string(&value).map_err(|e| LinkError::NotJson { message: e.to_string() })
+}
+
+/// A built-in scenario as the page writes it (every field the format fills in by default), the
+/// base of short links.
+fn preset_value(name: &str) -> Option<serde_json::Value> {
+    let e = scalelab_core::examples::EXAMPLES.iter().find(|e| e.name == name)?;
+    let s = scalelab_core::Scenario::from_json(e.json).ok()?;
+    serde_json::to_value(&s).ok()
+}
+
+/// RFC 7386: objects merge key by key, `null` removes a key, anything else replaces.
+pub fn apply_merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in p {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                apply_merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// The merge patch that turns `base` into `target` (`None` when they are equal).
+pub fn merge_patch(base: &serde_json::Value, target: &serde_json::Value) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    if base == target {
+        return None;
+    }
+    match (base, target) {
+        (Value::Object(b), Value::Object(t)) => {
+            let mut out = serde_json::Map::new();
+            for (k, tv) in t {
+                match b.get(k) {
+                    Some(bv) => {
+                        if let Some(d) = merge_patch(bv, tv) {
+                            out.insert(k.clone(), d);
+                        }
+                    }
+                    None => {
+                        out.insert(k.clone(), tv.clone());
+                    }
+                }
+            }
+            for k in b.keys().filter(|k| !t.contains_key(*k)) {
+                out.insert(k.clone(), Value::Null);
+            }
+            Some(Value::Object(out))
+        }
+        _ => Some(target.clone()),
+    }
+}
+
+/// The short form of a fragment whose scenario starts from a preset (same name): `p=<preset>`
+/// and, if it differs, `d=<merge patch>`, the other parameters (lesson, lab) kept in front.
+/// `None` when there is no such preset, the patch cannot say it exactly (a `null` in the
+/// scenario), or the short form is not shorter.
+pub fn shorten(fragment: &str) -> Option<String> {
+    let f = fragment.strip_prefix('#').unwrap_or(fragment);
+    let full = f.split('&').find_map(|kv| kv.strip_prefix("s="))?;
+    let json = decode(full).ok()?;
+    let scenario = scalelab_core::Scenario::from_json(&json).ok()?;
+    let target = serde_json::to_value(&scenario).ok()?;
+    let base = preset_value(&scenario.name)?;
+    let mut payload = format!("p={}", scenario.name);
+    if let Some(patch) = merge_patch(&base, &target) {
+        let mut check = base.clone();
+        apply_merge_patch(&mut check, &patch);
+        if check != target {
+            return None;
+        }
+        payload.push_str(&format!("&d={}", encode(&serde_json::to_string(&patch).ok()?)));
+    }
+    let others: Vec<&str> = f.split('&').filter(|kv| !kv.starts_with("s=")).collect();
+    let short = if others.is_empty() { format!("#{payload}") } else { format!("#{}&{payload}", others.join("&")) };
+    (short.len() < fragment.len()).then_some(short)
 }
 
 /// Decodes `<version>.<data>` to scenario JSON, migrating older link versions.
@@ -160,6 +264,29 @@ mod tests {
 
     fn raw(version: &str, bytes: &[u8]) -> String {
         format!("{version}.{}", URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(bytes, 6)))
+    }
+
+    #[test]
+    fn a_short_link_names_the_preset_and_only_the_differences() {
+        use scalelab_core::Scenario;
+        let e = scalelab_core::examples::get("seed-003-sqs-buffer").unwrap();
+        let mut s = e.clone();
+        s.seed = Some(42);
+        let full = fragment_with(&s.to_json_pretty().unwrap(), Some(("first-scale-out", 2)));
+        let short = shorten(&full).unwrap();
+        assert!(short.starts_with("#lesson=first-scale-out&step=2&p=seed-003-sqs-buffer&d=1."), "{short}");
+        assert!(short.len() * 4 < full.len(), "{} against {}", short.len(), full.len());
+        let back = Scenario::from_json(&decode_fragment(&short).unwrap()).unwrap();
+        assert_eq!(back, s);
+        // The preset unchanged is its name alone; an unknown preset is named.
+        let plain = shorten(&fragment(&e.to_json_pretty().unwrap())).unwrap();
+        assert_eq!(plain, "#p=seed-003-sqs-buffer");
+        assert_eq!(Scenario::from_json(&decode_fragment(&plain).unwrap()).unwrap(), e);
+        assert!(matches!(decode_fragment("#p=no-such"), Err(LinkError::UnknownPreset { .. })));
+        // A scenario that is no preset keeps the full form.
+        let mut other = e;
+        other.name = "mine".into();
+        assert_eq!(shorten(&fragment(&other.to_json_pretty().unwrap())), None);
     }
 
     #[test]

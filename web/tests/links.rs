@@ -1,5 +1,6 @@
 //! Links that open forever. `tests/links/v1/` holds a version-1 share link for every built-in
-//! example, every lesson and the rightsizing lab's seed 004 inputs, each with the report (or
+//! example, every lesson, two short links (a preset by name, with differences) and the
+//! rightsizing lab's seed 004 inputs, each with the report (or
 //! answer) hash it must produce. A link file is never rewritten: a link that stops opening, or
 //! whose numbers change, fails here until the change is deliberate and documented (a format
 //! migration, or a change to the core's results recorded with
@@ -47,6 +48,18 @@ fn current_links() -> BTreeMap<String, String> {
         let s = l.scenario.scenario().unwrap();
         out.insert(format!("lesson-{}", l.id), link::fragment_with(&s.to_json_pretty().unwrap(), Some((&l.id, 0))));
     }
+    // Short links: a preset by name, and a preset with differences (a JSON merge patch).
+    let sqs = scalelab_core::examples::get("seed-003-sqs-buffer").unwrap();
+    out.insert(
+        "short-seed-003-sqs-buffer".into(),
+        link::shorten(&link::fragment(&sqs.to_json_pretty().unwrap())).unwrap(),
+    );
+    let mut sqs42 = sqs.clone();
+    sqs42.seed = Some(42);
+    out.insert(
+        "short-seed-003-sqs-buffer-seed-42".into(),
+        link::shorten(&link::fragment(&sqs42.to_json_pretty().unwrap())).unwrap(),
+    );
     let default = scalelab_core::examples::get("seed-001-after").unwrap();
     let lab = LabInputs::default().to_param();
     out.insert(

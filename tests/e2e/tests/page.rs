@@ -89,8 +89,15 @@ async fn a_copied_link_opens_the_same_scenario_and_numbers_in_a_fresh_browser() 
         .await
         .unwrap();
     b.js("document.getElementById('copy-link').click(); return true;").await.unwrap();
-    b.wait_for("the link", "document.getElementById('share-link').value.includes('#s=1.')", WAIT).await.unwrap();
+    // The short form: the preset's name and the differences (here the seed), much shorter than
+    // the full scenario the address bar holds.
+    b.wait_for("the link", "document.getElementById('share-link').value.includes('#p=seed-003-sqs-buffer&d=1.')", WAIT)
+        .await
+        .unwrap();
     let link = b.js("return document.getElementById('share-link').value;").await.unwrap();
+    let full = b.js("return location.href;").await.unwrap();
+    assert!(full.as_str().unwrap().contains("#s=1."), "{full}");
+    assert!(link.as_str().unwrap().len() * 3 < full.as_str().unwrap().len(), "{link} against {full}");
     let a = b.summary().await.unwrap();
     b.close().await;
 
@@ -114,6 +121,7 @@ async fn broken_links_explain_themselves_and_leave_a_working_page() {
         ("#s=1.this-is-not-deflate", "could not be opened"),
         ("#s=9.abcdef", "newer Scalelab"),
         ("#s=1.", "could not be opened"),
+        ("#p=no-such-preset", "does not have"),
     ] {
         let b = open(&format!("{}{fragment}", site.url)).await;
         let notice = b.js("const n = document.getElementById('notice'); return n ? n.textContent : '';").await.unwrap();

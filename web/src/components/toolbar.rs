@@ -19,6 +19,18 @@ fn to_editor() {
     }
 }
 
+/// The page's address with its scenario in the short form (the preset's name and the
+/// differences) where that is shorter; the address bar keeps the full form.
+fn short_url(url: &str) -> String {
+    match url.split_once('#') {
+        Some((base, fragment)) => match crate::link::shorten(fragment) {
+            Some(short) => format!("{base}{short}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 #[component]
 pub fn Toolbar() -> impl IntoView {
     let state = expect_context::<PageState>();
@@ -27,7 +39,7 @@ pub fn Toolbar() -> impl IntoView {
     let uses_worker = state.uses_worker();
     view! {
         <div class="toolbar">
-            <button id="copy-link" on:click=move |_| { let u = page_url(); copy_text(&u); share.set(u); }>"Copy link"</button>
+            <button id="copy-link" on:click=move |_| { let u = short_url(&page_url()); copy_text(&u); share.set(u); }>"Copy link"</button>
             <input id="share-link" readonly aria-label="Link to this scenario" prop:value=move || share.get()/>
             <button id="pin" prop:disabled=move || run.with(|r| r.as_ref().is_none_or(|r| r.partial.is_some()))
                 on:click=move |_| baseline.set(run.get_untracked().filter(|r| r.partial.is_none()))>"Pin as baseline"</button>

@@ -21,19 +21,12 @@ pub fn set_fragment(json: &str) {
     let lesson = link::lesson_param(&f);
     let url = link::fragment_with(json, lesson.as_ref().map(|(id, step)| (id.as_str(), *step)));
     // The rightsizing lab's inputs stay in the link while the lab is open.
-    match crate::lab::lab_param(&f) {
-        Some(lab) => set_url(&format!("#lab={lab}&{}", url.trim_start_matches('#'))),
-        None => set_url(&url),
-    }
+    set_url(&crate::lab::with_lab(&url, crate::lab::lab_param(&f).as_deref()));
 }
 
 /// Puts the lab's inputs (or none) in the address bar beside `json`.
 pub fn set_lab_fragment(json: &str, lab: Option<&str>) {
-    let url = link::fragment(json);
-    match lab {
-        Some(lab) => set_url(&format!("#lab={lab}&{}", url.trim_start_matches('#'))),
-        None => set_url(&url),
-    }
+    set_url(&crate::lab::with_lab(&link::fragment(json), lab));
 }
 
 /// Puts `json` in the address bar within `lesson` (id, step), or outside any lesson.

@@ -81,6 +81,14 @@ pub fn lab_param(fragment: &str) -> Option<String> {
     f.split('&').find_map(|kv| kv.strip_prefix("lab=")).map(|v| v.chars().take(4096).collect())
 }
 
+/// A fragment with the lab's inputs (`lab=`) in front of its other parameters, or as it is.
+pub fn with_lab(fragment: &str, lab: Option<&str>) -> String {
+    match lab {
+        Some(lab) => format!("#lab={lab}&{}", fragment.trim_start_matches('#')),
+        None => fragment.to_string(),
+    }
+}
+
 /// How a series is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mark {
@@ -335,18 +343,6 @@ pub fn latency_bars(r: &Rightsizing) -> Vec<LatencyBar> {
     bars
 }
 
-/// The configurations sorted by cost at the maximum (those without a count last).
-pub fn by_cost(r: &Rightsizing) -> Vec<&Configuration> {
-    let mut rows: Vec<&Configuration> = r.configurations.iter().collect();
-    rows.sort_by(|a, b| {
-        a.cost_at_max()
-            .unwrap_or(f64::INFINITY)
-            .total_cmp(&b.cost_at_max().unwrap_or(f64::INFINITY))
-            .then(a.instance_type.cmp(&b.instance_type))
-    });
-    rows
-}
-
 /// A count cell: the verified count, with the linear estimate where it differs.
 pub fn count_text(s: Option<&scalelab_core::rightsize::CountSearch>) -> String {
     match s {
@@ -397,7 +393,7 @@ mod tests {
         let (answered, latency) = step_curves(g4, None).unwrap();
         assert!(answered.series[0].points.len() > 5 && !latency.series[0].points.is_empty());
         assert_eq!(latency_bars(&r).len(), r.configurations.len());
-        assert_eq!(by_cost(&r)[0].instance_type, "ml.g4dn.xlarge");
+        assert_eq!(r.by_cost()[0].instance_type, "ml.g4dn.xlarge");
     }
 }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use scalelab_web::lab::{LabInputs, lab_param};
+use scalelab_web::lab::{LabInputs, lab_param, with_lab};
 use scalelab_web::link;
 
 fn dir() -> PathBuf {
@@ -62,10 +62,7 @@ fn current_links() -> BTreeMap<String, String> {
     );
     let default = scalelab_core::examples::get("seed-001-after").unwrap();
     let lab = LabInputs::default().to_param();
-    out.insert(
-        "lab-seed-004".into(),
-        format!("#lab={lab}&{}", link::fragment(&default.to_json_pretty().unwrap()).trim_start_matches('#')),
-    );
+    out.insert("lab-seed-004".into(), with_lab(&link::fragment(&default.to_json_pretty().unwrap()), Some(&lab)));
     out
 }
 

@@ -268,9 +268,17 @@ fn loadtest_table(r: &LoadTestResult) -> String {
     out
 }
 
-/// Runs a stage's jobs on every core, outcomes in job order.
-pub fn parallel(jobs: &[Job]) -> Vec<Result<JobOutcome, Problems>> {
-    jobs.par_iter().map(Job::run).collect()
+/// Runs a stage's jobs on every core, outcomes in job order, counting them on `bar`.
+fn parallel(jobs: &[Job], bar: Option<&indicatif::ProgressBar>) -> Vec<Result<JobOutcome, Problems>> {
+    jobs.par_iter()
+        .map(|j| {
+            let out = j.run();
+            if let Some(b) = bar {
+                b.inc(1);
+            }
+            out
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -323,22 +331,17 @@ pub fn rightsize(
     let r = rightsize::run(
         req,
         |jobs| {
-            let Some(b) = &bar else { return parallel(jobs) };
-            b.set_length(jobs.len() as u64);
-            b.set_position(0);
-            b.set_message(match jobs.first() {
-                Some(Job::LoadTest(_)) => "load tests",
-                Some(Job::Hold(_)) => "verifying counts",
-                Some(Job::Policy(_)) => "tuning the policy",
-                None => "",
-            });
-            jobs.par_iter()
-                .map(|j| {
-                    let out = j.run();
-                    b.inc(1);
-                    out
-                })
-                .collect()
+            if let Some(b) = &bar {
+                b.set_length(jobs.len() as u64);
+                b.set_position(0);
+                b.set_message(match jobs.first() {
+                    Some(Job::LoadTest(_)) => "load tests",
+                    Some(Job::Hold(_)) => "verifying counts",
+                    Some(Job::Policy(_)) => "tuning the policy",
+                    None => "",
+                });
+            }
+            parallel(jobs, bar.as_ref())
         },
         |_| {},
     )
@@ -407,8 +410,6 @@ fn rightsize_table(r: &Rightsizing) -> String {
         "  {:<16} {:>7} {:>8} {:>9} {:>13} {:>13} {:>10}\n",
         "instance type", "$/h", "max RPS", "$/1M", "for min", "for max", "$/h at max"
     ));
-    let mut rows: Vec<&rightsize::Configuration> = r.configurations.iter().collect();
-    rows.sort_by(|a, b| a.cost_at_max().unwrap_or(f64::INFINITY).total_cmp(&b.cost_at_max().unwrap_or(f64::INFINITY)));
     let count = |s: &Option<rightsize::CountSearch>| match s {
         Some(s) => match s.verified {
             Some(v) if v != s.linear => format!("{v} (est. {})", s.linear),
@@ -417,7 +418,7 @@ fn rightsize_table(r: &Rightsizing) -> String {
         },
         None => "-".into(),
     };
-    for c in rows {
+    for c in r.by_cost() {
         out.push_str(&format!(
             "{} {:<16} {:>7.3} {:>8.1} {:>9} {:>13} {:>13} {:>10}{}\n",
             if c.frontier { "*" } else { " " },

@@ -90,6 +90,17 @@ pub enum Percentile {
 }
 
 impl Percentile {
+    /// `ModelLatency` at this percentile in a window, milliseconds.
+    pub fn of_window(self, w: &Window) -> Option<f64> {
+        match self {
+            Percentile::Avg => w.model_latency_ms.mean,
+            Percentile::P50 => w.model_latency_ms.p50,
+            Percentile::P90 => w.model_latency_ms.p90,
+            Percentile::P95 => w.model_latency_p95_ms,
+            Percentile::P99 => w.model_latency_ms.p99,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Percentile::Avg => "avg",
@@ -127,6 +138,11 @@ impl LatencyObjective {
             return Err(format!("\"{text}\": the threshold must be above 0"));
         }
         Ok(LatencyObjective { percentile, value_in_milliseconds: d.as_millis_f64() })
+    }
+
+    /// Whether a measured latency (milliseconds) meets the objective; a missing one does not.
+    pub fn holds(&self, latency_ms: Option<f64>) -> bool {
+        latency_ms.is_some_and(|v| v <= self.value_in_milliseconds)
     }
 
     /// The step's latency at this percentile, milliseconds.
@@ -208,7 +224,7 @@ impl LoadTraffic {
     pub fn total_secs(&self) -> f64 {
         match self {
             LoadTraffic::Stairs { start_rps, step_rps, step_duration, max_rps } => {
-                let n = (libm::floor((max_rps - start_rps) / step_rps) + 1.0).clamp(1.0, 200.0);
+                let n = stair_count(*start_rps, *step_rps, *max_rps);
                 if n.is_finite() { n * step_duration.as_secs_f64() } else { step_duration.as_secs_f64() }
             }
             LoadTraffic::Phases(p) => p.iter().map(|p| p.duration.as_secs_f64()).sum(),
@@ -230,6 +246,11 @@ impl LoadTraffic {
             max_rps: round3(1.5 * c),
         }
     }
+}
+
+/// How many steps stairs have (1 to 200; NaN for nonsense rates, which `plan` refuses).
+fn stair_count(start_rps: f64, step_rps: f64, max_rps: f64) -> f64 {
+    (libm::floor((max_rps - start_rps) / step_rps) + 1.0).clamp(1.0, 200.0)
 }
 
 fn round3(v: f64) -> f64 {
@@ -375,6 +396,26 @@ pub(crate) fn endpoint_json(model: &ModelRef, instance_type: &str, count: u32) -
     serde_json::json!({ "name": "loadtest", "variants": [variant] })
 }
 
+/// The scenario of a test run: `count` instances of one configuration, no scaling, named
+/// `<kind>-<count>x<type>`.
+pub(crate) fn test_scenario(
+    kind: &str,
+    duration: Duration,
+    traffic: serde_json::Value,
+    model: &ModelRef,
+    instance_type: &str,
+    count: u32,
+) -> Result<Scenario, Problems> {
+    let value = serde_json::json!({
+        "version": crate::scenario::CURRENT_VERSION,
+        "name": format!("{kind}-{count}x{instance_type}"),
+        "duration": duration.to_string(),
+        "traffic": traffic,
+        "endpoint": endpoint_json(model, instance_type, count),
+    });
+    serde_json::from_value(value).map_err(|e| Problems(vec![Problem::new(Path::of("traffic"), e.to_string())]))
+}
+
 fn warmup(start: u64, end: u64) -> u64 {
     start + ((end - start) / 4).min(30 * US_PER_SEC)
 }
@@ -446,7 +487,7 @@ impl LoadTest {
                 if *step_duration < Duration::from_secs(10) {
                     return Err(Problems(vec![Problem::new("traffic.stairs.stepDuration", "must be at least 10s")]));
                 }
-                let n = (libm::floor((max_rps - start_rps) / step_rps) + 1.0).clamp(1.0, 200.0) as u64;
+                let n = stair_count(*start_rps, *step_rps, *max_rps) as u64;
                 let d = secs(*step_duration);
                 let mut steps = Vec::new();
                 for k in 0..n {
@@ -508,16 +549,11 @@ impl LoadTest {
         if total_us == 0 || windows.is_empty() {
             return Err(Problems(vec![Problem::new("traffic", "the load test's traffic has no steps")]));
         }
-        let value = serde_json::json!({
-            "version": crate::scenario::CURRENT_VERSION,
-            "name": format!("loadtest-{}x{}", self.count, self.instance_type),
-            "duration": Duration(total_us).to_string(),
-            "traffic": traffic_json,
-            "endpoint": endpoint_json(&self.model, &self.instance_type, self.count),
-            "pricing": self.price_per_hour.map(|p| serde_json::json!({ self.instance_type.clone(): p })).unwrap_or(serde_json::json!({})),
-        });
-        let scenario: Scenario = serde_json::from_value(value)
-            .map_err(|e| Problems(vec![Problem::new(Path::of("traffic"), e.to_string())]))?;
+        let mut scenario =
+            test_scenario("loadtest", Duration(total_us), traffic_json, &self.model, &self.instance_type, self.count)?;
+        if let Some(p) = self.price_per_hour {
+            scenario.pricing.insert(self.instance_type.clone(), p);
+        }
         Ok(Plan { windows, scenario })
     }
 
@@ -592,8 +628,7 @@ impl LoadTest {
 
     fn step(&self, w: &Window, label: &str, users: Option<u32>, objective: Option<LatencyObjective>) -> StepResult {
         let secs = (w.end_secs - w.start_secs).max(1e-9);
-        let ended = w.succeeded + w.errors;
-        let error_ratio = if ended == 0 { 0.0 } else { w.errors as f64 / ended as f64 };
+        let error_ratio = w.error_ratio();
         let mut s = StepResult {
             label: label.to_string(),
             start_secs: w.start_secs,
@@ -614,7 +649,7 @@ impl LoadTest {
             memory_utilization: None,
             meets: false,
         };
-        let latency_ok = objective.is_none_or(|o| o.of(&s).is_some_and(|v| v <= o.value_in_milliseconds));
+        let latency_ok = objective.is_none_or(|o| o.holds(o.of(&s)));
         s.meets = w.succeeded > 0 && error_ratio < MAX_ERROR_RATIO && latency_ok;
         s
     }

@@ -135,6 +135,14 @@ pub struct Window {
     pub latency_p95_ms: Option<f64>,
 }
 
+impl Window {
+    /// Failed requests among those that ended in the window (0 when none ended).
+    pub fn error_ratio(&self) -> f64 {
+        let ended = self.succeeded + self.errors;
+        if ended == 0 { 0.0 } else { self.errors as f64 / ended as f64 }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VariantSummary {
     pub name: String,

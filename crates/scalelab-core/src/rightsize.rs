@@ -183,14 +183,7 @@ impl Job {
 
 /// Latency at the objective's percentile in a window (p99 without an objective).
 fn latency_at(o: Option<LatencyObjective>, w: &crate::report::Window) -> Option<f64> {
-    use crate::loadtest::Percentile::*;
-    match o.map_or(P99, |o| o.percentile) {
-        Avg => w.model_latency_ms.mean,
-        P50 => w.model_latency_ms.p50,
-        P90 => w.model_latency_ms.p90,
-        P95 => w.model_latency_p95_ms,
-        P99 => w.model_latency_ms.p99,
-    }
+    o.map_or(crate::loadtest::Percentile::P99, |o| o.percentile).of_window(w)
 }
 
 impl Hold {
@@ -199,26 +192,24 @@ impl Hold {
     pub fn run(&self) -> Result<HoldResult, Problems> {
         let measure = (5000.0 / self.rps.max(1e-3)).clamp(300.0, 1800.0);
         let warm = 60.0;
-        let value = serde_json::json!({
-            "version": crate::scenario::CURRENT_VERSION,
-            "name": format!("hold-{}x{}", self.count, self.instance_type),
-            "duration": Duration::from_secs_f64(warm + measure).to_string(),
-            "traffic": { "constant": { "rps": self.rps } },
-            "endpoint": crate::loadtest::endpoint_json(&self.model, &self.instance_type, self.count),
-        });
-        let s: Scenario = serde_json::from_value(value).map_err(|e| Problems(vec![Problem::new("", e.to_string())]))?;
+        let s = crate::loadtest::test_scenario(
+            "hold",
+            Duration::from_secs_f64(warm + measure),
+            serde_json::json!({ "constant": { "rps": self.rps } }),
+            &self.model,
+            &self.instance_type,
+            self.count,
+        )?;
         let plan = crate::plan::plan(&s, Some(self.seed))?;
         let mut sim = Simulation::new(&plan);
         sim.run_until((warm * US_PER_SEC as f64) as u64);
         sim.take_window();
         sim.run_until(plan.duration_us);
         let w = sim.take_window();
-        let ended = w.succeeded + w.errors;
-        let error_ratio = if ended == 0 { 0.0 } else { w.errors as f64 / ended as f64 };
+        let error_ratio = w.error_ratio();
         let latency_ms = latency_at(self.objective, &w);
         // A rate so low that no request ended in the window is held (nothing failed).
-        let latency_ok =
-            ended == 0 || self.objective.is_none_or(|o| latency_ms.is_some_and(|v| v <= o.value_in_milliseconds));
+        let latency_ok = w.succeeded + w.errors == 0 || self.objective.is_none_or(|o| o.holds(latency_ms));
         Ok(HoldResult {
             holds: error_ratio < MAX_ERROR_RATIO && latency_ok,
             error_ratio,
@@ -239,7 +230,7 @@ impl PolicyRun {
         let s = &report.summary;
         let error_ratio = if s.requests == 0 { 0.0 } else { s.errors.total as f64 / s.requests as f64 };
         let latency_ms = latency_at(self.objective, &w);
-        let latency_ok = self.objective.is_none_or(|o| latency_ms.is_some_and(|v| v <= o.value_in_milliseconds));
+        let latency_ok = self.objective.is_none_or(|o| o.holds(latency_ms));
         Ok(PolicyPoint {
             target_value: self.target_value,
             scale_in_cooldown: self.scale_in_cooldown,
@@ -421,6 +412,19 @@ pub struct Rightsizing {
 }
 
 impl Rightsizing {
+    /// The configurations by cost at the maximum load, cheapest first (those without a count
+    /// last; equal costs by type).
+    pub fn by_cost(&self) -> Vec<&Configuration> {
+        let mut rows: Vec<&Configuration> = self.configurations.iter().collect();
+        rows.sort_by(|a, b| {
+            a.cost_at_max()
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&b.cost_at_max().unwrap_or(f64::INFINITY))
+                .then(a.instance_type.cmp(&b.instance_type))
+        });
+        rows
+    }
+
     /// A fingerprint of the whole answer (equal hashes mean byte-identical JSON), for checking
     /// that native and wasm runs agree.
     pub fn hash(&self) -> Result<u64, serde_json::Error> {
@@ -451,7 +455,7 @@ pub struct Lab {
     stage: Stage,
     out: Rightsizing,
     /// The jobs handed out and not yet accepted, with what each is for.
-    pending: Vec<(Job, Purpose)>,
+    pending: Vec<Purpose>,
 }
 
 #[derive(Clone, Debug)]
@@ -459,7 +463,7 @@ enum Purpose {
     Single(usize),
     Count { config: usize, max: bool, n: u32 },
     Pooled(usize),
-    Policy,
+    Policy { target: f64, scale_in_cooldown: u32, seed: u64 },
 }
 
 impl Lab {
@@ -613,11 +617,12 @@ impl Lab {
     /// The next stage's jobs; empty when the lab is done.
     pub fn next_jobs(&mut self) -> Vec<Job> {
         loop {
-            let jobs = self.plan_stage();
-            if !jobs.is_empty() || self.stage == Stage::Done {
+            let planned = self.plan_stage();
+            if !planned.is_empty() || self.stage == Stage::Done {
                 self.out.stage = self.stage_name().into();
-                self.pending = jobs.clone();
-                return jobs.into_iter().map(|(j, _)| j).collect();
+                let (jobs, purposes) = planned.into_iter().unzip();
+                self.pending = purposes;
+                return jobs;
             }
             self.advance();
         }
@@ -734,7 +739,7 @@ impl Lab {
         if outcomes.len() != pending.len() {
             self.out.notes.push(format!("{} jobs were answered of {}", outcomes.len(), pending.len()));
         }
-        for ((job, purpose), outcome) in pending.into_iter().zip(outcomes) {
+        for (purpose, outcome) in pending.into_iter().zip(outcomes) {
             self.out.jobs_done += 1;
             match (purpose, outcome) {
                 (Purpose::Single(i), Ok(Outcome::LoadTest(r))) => {
@@ -759,7 +764,7 @@ impl Lab {
                         }
                     }
                 }
-                (Purpose::Policy, Ok(Outcome::Policy(p))) => {
+                (Purpose::Policy { .. }, Ok(Outcome::Policy(p))) => {
                     self.out.simulated_requests += p.requests;
                     if self.out.tuning.is_none() {
                         self.out.tuning = Some(self.empty_tuning());
@@ -773,19 +778,17 @@ impl Lab {
                         c.problem = Some(e.to_string());
                     }
                 }
-                (_, Err(e)) => {
+                (Purpose::Policy { target, scale_in_cooldown, seed }, Err(e)) => {
                     self.out.notes.push(format!("a policy run failed: {e}"));
                     // Recorded as a candidate that did not hold, so that it is not run again.
-                    if matches!(job, Job::Policy(_)) && self.out.tuning.is_none() {
+                    if self.out.tuning.is_none() {
                         self.out.tuning = Some(self.empty_tuning());
                     }
-                    if let Job::Policy(p) = job
-                        && let Some(t) = self.out.tuning.as_mut()
-                    {
+                    if let Some(t) = self.out.tuning.as_mut() {
                         t.points.push(PolicyPoint {
-                            target_value: p.target_value,
-                            scale_in_cooldown: p.scale_in_cooldown,
-                            seed: p.seed,
+                            target_value: target,
+                            scale_in_cooldown,
+                            seed,
                             cost_usd: 0.0,
                             requests: 0,
                             errors: 0,
@@ -1002,19 +1005,19 @@ impl Lab {
                 objective: self.req.objective,
                 seed,
             }),
-            Purpose::Policy,
+            Purpose::Policy { target, scale_in_cooldown: scale_in, seed },
         ))
     }
 
     /// Candidates by stage: a grid of target values around the guidance (first seed), then
     /// neighbours of the cheapest that held and other scale-in cooldowns, then the best few on
     /// the other seeds.
-    fn policy_jobs(&mut self) -> Vec<(Job, Purpose)> {
+    fn policy_jobs(&self) -> Vec<(Job, Purpose)> {
         if self.one_instance_rps() <= 0.0 {
             return Vec::new();
         }
         let s0 = self.seed_n(0);
-        let points = self.out.tuning.as_ref().map(|t| t.points.clone()).unwrap_or_default();
+        let points: &[PolicyPoint] = self.out.tuning.as_ref().map_or(&[], |t| &t.points);
         let tried = |t: f64, c: u32, seed: u64| {
             points.iter().any(|p| p.target_value == t && p.scale_in_cooldown == c && p.seed == seed)
         };
@@ -1045,14 +1048,9 @@ impl Lab {
                 // cheapest open one is confirmed on every seed (or none is left).
                 let mut ok: Vec<&PolicyPoint> = points.iter().filter(|p| p.meets && p.seed == s0).collect();
                 ok.sort_by(|a, b| a.cost_usd.total_cmp(&b.cost_usd).then(a.target_value.total_cmp(&b.target_value)));
-                let runs = |p: &PolicyPoint| -> Vec<PolicyPoint> {
-                    points
-                        .iter()
-                        .filter(|q| q.target_value == p.target_value && q.scale_in_cooldown == p.scale_in_cooldown)
-                        .cloned()
-                        .collect()
-                };
-                let open: Vec<&&PolicyPoint> = ok.iter().filter(|p| runs(p).iter().all(|q| q.meets)).collect();
+                let groups = by_candidate(points);
+                let runs = |p: &PolicyPoint| groups.get(&candidate(p)).map_or(&[][..], Vec::as_slice);
+                let open: Vec<&PolicyPoint> = ok.into_iter().filter(|p| runs(p).iter().all(|q| q.meets)).collect();
                 let complete =
                     |p: &PolicyPoint| (0..self.req.seeds).all(|k| runs(p).iter().any(|q| q.seed == self.seed_n(k)));
                 if open.first().is_none_or(|p| complete(p)) {
@@ -1083,10 +1081,7 @@ impl Lab {
             self.finish_scenario();
             return;
         };
-        let mut candidates: BTreeMap<(u64, u32), Vec<&PolicyPoint>> = BTreeMap::new();
-        for p in &tuning.points {
-            candidates.entry((p.target_value.to_bits(), p.scale_in_cooldown)).or_default().push(p);
-        }
+        let candidates = by_candidate(&tuning.points);
         let mean = |ps: &[&PolicyPoint]| ps.iter().map(|p| p.cost_usd).sum::<f64>() / ps.len().max(1) as f64;
         let full = |ps: &[&PolicyPoint]| seeds.iter().all(|s| ps.iter().any(|p| p.seed == *s));
         let held = candidates
@@ -1144,6 +1139,20 @@ impl Lab {
         self.out.policy = policy.and_then(|(t, c)| self.policy_json(t, c));
         self.out.scenario = self.scenario_with(policy);
     }
+}
+
+/// A policy candidate: its target value (as bits, to be a key) and scale-in cooldown.
+fn candidate(p: &PolicyPoint) -> (u64, u32) {
+    (p.target_value.to_bits(), p.scale_in_cooldown)
+}
+
+/// The explored points grouped by candidate (one point per seed run).
+fn by_candidate(points: &[PolicyPoint]) -> BTreeMap<(u64, u32), Vec<&PolicyPoint>> {
+    let mut out: BTreeMap<(u64, u32), Vec<&PolicyPoint>> = BTreeMap::new();
+    for p in points {
+        out.entry(candidate(p)).or_default().push(p);
+    }
+    out
 }
 
 fn is_burstable(instance_type: &str) -> bool {

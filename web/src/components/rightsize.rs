@@ -270,7 +270,7 @@ fn ConfigTable(result: Signal<Option<Rightsizing>>) -> impl IntoView {
     let lab = expect_context::<LabState>();
     move || {
         let r = result.get()?;
-        let rows = lab::by_cost(&r)
+        let rows = r.by_cost()
             .into_iter()
             .map(|c| {
                 let t = c.instance_type.clone();

@@ -311,6 +311,10 @@ pub fn charts(report: &Report) -> ChartSet {
         steps: true,
     });
 
+    if let Some(c) = scaling_chart(report) {
+        charts.push(c);
+    }
+
     let mut latency_rules = Vec::new();
     if let Some(slo) = report.summary.slo_latency_ms {
         latency_rules.push(Rule { name: format!("SLO {}", fmt_ms(slo)), y: slo });
@@ -502,6 +506,72 @@ pub fn cursor_left(t: f64, css_width: f64, x_end: f64) -> Option<f64> {
 
 /// The chart that draws a metric an alarm reads, where "why did it scale?" marks the
 /// datapoints the alarm evaluated.
+/// The chart of the metric an alarm evaluated, by its name and statistic: a metric math
+/// expression or a percentile is on the scaling-metric chart, the others on their own.
+pub fn chart_of_evidence(metric: &str, statistic: &str) -> &'static str {
+    if derived(statistic) { "scaling" } else { chart_of_metric(metric) }
+}
+
+/// Whether a statistic is one the report's rows do not hold (an expression, a percentile or
+/// trimmed mean), so its values come from the scaler's own series.
+fn derived(statistic: &str) -> bool {
+    !matches!(statistic, "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount")
+}
+
+/// The metrics the scalers computed themselves (metric math expressions, percentiles), as they
+/// read them each period, against their thresholds; latencies in milliseconds like the
+/// latency chart. `None` when the run has none.
+fn scaling_chart(report: &Report) -> Option<Chart> {
+    let first = report.scaler_metrics.first()?;
+    let latency = |m: &str| m == "ModelLatency" || m == "OverheadLatency";
+    let all_latency = report.scaler_metrics.iter().all(|m| latency(&m.metric));
+    let scale = |m: &str, v: f64| if latency(m) { v / 1000.0 } else { v };
+    let xs: Vec<f64> = first.points.iter().map(|(t, _)| *t).collect();
+    let lines = report
+        .scaler_metrics
+        .iter()
+        .take(4)
+        .map(|m| Line {
+            name: if m.statistic == "Expression" { m.metric.clone() } else { format!("{} {}", m.metric, m.statistic) },
+            ys: xs
+                .iter()
+                .map(|x| m.points.iter().find(|(t, _)| t == x).and_then(|(_, v)| *v).map(|v| scale(&m.metric, v)))
+                .collect(),
+        })
+        .collect();
+    let mut rules: Vec<Rule> = Vec::new();
+    for g in &report.guides {
+        let Some(m) = report.scaler_metrics.iter().find(|m| {
+            (m.variant, &m.metric, &m.statistic, m.period_secs) == (g.variant, &g.metric, &g.statistic, g.period_secs)
+        }) else {
+            continue;
+        };
+        let y = scale(&m.metric, g.value);
+        let name = match g.role {
+            GuideRole::Target => format!("target {}", fmt_num(y)),
+            GuideRole::ScaleIn => format!("scale-in below {}", fmt_num(y)),
+            GuideRole::Threshold => format!("{} {}", g.source, fmt_num(y)),
+        };
+        if !rules.iter().any(|r| r.name == name) {
+            rules.push(Rule { name, y });
+        }
+    }
+    let title = if first.statistic == "Expression" {
+        format!("Scaling metric: {}", first.metric)
+    } else {
+        format!("Scaling metric: {} {}", first.metric, first.statistic)
+    };
+    Some(Chart {
+        id: "scaling".into(),
+        title,
+        unit: if all_latency { "ms".into() } else { format!("per {} s", first.period_secs) },
+        xs,
+        lines,
+        rules,
+        steps: false,
+    })
+}
+
 pub fn chart_of_metric(metric: &str) -> &'static str {
     match metric {
         "InvocationsPerInstance" | "InvocationsPerCopy" => "ipi",

@@ -24,6 +24,11 @@ pub const EXAMPLES: &[Example] = &[
         json: include_str!("../scenarios/seed-001-after.json"),
     },
     Example {
+        name: "seed-001-metric-math",
+        group: "Load test (seed 001)",
+        json: include_str!("../scenarios/seed-001-metric-math.json"),
+    },
+    Example {
         name: "seed-001-on-demand",
         group: "Load test (seed 001)",
         json: include_str!("../scenarios/seed-001-on-demand.json"),
@@ -37,6 +42,11 @@ pub const EXAMPLES: &[Example] = &[
         name: "seed-000-step-scaling-latency",
         group: "Scaling options (seed 000)",
         json: include_str!("../scenarios/seed-000-step-scaling-latency.json"),
+    },
+    Example {
+        name: "seed-000-step-scaling-p99",
+        group: "Scaling options (seed 000)",
+        json: include_str!("../scenarios/seed-000-step-scaling-p99.json"),
     },
     Example {
         name: "seed-000-scheduled",

@@ -94,12 +94,71 @@ impl Histogram {
     }
 
     pub(crate) fn merge(&mut self, other: &Histogram) {
+        if other.total == 0 {
+            return;
+        }
         for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
             *a += b;
         }
         self.total += other.total;
         self.sum_us += other.sum_us;
         self.max_us = self.max_us.max(other.max_us);
+    }
+
+    /// The mean of the values ranked between quantiles `lo` and `hi` (in [0, 1], `lo < hi`):
+    /// CloudWatch's trimmed mean `TM(lo:hi)`. A bucket straddling a bound counts with the
+    /// fraction of its values inside. `None` when empty.
+    pub(crate) fn trimmed_mean_us(&self, lo: f64, hi: f64) -> Option<f64> {
+        if self.total == 0 || lo >= hi {
+            return None;
+        }
+        let n = self.total as f64;
+        let (from, to) = (lo.clamp(0.0, 1.0) * n, hi.clamp(0.0, 1.0) * n);
+        let (mut seen, mut weight, mut sum) = (0.0, 0.0, 0.0);
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let (a, b) = (seen, seen + c as f64);
+            seen = b;
+            let w = b.min(to) - a.max(from);
+            if w > 0.0 {
+                weight += w;
+                sum += w * midpoint(i).min(self.max_us as f64);
+            }
+            if seen >= to {
+                break;
+            }
+        }
+        (weight > 0.0).then(|| sum / weight)
+    }
+
+    /// The non-empty buckets, for keeping many periods' distributions compactly.
+    pub(crate) fn sparse(&self) -> Sparse {
+        Sparse {
+            buckets: self
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(i, c)| (i as u16, u32::try_from(*c).unwrap_or(u32::MAX)))
+                .collect(),
+            total: self.total,
+            sum_us: self.sum_us,
+            max_us: self.max_us,
+        }
+    }
+
+    /// Adds a sparse histogram's values.
+    pub(crate) fn add(&mut self, s: &Sparse) {
+        for &(i, c) in &s.buckets {
+            if let Some(x) = self.counts.get_mut(usize::from(i)) {
+                *x += u64::from(c);
+            }
+        }
+        self.total += s.total;
+        self.sum_us += s.sum_us;
+        self.max_us = self.max_us.max(s.max_us);
     }
 
     pub(crate) fn clear(&mut self) {
@@ -110,6 +169,16 @@ impl Histogram {
         self.sum_us = 0;
         self.max_us = 0;
     }
+}
+
+/// A histogram's non-empty buckets (a period's latencies take tens to hundreds of them, not
+/// 2048).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Sparse {
+    buckets: Vec<(u16, u32)>,
+    total: u64,
+    sum_us: u128,
+    max_us: u64,
 }
 
 #[cfg(test)]
@@ -143,6 +212,26 @@ mod tests {
         }
         assert_eq!(h.mean_us(), Some(50_000.5));
         assert_eq!(h.quantile_us(1.0), Some(100_000.0));
+    }
+
+    #[test]
+    fn trimmed_means_and_sparse_copies() {
+        let mut h = Histogram::default();
+        for v in 1..=100_000u64 {
+            h.record(v);
+        }
+        // TM(10%:90%) of 1..=100000 is 50000.5; tm50 is 25000.5; IQM 50000.5.
+        for (lo, hi, want) in [(0.1, 0.9, 50_000.5), (0.0, 0.5, 25_000.5), (0.25, 0.75, 50_000.5), (0.0, 1.0, 50_000.5)]
+        {
+            let got = h.trimmed_mean_us(lo, hi).unwrap();
+            assert!((got / want - 1.0).abs() < 0.008, "TM({lo}:{hi}): {got} vs {want}");
+        }
+        assert_eq!(Histogram::default().trimmed_mean_us(0.0, 0.9), None);
+        let mut copy = Histogram::default();
+        copy.add(&h.sparse());
+        assert_eq!(copy.quantile_us(0.99), h.quantile_us(0.99));
+        assert_eq!(copy.mean_us(), h.mean_us());
+        assert!(h.sparse().buckets.len() < BUCKETS);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::hist::Histogram;
+use crate::hist::{Histogram, Sparse};
 use crate::time::{SimTime, US_PER_SEC};
 
 pub const HIGH_RES_PERIOD_US: SimTime = 10 * US_PER_SEC;
@@ -180,6 +180,12 @@ impl Metric {
         METRICS.iter().find(|(_, _, m)| *m == self).map(|(_, n, _)| *n).unwrap_or("?")
     }
 
+    /// Published as values, so CloudWatch has percentiles and trimmed means of it (the
+    /// simulator keeps each period's distribution when a scaler asks for one).
+    pub fn has_distribution(self) -> bool {
+        matches!(self, Metric::ModelLatency | Metric::OverheadLatency)
+    }
+
     /// Emitted every 10 s (the others every 60 s).
     pub fn high_resolution(self) -> bool {
         self == Metric::ConcurrentRequestsPerModel
@@ -241,6 +247,8 @@ struct Acc {
     billed_area: f64,
     backlog_area: f64,
     latency: Histogram,
+    /// Overhead latencies, recorded only while distributions are kept.
+    overhead: Histogram,
 }
 
 impl Acc {
@@ -259,12 +267,15 @@ impl Acc {
         self.billed_area += o.billed_area;
         self.backlog_area += o.backlog_area;
         self.latency.merge(&o.latency);
+        self.overhead.merge(&o.overhead);
     }
 
     fn clear(&mut self) {
         let mut latency = std::mem::take(&mut self.latency);
+        let mut overhead = std::mem::take(&mut self.overhead);
         latency.clear();
-        *self = Acc { latency, ..Acc::default() };
+        overhead.clear();
+        *self = Acc { latency, overhead, ..Acc::default() };
     }
 
     fn row(&self, t: SimTime, len: SimTime, variant: u16, gauges: Gauges, u: &UtilModel) -> Row {
@@ -343,9 +354,38 @@ struct VariantMetrics {
     acc60: Acc,
 }
 
+/// One 10 s period's latency distributions of one variant, kept for percentile statistics.
+#[derive(Clone, Debug)]
+pub struct PeriodDistribution {
+    pub(crate) start: SimTime,
+    pub(crate) variant: u16,
+    model: Sparse,
+    overhead: Sparse,
+}
+
+impl PeriodDistribution {
+    /// The distribution of `metric` (ModelLatency or OverheadLatency) in this period.
+    pub(crate) fn of(&self, metric: Metric) -> Option<&Sparse> {
+        match metric {
+            Metric::ModelLatency => Some(&self.model),
+            Metric::OverheadLatency => Some(&self.overhead),
+            _ => None,
+        }
+    }
+}
+
+/// The 10 s distributions of the last `horizon`, oldest first.
+#[derive(Debug)]
+struct Distributions {
+    horizon: SimTime,
+    periods: Vec<PeriodDistribution>,
+}
+
 /// Collects every variant's metrics; closes periods lazily as time advances.
 #[derive(Debug)]
 pub struct Recorder {
+    /// Latency distributions per 10 s period, when a scaler reads percentiles.
+    distributions: Option<Distributions>,
     variants: Vec<VariantMetrics>,
     /// Start of the open 10 s period.
     period_start: SimTime,
@@ -358,6 +398,7 @@ pub struct Recorder {
 impl Recorder {
     pub fn new(utils: Vec<UtilModel>) -> Recorder {
         Recorder {
+            distributions: None,
             variants: utils
                 .into_iter()
                 .map(|util| VariantMetrics {
@@ -375,6 +416,18 @@ impl Recorder {
         }
     }
 
+    /// Keeps each 10 s period's latency distributions (model and overhead latency) for
+    /// `horizon` after the period ends, for percentile statistics; older ones are dropped, so
+    /// memory stays bounded however long the run.
+    pub fn keep_distributions(&mut self, horizon: SimTime) {
+        self.distributions = Some(Distributions { horizon, periods: Vec::new() });
+    }
+
+    /// The kept distributions, oldest first (empty unless `keep_distributions` was called).
+    pub fn distributions(&self) -> &[PeriodDistribution] {
+        self.distributions.as_ref().map_or(&[], |d| d.periods.as_slice())
+    }
+
     /// Closes every period that ends at or before `now`. Call before recording anything at `now`.
     #[inline]
     pub fn advance_to(&mut self, now: SimTime) {
@@ -386,6 +439,9 @@ impl Recorder {
     fn close_period(&mut self, end: SimTime) {
         let start = self.period_start;
         let closes_minute = end - self.minute_start >= PERIOD_US;
+        if let Some(d) = self.distributions.as_mut() {
+            d.record(start, end, &self.variants);
+        }
         for (i, v) in self.variants.iter_mut().enumerate() {
             integrate(v, end);
             let row = v.acc10.row(start, end - start, i as u16, v.gauges, &v.util);
@@ -415,6 +471,9 @@ impl Recorder {
             integrate(v, end);
             if close_10s {
                 let start = self.period_start;
+                if let Some(d) = self.distributions.as_mut() {
+                    d.record_one(start, end, i, v);
+                }
                 self.rows_10s.push(v.acc10.row(start, end - start, i as u16, v.gauges, &v.util));
                 let acc10 = std::mem::take(&mut v.acc10);
                 v.acc60.merge(&acc10);
@@ -459,10 +518,14 @@ impl Recorder {
         }
     }
     pub fn success(&mut self, variant: usize, model_latency_us: u64, overhead_us: u64) {
+        let keep = self.distributions.is_some();
         if let Some(a) = self.acc(variant) {
             a.succeeded += 1;
             a.overhead_sum_us += overhead_us;
             a.latency.record(model_latency_us);
+            if keep {
+                a.overhead.record(overhead_us);
+            }
         }
     }
     pub fn model_error(&mut self, variant: usize) {
@@ -478,6 +541,33 @@ impl Recorder {
     pub fn no_capacity(&mut self, variant: usize) {
         if let Some(a) = self.acc(variant) {
             a.errors_4xx += 1;
+        }
+    }
+}
+
+impl Distributions {
+    /// Keeps the closing period `[start, end)` of every variant, and drops what is past the
+    /// horizon.
+    fn record(&mut self, start: SimTime, end: SimTime, variants: &[VariantMetrics]) {
+        for (i, v) in variants.iter().enumerate() {
+            self.record_one(start, end, i, v);
+        }
+    }
+
+    fn record_one(&mut self, start: SimTime, end: SimTime, variant: usize, v: &VariantMetrics) {
+        if v.acc10.latency.count() > 0 || v.acc10.overhead.count() > 0 {
+            self.periods.push(PeriodDistribution {
+                start,
+                variant: variant as u16,
+                model: v.acc10.latency.sparse(),
+                overhead: v.acc10.overhead.sparse(),
+            });
+        }
+        let keep_from = end.saturating_sub(self.horizon);
+        let old = self.periods.partition_point(|p| p.start + HIGH_RES_PERIOD_US <= keep_from);
+        // Dropped in batches, so the copy is amortised.
+        if old > 64 && old * 2 > self.periods.len() {
+            self.periods.drain(..old);
         }
     }
 }

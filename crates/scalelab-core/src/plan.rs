@@ -48,6 +48,15 @@ pub enum ScalerSpec {
 }
 
 impl ScalerSpec {
+    /// How long the engine must keep each period's latency distributions for this scaler
+    /// (percentile statistics), if at all.
+    pub fn distribution_horizon(&self) -> Option<SimTime> {
+        match self {
+            ScalerSpec::Manual(_) => None,
+            ScalerSpec::ApplicationAutoScaling(plan) => plan.distribution_horizon(),
+        }
+    }
+
     pub fn build(&self) -> Box<dyn Scaler> {
         match self {
             ScalerSpec::Manual(changes) => Box::new(ManualSchedule::new(changes.clone())),

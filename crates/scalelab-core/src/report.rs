@@ -31,6 +31,9 @@ pub struct Report {
     /// The thresholds the scalers compare metrics with, for charts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub guides: Vec<crate::scaling::Guide>,
+    /// Metrics the scalers computed themselves (metric math, percentiles), as they read them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scaler_metrics: Vec<crate::scaling::ScalerMetric>,
     /// Every instance the run launched.
     pub instances: Vec<InstanceRecord>,
     pub warnings: Vec<String>,

@@ -8,7 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::fmt::num;
-use crate::metrics::{Metric, Row};
+use crate::hist::Histogram;
+use crate::metrics::{Metric, PeriodDistribution, Row};
 use crate::time::{SimTime, US_PER_SEC};
 
 /// What a scaler may see: the metric samples CloudWatch has published by `now` (period end plus
@@ -22,6 +23,8 @@ pub struct View<'a> {
     rows_60s: &'a [Row],
     /// CloudWatch's publish delay: a period's datapoint is visible this long after it ends.
     cloudwatch_delay_us: SimTime,
+    /// Latency distributions per 10 s period (only those the recorder keeps).
+    distributions: &'a [PeriodDistribution],
     pub variants: Vec<VariantView>,
 }
 
@@ -35,7 +38,57 @@ impl<'a> View<'a> {
         cloudwatch_delay_us: SimTime,
         variants: Vec<VariantView>,
     ) -> View<'a> {
-        View { now, rows_10s, rows_60s, cloudwatch_delay_us, variants }
+        View { now, rows_10s, rows_60s, cloudwatch_delay_us, distributions: &[], variants }
+    }
+
+    /// The same view with the kept latency distributions (for percentile statistics).
+    pub fn with_distributions(self, distributions: &'a [PeriodDistribution]) -> View<'a> {
+        View { distributions, ..self }
+    }
+
+    /// The published distribution of `metric` (a latency) for `variant` over the period
+    /// `[start, start + period)`, or `None` when it has no value (missing data).
+    fn distribution(&self, metric: Metric, variant: usize, start: SimTime, period: SimTime) -> Option<Histogram> {
+        let visible_end = self.now.saturating_sub(self.cloudwatch_delay_us).min(start + period);
+        let d = self.distributions;
+        let lo = d.partition_point(|p| p.start < start);
+        let hi = d.partition_point(|p| p.start < start + period);
+        let mut h = Histogram::default();
+        for p in d.get(lo..hi).unwrap_or(&[]) {
+            if usize::from(p.variant) == variant
+                && p.start + crate::metrics::HIGH_RES_PERIOD_US <= visible_end
+                && let Some(s) = p.of(metric)
+            {
+                h.add(s);
+            }
+        }
+        (h.count() > 0).then_some(h)
+    }
+
+    /// How many values of a latency `metric` the period has published.
+    pub fn value_count(&self, metric: Metric, variant: usize, start: SimTime, period: SimTime) -> u64 {
+        self.distribution(metric, variant, start, period).map_or(0, |h| h.count())
+    }
+
+    /// The published value at quantile `q` (in [0, 1]) of a latency `metric` over the period, in
+    /// microseconds; `None` where the period has no value. Within 0.8 % of the exact value (the
+    /// histogram's bucket width).
+    pub fn quantile(&self, metric: Metric, variant: usize, start: SimTime, period: SimTime, q: f64) -> Option<f64> {
+        self.distribution(metric, variant, start, period)?.quantile_us(q)
+    }
+
+    /// The published mean of a latency `metric`'s values ranked between quantiles `lo` and
+    /// `hi`, in microseconds (CloudWatch's trimmed mean).
+    pub fn trimmed_mean(
+        &self,
+        metric: Metric,
+        variant: usize,
+        start: SimTime,
+        period: SimTime,
+        lo: f64,
+        hi: f64,
+    ) -> Option<f64> {
+        self.distribution(metric, variant, start, period)?.trimmed_mean_us(lo, hi)
     }
 
     /// The published samples of `metric` for `variant` in the period `[start, start + period)`,
@@ -281,10 +334,24 @@ fn before_note(from_before: Option<u32>) -> String {
     from_before.map(|b| format!(" from {b}, the capacity before the scale-out still cooling down")).unwrap_or_default()
 }
 
+impl Evidence {
+    /// The metric as the sentence names it: with its statistic when that is a percentile or a
+    /// trimmed mean ("ModelLatency p99"), as the basic ones read naturally without.
+    fn metric_label(&self) -> String {
+        const PLAIN: &[&str] = &["Average", "Sum", "Minimum", "Maximum", "SampleCount", "Expression"];
+        if PLAIN.contains(&self.statistic.as_str()) {
+            self.metric.clone()
+        } else {
+            format!("{} {}", self.metric, self.statistic)
+        }
+    }
+}
+
 impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (alarm, b, n, metric, policy, wanted) =
-            (&self.alarm, self.breaching, self.datapoints.len(), &self.metric, &self.policy, self.wanted);
+        let metric = self.metric_label();
+        let (alarm, b, n, policy, wanted) =
+            (&self.alarm, self.breaching, self.datapoints.len(), &self.policy, self.wanted);
         match &self.rule {
             Rule::TargetTracking { target, scale_in_factor: None, .. } => write!(
                 f,
@@ -355,6 +422,20 @@ pub struct Guide {
     pub source: String,
 }
 
+/// A metric a scaler computes itself (a metric math expression, a percentile), as it read it
+/// each period: the report's rows do not hold it, so charts draw it from here.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScalerMetric {
+    pub variant: usize,
+    /// The metric's name or the expression's label, and the statistic (`p99`, `Expression`),
+    /// as the scaler's `Guide`s name them.
+    pub metric: String,
+    pub statistic: String,
+    pub period_secs: u64,
+    /// (period start in seconds, value; `None` = missing), in time order.
+    pub points: Vec<(f64, Option<f64>)>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum GuideRole {
     /// The value a target tracking policy holds the metric at (its scale-out threshold).
@@ -372,6 +453,10 @@ pub trait Scaler: fmt::Debug {
     fn next_wake(&self) -> Option<SimTime>;
     /// Acts at `now` (a time `next_wake` asked for).
     fn wake(&mut self, now: SimTime, view: &View<'_>) -> Vec<Command>;
+    /// The metrics it computed itself, as it read them (none by default).
+    fn metrics(&self) -> Vec<ScalerMetric> {
+        Vec::new()
+    }
     /// State changes of what this scaler evaluates, in time order.
     fn history(&self) -> Vec<StateChange> {
         Vec::new()

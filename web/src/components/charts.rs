@@ -14,7 +14,9 @@ use crate::chartdata::{self, fmt_clock};
 use crate::draw;
 use crate::state::PageState;
 
-const CHART_IDS: [&str; 7] = ["rate", "ipi", "instances", "latency", "errors", "utilization", "cost"];
+/// The scaling-metric chart (`scaling`) exists only for runs whose scalers compute a metric
+/// (metric math, percentiles); its figure is hidden otherwise.
+const CHART_IDS: [&str; 8] = ["rate", "ipi", "scaling", "instances", "latency", "errors", "utilization", "cost"];
 /// The chart whose top carries the activity markers' labels.
 const MARKED: &str = "instances";
 /// The least room between two marker labels on one lane (CSS pixels), and the most lanes.
@@ -71,7 +73,8 @@ pub fn Charts() -> impl IntoView {
             }
             let t1 = now_ms();
             timings.draw_ms.set(t1 - t0);
-            if drawn == CHART_IDS.len() {
+            let present = r.charts.charts.iter().filter(|c| CHART_IDS.contains(&c.id.as_str())).count();
+            if drawn == present {
                 timings.charts_drawn(t1, r.partial.is_none());
             }
         });
@@ -98,7 +101,7 @@ pub fn Charts() -> impl IntoView {
                     layout.track();
                     let k = why.get()?;
                     let e = run.with(|r| r.as_ref().and_then(|r| r.activities.get(k)).and_then(|a| a.evidence.clone()))?;
-                    (chartdata::chart_of_metric(&e.metric) == *id).then(|| {
+                    (chartdata::chart_of_evidence(&e.metric, &e.statistic) == *id).then(|| {
                         let (w, end) = (width(), x_end());
                         e.datapoints
                             .iter()
@@ -116,7 +119,8 @@ pub fn Charts() -> impl IntoView {
                 // The presenter's order (in the presenter view only: elsewhere the page's).
                 let order = move || presenting().then(|| presenter_charts.with(|l| l.iter().position(|c| c == id).map(|k| k.to_string()))).flatten().unwrap_or_default();
                 view! {
-                    <figure class="chart" data-chart=*id class:presenting=presenting style:order=order>
+                    <figure class="chart" data-chart=*id class:presenting=presenting style:order=order
+                        hidden=move || chart().is_none()>
                         <figcaption>
                             <span class="title">{caption}</span>
                             <ul class="legend" aria-label="Legend">

@@ -104,7 +104,8 @@ fn policy_form(root: &Value, i: usize) -> Form {
     let tracking = p.join("TargetTrackingScalingPolicyConfiguration");
     if tracking.get(root).is_some() {
         let predefined = tracking.join("PredefinedMetricSpecification").get(root).is_some();
-        let mut b = Builder::new(root, tracking);
+        let math = tracking.join("CustomizedMetricSpecification.Metrics").get(root).is_some();
+        let mut b = Builder::new(root, tracking.clone());
         b.add("TargetValue", "TargetValue", Kind::Number, false);
         if predefined {
             b.add(
@@ -113,7 +114,7 @@ fn policy_form(root: &Value, i: usize) -> Form {
                 choices(vocab::PREDEFINED_METRICS),
                 false,
             );
-        } else {
+        } else if !math_fields(&mut b, root, &tracking.join("CustomizedMetricSpecification.Metrics")) {
             b.add("CustomizedMetricSpecification.MetricName", "Metric (customized)", metric_names(), false).add(
                 "CustomizedMetricSpecification.Statistic",
                 "Statistic",
@@ -124,7 +125,13 @@ fn policy_form(root: &Value, i: usize) -> Form {
         b.add("ScaleOutCooldown", "ScaleOutCooldown (s)", Kind::Count, true)
             .add("ScaleInCooldown", "ScaleInCooldown (s)", Kind::Count, true)
             .add("DisableScaleIn", "DisableScaleIn", Kind::Bool, true);
-        let note = format!("On {on}: keeps the metric near the target with two managed alarms.");
+        let note = if math {
+            format!(
+                "On {on}: keeps the returned expression near the target with two managed alarms (one-minute periods)."
+            )
+        } else {
+            format!("On {on}: keeps the metric near the target with two managed alarms.")
+        };
         return b.form(Entry::Policy(i), "Target tracking policy", name, note, true);
     }
     let config = p.join("StepScalingPolicyConfiguration");
@@ -166,11 +173,17 @@ fn alarm_form(root: &Value, i: usize) -> Form {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).map(short_action).collect())
         .unwrap_or_default();
-    let mut b = Builder::new(root, p);
-    b.add("MetricName", "Metric", metric_names(), false)
-        .add("Statistic", "Statistic", choices(vocab::STATISTICS), false)
-        .add("Period", "Period (s)", Kind::Count, false)
-        .add("EvaluationPeriods", "EvaluationPeriods", Kind::Count, false)
+    let mut b = Builder::new(root, p.clone());
+    if !math_fields(&mut b, root, &p.join("Metrics")) {
+        b.add("MetricName", "Metric", metric_names(), false);
+        if p.join("ExtendedStatistic").get(root).is_some() {
+            b.add("ExtendedStatistic", "ExtendedStatistic (p99, tm90)", Kind::Text, false);
+        } else {
+            b.add("Statistic", "Statistic", choices(vocab::STATISTICS), false);
+        }
+        b.add("Period", "Period (s)", Kind::Count, false);
+    }
+    b.add("EvaluationPeriods", "EvaluationPeriods", Kind::Count, false)
         .add("DatapointsToAlarm", "DatapointsToAlarm", Kind::Count, true)
         .add("ComparisonOperator", "ComparisonOperator", choices(vocab::COMPARISON_OPERATORS), false)
         .add("Threshold", "Threshold", Kind::Number, false)
@@ -181,6 +194,27 @@ fn alarm_form(root: &Value, i: usize) -> Form {
         format!("In ALARM it invokes {} every period.", actions.join(", "))
     };
     b.form(Entry::Alarm(i), "CloudWatch alarm", name, note, true)
+}
+
+/// The queries of a metric math list at `list`, when there is one: each metric's statistic
+/// (percentiles allowed) and each expression, as text the core checks. Returns whether it did.
+fn math_fields(b: &mut Builder<'_>, root: &Value, list: &Path) -> bool {
+    if list.get(root).is_none() {
+        return false;
+    }
+    for k in 0..list.list_len(root) {
+        let q = list.index(k);
+        let id = q.join("Id").str(root).to_string();
+        let returned = q.join("ReturnData").get(root).and_then(Value::as_bool).unwrap_or(true);
+        let tracked = if returned { " (the metric)" } else { "" };
+        if q.join("Expression").get(root).is_some() {
+            b.push(&q.join("Expression"), &format!("{id} = expression{tracked}"), Kind::Text, false);
+        } else {
+            let name = q.join("MetricStat.Metric.MetricName").str(root).to_string();
+            b.push(&q.join("MetricStat.Stat"), &format!("{id}: {name}, statistic{tracked}"), Kind::Text, false);
+        }
+    }
+    true
 }
 
 fn scheduled_form(root: &Value, i: usize) -> Form {
@@ -361,7 +395,10 @@ mod tests {
         );
         let metric = find(&forms, "PutMetricAlarm[0].MetricName");
         set_field(&mut s, metric, "CPUUtilization").unwrap();
-        assert_eq!(s.scaling.as_ref().unwrap().put_metric_alarm[0].namespace, vocab::NAMESPACE_INSTANCES);
+        assert_eq!(
+            s.scaling.as_ref().unwrap().put_metric_alarm[0].namespace.as_deref(),
+            Some(vocab::NAMESPACE_INSTANCES)
+        );
         assert!(set_field(&mut s, metric, "CPUUtilisation").unwrap_err().message.contains("not one of"));
     }
 

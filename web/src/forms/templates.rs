@@ -483,7 +483,7 @@ mod tests {
         );
         let sc = s.scaling.as_ref().unwrap();
         assert_eq!(sc.register_scalable_target[0].min_capacity, 0);
-        assert!(sc.put_metric_alarm[0].metric_name == "NoCapacityInvocationFailures");
+        assert!(sc.put_metric_alarm[0].metric_name.as_deref() == Some("NoCapacityInvocationFailures"));
         // The seed's traffic pauses for 45 minutes: the copies go to zero, then come back.
         let r = shortened_run(&s);
         let copies = r.series.iter().map(|row| row.in_service_instances).collect::<Vec<_>>();

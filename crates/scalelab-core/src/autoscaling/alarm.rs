@@ -1,26 +1,147 @@
-//! CloudWatch metrics as alarms read them, and alarm evaluation (M out of N datapoints,
-//! TreatMissingData, OK / ALARM / INSUFFICIENT_DATA).
+//! CloudWatch metrics as alarms read them (one metric with a statistic, or a metric math
+//! expression over several), and alarm evaluation (M out of N datapoints, TreatMissingData,
+//! OK / ALARM / INSUFFICIENT_DATA, EvaluateLowSampleCountPercentile).
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::aws::{ComparisonOperator, Statistic, TreatMissingData};
+use super::math::{Env, Expr, Series, Val};
+use super::stat::Stat;
 use crate::metrics::Metric;
 use crate::scaling::View;
-use crate::time::SimTime;
+use crate::time::{SimTime, US_PER_SEC};
 
 /// One metric of one variant, with the statistic an alarm applies.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub struct MetricRef {
     pub metric: Metric,
     pub variant: usize,
-    pub statistic: Statistic,
+    pub statistic: Stat,
 }
 
 impl MetricRef {
     /// The datapoint for the period `[start, start + period)`: the statistic over the samples
-    /// the view has published for it.
+    /// the view has published for it (a percentile or trimmed mean over the period's values).
     pub fn datapoint(&self, view: &View<'_>, start: SimTime, period: SimTime) -> Option<f64> {
-        statistic(self.statistic, view.samples(self.metric, self.variant, start, period))
+        let (m, v) = (self.metric, self.variant);
+        match self.statistic {
+            Stat::Basic(s) => statistic(s, view.samples(m, v, start, period)),
+            Stat::Percentile(p) => view.quantile(m, v, start, period, p / 100.0),
+            Stat::TrimmedMean { lo, hi } => view.trimmed_mean(m, v, start, period, lo / 100.0, hi / 100.0),
+        }
+    }
+}
+
+/// Periods before the evaluated ones that a metric math expression also sees: RATE, DIFF and
+/// FILL(…, REPEAT) need earlier datapoints, as CloudWatch fetches more than EvaluationPeriods.
+pub const MATH_LOOKBACK_PERIODS: u32 = 5;
+
+/// A metric math expression as an alarm reads it: the metric queries, the expressions in an
+/// order where each comes after the ids it uses, and the id whose series is the alarm's metric.
+#[derive(Clone, PartialEq, Debug)]
+pub struct MathMetric {
+    pub metrics: Vec<(String, MetricRef)>,
+    pub expressions: Vec<(String, Expr)>,
+    pub output: String,
+    /// The returned query's label, or its expression.
+    pub label: String,
+}
+
+impl MathMetric {
+    /// The returned series over `len` periods ending at `last_end`, oldest first.
+    fn series(&self, view: &View<'_>, last_end: SimTime, len: u32, period: SimTime) -> Series {
+        let starts: Vec<Option<SimTime>> =
+            (0..len).rev().map(|back| last_end.checked_sub(u64::from(back + 1) * period)).collect();
+        let mut values = BTreeMap::new();
+        let mut metrics = Vec::new();
+        for (id, m) in &self.metrics {
+            let s: Series = starts.iter().map(|st| st.and_then(|st| m.datapoint(view, st, period))).collect();
+            metrics.push((id.clone(), s.clone()));
+            values.insert(id.clone(), Val::Series(s));
+        }
+        let period_secs = period as f64 / US_PER_SEC as f64;
+        for (id, e) in &self.expressions {
+            let v = e.eval(&Env { len: len as usize, period_secs, values: &values, metrics: &metrics });
+            values.insert(id.clone(), v);
+        }
+        match values.remove(&self.output) {
+            Some(Val::Series(s)) => s,
+            Some(Val::Scalar(x)) => vec![x; len as usize],
+            _ => vec![None; len as usize],
+        }
+    }
+}
+
+/// What an alarm watches.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Source {
+    Metric(MetricRef),
+    Math(Box<MathMetric>),
+}
+
+impl Source {
+    /// The variant the metric describes (a metric math expression: its first metric's).
+    pub fn variant(&self) -> usize {
+        match self {
+            Source::Metric(m) => m.variant,
+            Source::Math(m) => m.metrics.first().map_or(0, |(_, r)| r.variant),
+        }
+    }
+
+    /// The metric's CloudWatch name, or the expression's label.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Metric(m) => m.metric.name().to_string(),
+            Source::Math(m) => m.label.clone(),
+        }
+    }
+
+    /// The statistic over each period, as CloudWatch writes it (`Average`, `p99`), or
+    /// `Expression`.
+    pub fn statistic(&self) -> String {
+        match self {
+            Source::Metric(m) => m.statistic.to_string(),
+            Source::Math(_) => "Expression".to_string(),
+        }
+    }
+
+    /// Whether the metric is published every 10 s.
+    pub fn high_resolution(&self) -> bool {
+        matches!(self, Source::Metric(m) if m.metric.high_resolution())
+    }
+
+    /// Whether it reads a percentile or trimmed mean (so the run keeps latency distributions).
+    pub fn needs_distribution(&self) -> bool {
+        match self {
+            Source::Metric(m) => m.statistic.needs_distribution(),
+            Source::Math(m) => m.metrics.iter().any(|(_, r)| r.statistic.needs_distribution()),
+        }
+    }
+
+    /// Whether it is more than one metric with a basic statistic (charts draw such a metric
+    /// from what the alarm read, as the report's rows do not hold it).
+    pub fn is_derived(&self) -> bool {
+        matches!(self, Source::Math(_)) || self.needs_distribution()
+    }
+
+    /// The datapoints of the `n` periods ending at `last_end`, oldest first (`None` = missing).
+    pub fn datapoints(&self, view: &View<'_>, last_end: SimTime, n: u32, period: SimTime) -> Vec<Option<f64>> {
+        match self {
+            Source::Metric(m) => (0..n)
+                .rev()
+                .map(|back| {
+                    let end = last_end.checked_sub(u64::from(back) * period)?;
+                    let start = end.checked_sub(period)?;
+                    m.datapoint(view, start, period)
+                })
+                .collect(),
+            Source::Math(m) => {
+                let all = m.series(view, last_end, n + MATH_LOOKBACK_PERIODS, period);
+                all.get(MATH_LOOKBACK_PERIODS as usize..).map(<[_]>::to_vec).unwrap_or_default()
+            }
+        }
     }
 }
 
@@ -66,13 +187,29 @@ impl AlarmState {
 #[derive(Clone, PartialEq, Debug)]
 pub struct AlarmDef {
     pub name: String,
-    pub metric: MetricRef,
+    pub metric: Source,
     pub period_us: SimTime,
     pub evaluation_periods: u32,
     pub datapoints_to_alarm: u32,
     pub threshold: f64,
     pub comparison: ComparisonOperator,
     pub treat_missing: TreatMissingData,
+    /// `EvaluateLowSampleCountPercentile: ignore`: a percentile alarm keeps its state when the
+    /// newest period has too few values.
+    pub ignore_low_sample_count: bool,
+}
+
+/// Below this many values in a period, a percentile `p` (0–100) is not statistically
+/// significant (CloudWatch: 10/(1−p) for p ≥ 0.5, 10/p below); `None` for p0 and p100.
+pub fn low_sample_count(p: f64) -> Option<f64> {
+    let q = p / 100.0;
+    if (0.5..1.0).contains(&q) {
+        Some(10.0 / (1.0 - q))
+    } else if q > 0.0 && q < 0.5 {
+        Some(10.0 / q)
+    } else {
+        None
+    }
 }
 
 /// The outcome of one evaluation.
@@ -96,14 +233,7 @@ impl AlarmDef {
         let p = self.period_us;
         let last_end = now.saturating_sub(delay) / p * p;
         let n = self.evaluation_periods;
-        let datapoints: Vec<Option<f64>> = (0..n)
-            .rev()
-            .map(|back| {
-                let end = last_end.checked_sub(u64::from(back) * p)?;
-                let start = end.checked_sub(p)?;
-                self.metric.datapoint(view, start, p)
-            })
-            .collect();
+        let datapoints = self.metric.datapoints(view, last_end, n, p);
         let breaching =
             datapoints.iter().flatten().filter(|v| self.comparison.breaches(**v, self.threshold)).count() as u32;
         let missing = datapoints.iter().filter(|d| d.is_none()).count() as u32;
@@ -123,7 +253,20 @@ impl AlarmDef {
             _ if breaching >= m => AlarmState::Alarm,
             _ => AlarmState::Ok,
         };
+        let state = if self.too_few_values(view, last_end) { current } else { state };
         Evaluation { state, datapoints, breaching }
+    }
+
+    /// Under `ignore_low_sample_count`, whether the newest period of a percentile alarm has
+    /// fewer values than make the percentile significant.
+    fn too_few_values(&self, view: &View<'_>, last_end: SimTime) -> bool {
+        let Source::Metric(MetricRef { metric, variant, statistic: Stat::Percentile(p) }) = self.metric else {
+            return false;
+        };
+        let (Some(need), Some(start)) = (low_sample_count(p), last_end.checked_sub(self.period_us)) else {
+            return false;
+        };
+        self.ignore_low_sample_count && (view.value_count(metric, variant, start, self.period_us) as f64) < need
     }
 }
 
@@ -152,13 +295,18 @@ mod tests {
     fn alarm(m: u32, n: u32, treat: TreatMissingData) -> AlarmDef {
         AlarmDef {
             name: "high".into(),
-            metric: MetricRef { metric: Metric::InvocationsPerInstance, variant: 0, statistic: Statistic::Average },
+            metric: Source::Metric(MetricRef {
+                metric: Metric::InvocationsPerInstance,
+                variant: 0,
+                statistic: Stat::Basic(Statistic::Average),
+            }),
             period_us: 60 * US_PER_SEC,
             evaluation_periods: n,
             datapoints_to_alarm: m,
             threshold: 25_000.0,
             comparison: ComparisonOperator::GreaterThanThreshold,
             treat_missing: treat,
+            ignore_low_sample_count: false,
         }
     }
 

@@ -81,14 +81,88 @@ pub struct PredefinedMetric {
     pub resource_label: Option<String>,
 }
 
+/// A target tracking policy's own metric: one metric with a basic statistic, or a metric math
+/// list (`Metrics`) whose one returned series is tracked.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct CustomizedMetric {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<Dimension>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<Statistic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<TargetTrackingMetricDataQuery>>,
+}
+
+/// One query of a target tracking policy's metric math (`TargetTrackingMetricDataQuery`).
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TargetTrackingMetricDataQuery {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_stat: Option<TargetTrackingMetricStat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_data: Option<bool>,
+}
+
+/// `TargetTrackingMetricStat`: a metric and any statistic (percentiles included); no period,
+/// Application Auto Scaling uses one minute.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TargetTrackingMetricStat {
+    pub metric: MetricIdentity,
+    pub stat: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// CloudWatch's `Metric`: namespace, name and dimensions.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct MetricIdentity {
     pub metric_name: String,
     pub namespace: String,
     #[serde(default)]
     pub dimensions: Vec<Dimension>,
-    pub statistic: Statistic,
+}
+
+/// One query of an alarm's metric math (`MetricDataQuery`).
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct MetricDataQuery {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_stat: Option<MetricStat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_data: Option<bool>,
+    /// Seconds, for an expression's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
+/// `MetricStat` of an alarm's query: a metric, its period and any statistic.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct MetricStat {
+    pub metric: MetricIdentity,
+    pub period: u32,
+    pub stat: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
@@ -200,15 +274,27 @@ pub struct PutMetricAlarm {
     pub alarm_actions: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub insufficient_data_actions: Vec<String>,
-    pub metric_name: String,
-    pub namespace: String,
-    pub statistic: Statistic,
-    #[serde(default)]
+    /// One metric (`MetricName`, `Namespace`, `Dimensions`, `Period` and `Statistic` or
+    /// `ExtendedStatistic`), or `Metrics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<Statistic>,
+    /// A percentile (`p99`) or trimmed mean (`tm90`, `TM(10%:90%)`, `IQM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_statistic: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dimensions: Vec<Dimension>,
     /// Seconds: 10, 20, 30 or a multiple of 60.
-    pub period: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// Metric math: queries, one of which returns the series the alarm watches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<MetricDataQuery>>,
     pub evaluation_periods: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datapoints_to_alarm: Option<u32>,
@@ -216,6 +302,10 @@ pub struct PutMetricAlarm {
     pub comparison_operator: ComparisonOperator,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub treat_missing_data: Option<TreatMissingData>,
+    /// `evaluate` (the default) or `ignore`: a percentile alarm keeps its state in periods with
+    /// too few values to be significant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluate_low_sample_count_percentile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Dimension>>,
 }

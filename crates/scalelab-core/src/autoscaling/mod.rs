@@ -4,20 +4,24 @@
 
 pub mod alarm;
 pub mod aws;
+pub mod math;
 pub mod policy;
+mod query;
 pub mod schedule;
+pub mod stat;
 
-use self::alarm::{AlarmDef, AlarmState, Evaluation, MetricRef};
+use self::alarm::{AlarmDef, AlarmState, Evaluation, MetricRef, Source};
 use self::aws::{
     AdjustmentType, ComparisonOperator, Dimension, MetricAggregationType, PolicyType, ScalingConfig, Statistic,
     StepScalingConfig, SuspendedState, TreatMissingData,
 };
+use self::stat::Stat;
 use crate::fmt::num;
 use crate::limits;
 use crate::metrics::Metric;
 use crate::problem::{Path, Problem, nearest};
 use crate::scaling::{
-    Cause, Command, Cooldown, CooldownKind, Evidence, Guide, GuideRole, Rule, Scaler, StateChange, View,
+    Cause, Command, Cooldown, CooldownKind, Evidence, Guide, GuideRole, Rule, Scaler, ScalerMetric, StateChange, View,
 };
 use crate::time::{SimTime, US_PER_SEC};
 
@@ -34,6 +38,22 @@ pub struct AutoScalingPlan {
     /// Scheduled actions firing during the run, in time order.
     pub firings: Vec<Firing>,
     pub publish_delay_us: SimTime,
+}
+
+impl AutoScalingPlan {
+    /// How long the run must keep each period's latency distributions for the alarms that
+    /// read percentiles (their evaluation range, metric math's earlier periods and the publish
+    /// delay), or `None` when no alarm does.
+    pub fn distribution_horizon(&self) -> Option<SimTime> {
+        self.alarms
+            .iter()
+            .filter(|a| a.def.metric.needs_distribution())
+            .map(|a| {
+                let periods = u64::from(a.def.evaluation_periods + alarm::MATH_LOOKBACK_PERIODS + 1);
+                periods * a.def.period_us + self.publish_delay_us
+            })
+            .max()
+    }
 }
 
 /// One firing of a scheduled action.
@@ -70,7 +90,7 @@ pub struct PolicyDef {
 pub enum PolicyKind {
     TargetTracking {
         target_value: f64,
-        metric: MetricRef,
+        metric: Source,
         scale_out_cooldown_us: SimTime,
         scale_in_cooldown_us: SimTime,
         disable_scale_in: bool,
@@ -267,6 +287,7 @@ pub fn compile(
         }
         Some((variant, target?))
     };
+    let resolve_dims = |dims: &[Dimension]| resolve_dimensions(dims, endpoint, &variant_names);
     let mut policies: Vec<PolicyDef> = Vec::new();
     let mut alarms: Vec<AlarmBinding> = Vec::new();
     for (i, p) in cfg.put_scaling_policy.iter().enumerate() {
@@ -300,19 +321,13 @@ pub fn compile(
                         predefined_metric(&pm.predefined_metric_type, variant)
                             .map_err(|m| err(mpath.join("PredefinedMetricType"), m))
                             .ok()
+                            .map(|m| {
+                                let period = if m.metric.high_resolution() { 10 } else { 60 };
+                                (Source::Metric(m), period)
+                            })
                     }
                     (None, Some(cm)) => {
-                        let mpath = tpath.join("CustomizedMetricSpecification");
-                        let metric = Metric::lookup(&cm.namespace, &cm.metric_name)
-                            .map_err(|m| err(mpath.join("MetricName"), m))
-                            .ok();
-                        let v = resolve_dimensions(&cm.dimensions, endpoint, &variant_names)
-                            .map_err(|m| err(mpath.join("Dimensions"), m))
-                            .ok();
-                        match (metric, v) {
-                            (Some(metric), Some(v)) => Some(MetricRef { metric, variant: v, statistic: cm.statistic }),
-                            _ => None,
-                        }
+                        customized_metric(cm, &tpath.join("CustomizedMetricSpecification"), &resolve_dims, &mut err)
                     }
                     _ => {
                         err(
@@ -323,24 +338,25 @@ pub fn compile(
                         None
                     }
                 };
-                let Some(metric) = metric else { continue };
+                let Some((metric, period)) = metric else { continue };
                 let policy = policies.len();
                 let secs = |v: Option<u32>| u64::from(v.unwrap_or(d.cooldown_secs)) * US_PER_SEC;
-                let (out_n, in_n, period) = if metric.metric.high_resolution() {
-                    (d.scale_out_datapoints_high_resolution, d.scale_in_datapoints_high_resolution, 10)
+                let (out_n, in_n) = if period < 60 {
+                    (d.scale_out_datapoints_high_resolution, d.scale_in_datapoints_high_resolution)
                 } else {
-                    (d.scale_out_datapoints, d.scale_in_datapoints, 60)
+                    (d.scale_out_datapoints, d.scale_in_datapoints)
                 };
                 let base = format!("TargetTracking-{}", p.resource_id);
                 let mk = |name: String, n: u32, threshold: f64, comparison| AlarmDef {
                     name,
-                    metric,
-                    period_us: period * US_PER_SEC,
+                    metric: metric.clone(),
+                    period_us: u64::from(period) * US_PER_SEC,
                     evaluation_periods: n,
                     datapoints_to_alarm: n,
                     threshold,
                     comparison,
                     treat_missing: TreatMissingData::Missing,
+                    ignore_low_sample_count: false,
                 };
                 alarms.push(AlarmBinding {
                     def: mk(
@@ -416,23 +432,8 @@ pub fn compile(
     let policy_names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
     for (i, a) in cfg.put_metric_alarm.iter().enumerate() {
         let path = Path::of("scaling.PutMetricAlarm").index(i);
-        let metric = Metric::lookup(&a.namespace, &a.metric_name).map_err(|m| err(path.join("MetricName"), m)).ok();
-        let variant = resolve_dimensions(&a.dimensions, endpoint, &variant_names)
-            .map_err(|m| err(path.join("Dimensions"), m))
-            .ok();
-        let valid_period = matches!(a.period, 10 | 20 | 30) || (a.period >= 60 && a.period.is_multiple_of(60));
-        if !valid_period {
-            err(path.join("Period"), format!("{} s: use 10, 20, 30 or a multiple of 60", a.period));
-        }
-        if a.period < 60 && metric.is_some_and(|m| !m.high_resolution()) {
-            err(
-                path.join("Period"),
-                format!(
-                    "{} is published every 60 s; a {} s period needs a high-resolution metric",
-                    a.metric_name, a.period
-                ),
-            );
-        }
+        let watched = alarm_metric(a, &path, &resolve_dims, &mut err);
+        let variant = watched.as_ref().map(|(m, _)| m.variant());
         if a.evaluation_periods == 0 || a.evaluation_periods > 1000 {
             err(path.join("EvaluationPeriods"), "must be between 1 and 1000".into());
         }
@@ -495,17 +496,29 @@ pub fn compile(
         if a.alarm_actions.is_empty() {
             warnings.push(format!("{path}: {} has no AlarmActions, so it never scales anything", a.alarm_name));
         }
-        if let (Some(metric), Some(variant)) = (metric, variant) {
+        let ignore_low = match a.evaluate_low_sample_count_percentile.as_deref() {
+            None | Some("evaluate") => false,
+            Some("ignore") => true,
+            Some(other) => {
+                err(
+                    path.join("EvaluateLowSampleCountPercentile"),
+                    format!("\"{other}\": write \"evaluate\" (the default) or \"ignore\""),
+                );
+                false
+            }
+        };
+        if let Some((metric, period)) = watched {
             alarms.push(AlarmBinding {
                 def: AlarmDef {
                     name: a.alarm_name.clone(),
-                    metric: MetricRef { metric, variant, statistic: a.statistic },
-                    period_us: u64::from(a.period.max(10)) * US_PER_SEC,
+                    metric,
+                    period_us: u64::from(period.max(10)) * US_PER_SEC,
                     evaluation_periods: a.evaluation_periods.clamp(1, 1000),
                     datapoints_to_alarm: m.clamp(1, a.evaluation_periods.clamp(1, 1000)),
                     threshold: a.threshold,
                     comparison: a.comparison_operator,
                     treat_missing: a.treat_missing_data.unwrap_or_default(),
+                    ignore_low_sample_count: ignore_low,
                 },
                 actions,
                 managed: None,
@@ -602,6 +615,115 @@ pub fn compile(
     AutoScalingPlan { targets, policies, alarms, firings, publish_delay_us }
 }
 
+/// A target tracking policy's customized metric: one metric with a basic statistic, or a
+/// metric math list (one-minute periods: Application Auto Scaling takes no period).
+fn customized_metric(
+    cm: &aws::CustomizedMetric,
+    path: &Path,
+    resolve: &query::Resolve<'_>,
+    err: &mut dyn FnMut(Path, String),
+) -> Option<(Source, u32)> {
+    if let Some(list) = &cm.metrics {
+        let mut clash = false;
+        for (field, set) in [
+            ("MetricName", cm.metric_name.is_some()),
+            ("Namespace", cm.namespace.is_some()),
+            ("Dimensions", !cm.dimensions.is_empty()),
+            ("Statistic", cm.statistic.is_some()),
+            ("Unit", cm.unit.is_some()),
+        ] {
+            if set {
+                clash = true;
+                err(path.join(field), "give the metric either here or in Metrics, not both; remove it".into());
+            }
+        }
+        let queries: Vec<query::Query<'_>> = list.iter().map(Into::into).collect();
+        let compiled = query::compile(&queries, &path.join("Metrics"), Some(60), resolve, err);
+        return compiled.filter(|_| !clash);
+    }
+    let (Some(name), Some(ns), Some(stat)) = (&cm.metric_name, &cm.namespace, cm.statistic) else {
+        let missing: Vec<&str> = [
+            ("MetricName", cm.metric_name.is_none()),
+            ("Namespace", cm.namespace.is_none()),
+            ("Statistic", cm.statistic.is_none()),
+        ]
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(f, _)| f)
+        .collect();
+        err(path.clone(), format!("missing {}; or give the metric as metric math in Metrics", missing.join(", ")));
+        return None;
+    };
+    let m = query::metric_ref(ns, name, &cm.dimensions, Stat::Basic(stat), path, resolve, err)?;
+    let period = if m.metric.high_resolution() { 10 } else { 60 };
+    Some((Source::Metric(m), period))
+}
+
+/// What an alarm watches and its period: `MetricName` with `Statistic` or `ExtendedStatistic`
+/// and `Period`, or `Metrics` (and none of those).
+fn alarm_metric(
+    a: &aws::PutMetricAlarm,
+    path: &Path,
+    resolve: &query::Resolve<'_>,
+    err: &mut dyn FnMut(Path, String),
+) -> Option<(Source, u32)> {
+    if let Some(list) = &a.metrics {
+        let mut clash = false;
+        for (field, set) in [
+            ("MetricName", a.metric_name.is_some()),
+            ("Namespace", a.namespace.is_some()),
+            ("Dimensions", !a.dimensions.is_empty()),
+            ("Period", a.period.is_some()),
+            ("Unit", a.unit.is_some()),
+            ("Statistic", a.statistic.is_some()),
+            ("ExtendedStatistic", a.extended_statistic.is_some()),
+        ] {
+            if set {
+                clash = true;
+                err(path.join(field), "an alarm with Metrics takes its metrics from there; remove it".into());
+            }
+        }
+        let queries: Vec<query::Query<'_>> = list.iter().map(Into::into).collect();
+        let compiled = query::compile(&queries, &path.join("Metrics"), None, resolve, err);
+        return compiled.filter(|_| !clash);
+    }
+    let stat = match (a.statistic, &a.extended_statistic) {
+        (Some(s), None) => Some(Stat::Basic(s)),
+        (None, Some(text)) => Stat::parse(text).map_err(|m| err(path.join("ExtendedStatistic"), m)).ok(),
+        (Some(_), Some(_)) => {
+            err(path.join("ExtendedStatistic"), "give Statistic or ExtendedStatistic, not both".into());
+            None
+        }
+        (None, None) => {
+            err(path.clone(), "missing Statistic (Average, Sum, …) or ExtendedStatistic (p99, tm90, …)".into());
+            None
+        }
+    };
+    let (Some(name), Some(ns)) = (&a.metric_name, &a.namespace) else {
+        let which = if a.metric_name.is_none() { "MetricName" } else { "Namespace" };
+        err(path.join(which), format!("missing {which}; or give the alarm's metric as metric math in Metrics"));
+        return None;
+    };
+    let Some(period) = a.period else {
+        err(path.join("Period"), "missing Period: 10, 20, 30 or a multiple of 60 seconds".into());
+        return None;
+    };
+    let stat_path = if a.extended_statistic.is_some() { path.join("ExtendedStatistic") } else { path.clone() };
+    let mut at_stat = |p: Path, m: String| err(if p == *path { stat_path.clone() } else { p }, m);
+    let m = query::metric_ref(ns, name, &a.dimensions, stat?, path, resolve, &mut at_stat);
+    if !query::valid_period(period) {
+        err(path.join("Period"), format!("{period} s: use 10, 20, 30 or a multiple of 60"));
+    }
+    let m = m?;
+    if period < 60 && !m.metric.high_resolution() {
+        err(
+            path.join("Period"),
+            format!("{name} is published every 60 s; a {period} s period needs a high-resolution metric"),
+        );
+    }
+    Some((Source::Metric(m), period))
+}
+
 /// The variant named by `EndpointName` and `VariantName` dimensions.
 fn resolve_dimensions(dims: &[Dimension], endpoint: &EndpointNames, variants: &[&str]) -> Result<usize, String> {
     let get = |n: &str| dims.iter().find(|d| d.name == n).map(|d| d.value.as_str());
@@ -643,7 +765,7 @@ pub const PREDEFINED_METRICS: &[&str] = &[
 ];
 
 fn predefined_metric(name: &str, variant: usize) -> Result<MetricRef, String> {
-    let m = |metric| Ok(MetricRef { metric, variant, statistic: Statistic::Average });
+    let m = |metric| Ok(MetricRef { metric, variant, statistic: Stat::Basic(Statistic::Average) });
     match name {
         "SageMakerVariantInvocationsPerInstance" => m(Metric::InvocationsPerInstance),
         "SageMakerVariantConcurrentRequestsPerModelHighResolution" => m(Metric::ConcurrentRequestsPerModel),
@@ -694,11 +816,44 @@ pub struct AppAutoScaling {
     last_wake: SimTime,
     /// Index of the next scheduled firing.
     next_firing: usize,
+    /// What the alarms on derived metrics (metric math, percentiles) read, one series per
+    /// distinct metric, and which series each alarm records into (the first alarm on a metric).
+    metrics: Vec<ScalerMetric>,
+    records: Vec<Option<usize>>,
 }
 
 impl AppAutoScaling {
     pub fn new(plan: AutoScalingPlan) -> AppAutoScaling {
+        let mut metrics: Vec<ScalerMetric> = Vec::new();
+        let records = plan
+            .alarms
+            .iter()
+            .map(|a| {
+                let d = &a.def;
+                if !d.metric.is_derived() {
+                    return None;
+                }
+                let m = ScalerMetric {
+                    variant: d.metric.variant(),
+                    metric: d.metric.name(),
+                    statistic: d.metric.statistic(),
+                    period_secs: d.period_us / US_PER_SEC,
+                    points: Vec::new(),
+                };
+                let same = |x: &ScalerMetric| {
+                    (x.variant, &x.metric, &x.statistic, x.period_secs)
+                        == (m.variant, &m.metric, &m.statistic, m.period_secs)
+                };
+                if metrics.iter().any(same) {
+                    return None;
+                }
+                metrics.push(m);
+                Some(metrics.len() - 1)
+            })
+            .collect();
         AppAutoScaling {
+            metrics,
+            records,
             states: vec![AlarmState::InsufficientData; plan.alarms.len()],
             targets: plan
                 .targets
@@ -726,7 +881,7 @@ impl AppAutoScaling {
         let def = &binding.def;
         let present: Vec<f64> = eval.datapoints.iter().flatten().copied().collect();
         let latest = *present.last()?;
-        let metric = def.metric.metric.name();
+        let metric = def.metric.name();
         let secs = |us: SimTime| us / US_PER_SEC;
         // The periods evaluated end at the last published one.
         let period = def.period_us;
@@ -734,9 +889,9 @@ impl AppAutoScaling {
         let periods = eval.datapoints.len() as u64;
         let evidence = |rule: Rule, wanted: i64, cooldown: Cooldown| Evidence {
             alarm: def.name.clone(),
-            variant: def.metric.variant,
-            metric: metric.to_string(),
-            statistic: format!("{:?}", def.metric.statistic),
+            variant: def.metric.variant(),
+            metric,
+            statistic: def.metric.statistic(),
             period_secs: secs(period),
             datapoints: eval
                 .datapoints
@@ -959,6 +1114,14 @@ impl Scaler for AppAutoScaling {
             evaluated.extend(binding.actions.iter().copied());
             let before = self.states.get(a).copied().unwrap_or(AlarmState::InsufficientData);
             let eval = binding.def.evaluate(view, delay, before);
+            if let Some(series) = self.records.get(a).copied().flatten().and_then(|k| self.metrics.get_mut(k)) {
+                // The newest datapoint is the period that ends at the last published one.
+                let period = binding.def.period_us;
+                let start = (now.saturating_sub(delay) / period * period).checked_sub(period);
+                if let (Some(start), Some(value)) = (start, eval.datapoints.last()) {
+                    series.points.push((start as f64 / US_PER_SEC as f64, *value));
+                }
+            }
             if eval.state != before {
                 let shown: Vec<String> =
                     eval.datapoints.iter().rev().take(5).map(|d| d.map_or("–".into(), num)).collect();
@@ -1103,9 +1266,9 @@ impl Scaler for AppAutoScaling {
                     None => GuideRole::Threshold,
                 };
                 Guide {
-                    variant: d.metric.variant,
-                    metric: d.metric.metric.name().into(),
-                    statistic: format!("{:?}", d.metric.statistic),
+                    variant: d.metric.variant(),
+                    metric: d.metric.name(),
+                    statistic: d.metric.statistic(),
                     period_secs: d.period_us / US_PER_SEC,
                     value: d.threshold,
                     role,
@@ -1117,6 +1280,10 @@ impl Scaler for AppAutoScaling {
 
     fn history(&self) -> Vec<StateChange> {
         self.history.clone()
+    }
+
+    fn metrics(&self) -> Vec<ScalerMetric> {
+        self.metrics.clone()
     }
 }
 

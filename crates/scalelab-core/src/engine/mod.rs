@@ -263,6 +263,9 @@ impl Simulation {
             warnings: plan.warnings.clone(),
             events: 0,
         };
+        if let Some(h) = plan.scalers.iter().filter_map(ScalerSpec::distribution_horizon).max() {
+            sim.metrics.keep_distributions(h);
+        }
         // The endpoint exists at the start: initial instances are in service from t = 0.
         for (v, vp) in ids.into_iter().zip(&plan.variants) {
             let var = &mut sim.variants[v];
@@ -656,7 +659,8 @@ impl Simulation {
                 weight: v.weight,
             })
             .collect();
-        let view = View::new(now, &self.metrics.rows_10s, &self.metrics.rows_60s, self.publish_delay_us, variants);
+        let view = View::new(now, &self.metrics.rows_10s, &self.metrics.rows_60s, self.publish_delay_us, variants)
+            .with_distributions(self.metrics.distributions());
         let Some(scaler) = self.scalers.get_mut(k as usize) else { return };
         let commands = scaler.wake(now, &view);
         let next = scaler.next_wake();

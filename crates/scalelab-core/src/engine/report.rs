@@ -4,7 +4,7 @@
 use super::fleet::{Host, Instance};
 use super::{Simulation, VariantId, ix};
 use crate::report::{Activity, Errors, InstanceRecord, Report, Summary, VariantSummary};
-use crate::scaling::{Guide, StateChange};
+use crate::scaling::{Guide, ScalerMetric, StateChange};
 use crate::time::{SimTime, US_PER_SEC, format_timestamp};
 
 /// What a report holds that the run recorded as it went.
@@ -22,6 +22,7 @@ struct ReportParts {
     instances: Vec<InstanceRecord>,
     alarm_history: Vec<StateChange>,
     guides: Vec<Guide>,
+    scaler_metrics: Vec<ScalerMetric>,
 }
 
 impl Simulation {
@@ -69,6 +70,7 @@ impl Simulation {
             activities: lists.activities,
             alarm_history: parts.alarm_history,
             guides: parts.guides,
+            scaler_metrics: parts.scaler_metrics,
             instances: parts.instances,
             warnings: lists.warnings,
             events_processed: self.events,
@@ -170,6 +172,7 @@ impl Simulation {
         let mut alarm_history: Vec<_> = self.scalers.iter().flat_map(|s| s.history()).collect();
         alarm_history.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
         let guides = self.scalers.iter().flat_map(|s| s.guides()).collect();
-        ReportParts { summary, variants: variant_summaries, instances, alarm_history, guides }
+        let scaler_metrics = self.scalers.iter().flat_map(|s| s.metrics()).collect();
+        ReportParts { summary, variants: variant_summaries, instances, alarm_history, guides, scaler_metrics }
     }
 }

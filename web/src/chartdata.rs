@@ -564,7 +564,7 @@ fn scaling_chart(report: &Report) -> Option<Chart> {
     Some(Chart {
         id: "scaling".into(),
         title,
-        unit: if all_latency { "ms".into() } else { format!("per {} s", first.period_secs) },
+        unit: if all_latency { "ms".into() } else { format!("one datapoint per {} s", first.period_secs) },
         xs,
         lines,
         rules,

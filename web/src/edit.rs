@@ -355,3 +355,45 @@ mod paste_tests {
         assert!(apply_aws_json(&mut bare, "{\"PolicyName\": ").unwrap_err()[0].message.contains("not valid JSON"));
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod aws_paste_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The documents a user pastes from AWS that the format used to refuse: a target tracking
+    /// policy on metric math, and a step policy's alarm on ModelLatency's p99.
+    #[test]
+    fn metric_math_policies_and_percentile_alarms_paste_and_run() {
+        let mut s = scalelab_core::examples::get("seed-001-before").unwrap();
+        let dims = r#"[{"Name": "EndpointName", "Value": "decision-trees-sample"}, {"Name": "VariantName", "Value": "AllTraffic"}]"#;
+        let target = r#"{"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/decision-trees-sample/variant/AllTraffic",
+            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "MinCapacity": 1, "MaxCapacity": 4}"#;
+        apply_aws_json(&mut s, target).unwrap();
+        let policy = format!(
+            r#"{{"PolicyName": "per-second", "ServiceNamespace": "sagemaker",
+            "ResourceId": "endpoint/decision-trees-sample/variant/AllTraffic",
+            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {{"TargetValue": 400, "CustomizedMetricSpecification": {{"Metrics": [
+              {{"Id": "m1", "MetricStat": {{"Metric": {{"MetricName": "InvocationsPerInstance", "Namespace": "AWS/SageMaker",
+                "Dimensions": {dims}}}, "Stat": "Sum"}}, "ReturnData": false}},
+              {{"Id": "e1", "Expression": "m1/60", "ReturnData": true}}]}}}}}}"#
+        );
+        assert_eq!(apply_aws_json(&mut s, &policy).unwrap(), "policy per-second");
+        let alarm = format!(
+            r#"{{"AlarmName": "p99-high", "MetricName": "ModelLatency", "Namespace": "AWS/SageMaker",
+            "ExtendedStatistic": "p99", "Dimensions": {dims}, "Period": 60, "EvaluationPeriods": 2,
+            "Threshold": 50000, "ComparisonOperator": "GreaterThanThreshold", "AlarmActions": []}}"#
+        );
+        apply_aws_json(&mut s, &alarm).unwrap();
+        let report = scalelab_core::simulate(&scalelab_core::examples::shortened(&s, 4), Some(1)).unwrap();
+        assert!(report.scaler_metrics.iter().any(|m| m.metric == "m1/60"), "the expression is charted");
+        assert!(report.scaler_metrics.iter().any(|m| m.statistic == "p99"), "the percentile is charted");
+        // A misspelled percentile is a problem at its path, and nothing changes.
+        let before = s.clone();
+        let bad = alarm.replace("\"p99\"", "\"P99\"");
+        let errs = apply_aws_json(&mut s, &bad).unwrap_err();
+        assert!(errs.iter().any(|e| e.message.contains("did you mean p99")), "{errs:?}");
+        assert_eq!(s, before);
+    }
+}

@@ -175,3 +175,19 @@ fn too_few_values_keep_a_percentile_alarms_state_when_asked() {
     assert_eq!(first_alarm(&quiet("evaluate"), "p99"), Some(120.0));
     assert!(quiet("ignore").alarm_history.is_empty(), "ignore: the alarm keeps INSUFFICIENT_DATA");
 }
+
+#[test]
+fn exports_write_metrics_and_extended_statistics_back() {
+    for name in ["seed-001-metric-math", "seed-000-step-scaling-p99"] {
+        let s = examples::get(name).unwrap();
+        let v = scalelab_core::export::to_json(&s).unwrap();
+        let (scaling, _) = scalelab_core::export::from_json(&v).unwrap();
+        assert_eq!(scaling, s.scaling, "{name}: the JSON export imports back unchanged");
+        for format in ["cli", "boto3", "cloudformation", "cdk"] {
+            let text =
+                scalelab_core::export::export(&s, scalelab_core::export::Format::parse(format).unwrap()).unwrap();
+            let want = if name.contains("math") { "m1 / 60" } else { "p99" };
+            assert!(text.contains(want), "{name} as {format} keeps {want}");
+        }
+    }
+}

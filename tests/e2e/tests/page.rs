@@ -658,3 +658,37 @@ async fn rightsizing_finds_seed_004s_answer_and_opens_it_as_a_scenario() {
     phone.screenshot("17c-rightsize-390x844").await.unwrap();
     phone.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_metric_math_policy_is_drawn_as_the_alarm_reads_it_and_its_expression_edited() {
+    let site = site().unwrap();
+    let b = open(&format!("{}#p=seed-001-metric-math", site.url)).await;
+    wait_until_complete(&b).await;
+    // The scaling-metric chart: the expression's series, per minute, against the target.
+    let caption = text(&b, "figure[data-chart=scaling] .title").await;
+    assert!(caption.contains("Invocations per second per instance"), "{caption}");
+    let ink = b.ink("chart-scaling").await.unwrap();
+    assert!(ink > 500, "the scaling-metric chart looks blank: {ink}");
+    let legend = text(&b, "figure[data-chart=scaling] .legend").await;
+    assert!(legend.contains("target 400"), "the target is drawn: {legend}");
+    // The policy's form shows the expression, and a bad one is named beside its field.
+    let field = "f-scaling-PutScalingPolicy-0-TargetTrackingScalingPolicyConfiguration-CustomizedMetricSpecification-Metrics-1-Expression";
+    let value = b.js(&format!("return document.getElementById('{field}').value;")).await.unwrap();
+    assert_eq!(value.as_str(), Some("m1 / 60"));
+    b.screenshot("18-metric-math").await.unwrap();
+    b.set_value(&format!("#{field}"), "m1 / 0 + SEARCH(m1)", "change").await.unwrap();
+    b.wait_for(
+        "the problem beside the field",
+        "[...document.querySelectorAll('.field-error, .problem')].some(e => e.textContent.includes('SEARCH is not simulated'))",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    b.set_value(&format!("#{field}"), "m1 / 30", "change").await.unwrap();
+    b.wait_for("the fixed expression", "document.querySelector('.policy .field-error') === null", WAIT).await.unwrap();
+    // A run without a derived metric has no such chart.
+    b.set_value("#preset", "seed-001-after", "change").await.unwrap();
+    b.wait_for("the chart to go", "document.querySelector('figure[data-chart=scaling]').hidden", WAIT).await.unwrap();
+    b.close().await;
+}

@@ -85,6 +85,8 @@ pub fn Charts() -> impl IntoView {
             {CHART_IDS.iter().enumerate().map(|(k, id)| {
                 let node = canvases.get(k).copied().unwrap_or_default();
                 let chart = move || run.with(|r| r.as_ref().and_then(|r| r.charts.charts.iter().find(|c| c.id == *id).cloned()));
+                // Whether the run has this chart (the scaling metric's exists only for some runs).
+                let present = move || run.with(|r| r.as_ref().is_some_and(|r| r.charts.charts.iter().any(|c| c.id == *id)));
                 let caption = move || run.with(|r| r.as_ref().and_then(|r| r.charts.charts.iter().find(|c| c.id == *id)).map(|c| format!("{} ({})", c.title, c.unit))).unwrap_or_default();
                 let legend = move || run.with(|r| r.as_ref().and_then(|r| r.charts.charts.iter().find(|c| c.id == *id)).map(|c| c.legend())).unwrap_or_default();
                 let x_end = move || run.with(|r| r.as_ref().map_or(1.0, |r| r.charts.x_end));
@@ -92,6 +94,9 @@ pub fn Charts() -> impl IntoView {
                 // The cursor's line over this chart, placed by CSS.
                 let cursor_left = move || {
                     layout.track();
+                    if !present() {
+                        return None;
+                    }
                     cursor.get().and_then(|t| chartdata::cursor_left(t, width(), x_end()))
                 };
                 let px = |x: Option<f64>| x.map(|x| format!("{x:.1}px")).unwrap_or_default();
@@ -120,7 +125,7 @@ pub fn Charts() -> impl IntoView {
                 let order = move || presenting().then(|| presenter_charts.with(|l| l.iter().position(|c| c == id).map(|k| k.to_string()))).flatten().unwrap_or_default();
                 view! {
                     <figure class="chart" data-chart=*id class:presenting=presenting style:order=order
-                        hidden=move || chart().is_none()>
+                        hidden=move || !present()>
                         <figcaption>
                             <span class="title">{caption}</span>
                             <ul class="legend" aria-label="Legend">

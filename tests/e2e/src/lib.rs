@@ -90,7 +90,12 @@ fn free_port() -> Result<u16> {
 
 impl Browser {
     pub async fn start(width: u32, height: u32) -> Result<Browser> {
-        Browser::launch(width, height, None).await
+        Browser::launch(width, height, None, &[]).await
+    }
+
+    /// A browser started with more Chromium switches (`--log-net-log=FILE`, say).
+    pub async fn start_with_args(width: u32, height: u32, args: &[String]) -> Result<Browser> {
+        Browser::launch(width, height, None, args).await
     }
 
     /// A browser whose page sees exactly `width`×`height` CSS pixels at a device pixel ratio
@@ -100,10 +105,10 @@ impl Browser {
     pub async fn start_viewport(width: u32, height: u32) -> Result<Browser> {
         let phone = width < 600;
         let metrics = json!({"width": width, "height": height, "pixelRatio": 1.0, "mobile": phone, "touch": phone});
-        Browser::launch(width.max(800), height + 200, Some(metrics)).await
+        Browser::launch(width.max(800), height + 200, Some(metrics), &[]).await
     }
 
-    async fn launch(width: u32, height: u32, device_metrics: Option<Value>) -> Result<Browser> {
+    async fn launch(width: u32, height: u32, device_metrics: Option<Value>, extra: &[String]) -> Result<Browser> {
         let port = free_port()?;
         let mut cmd = Command::new("chromedriver");
         cmd.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
@@ -119,6 +124,9 @@ impl Browser {
                          format!("--window-size={width},{height}")]
             }
         });
+        if let Some(args) = caps.pointer_mut("/goog:chromeOptions/args").and_then(Value::as_array_mut) {
+            args.extend(extra.iter().map(|a| json!(a)));
+        }
         if let (Some(metrics), Some(opts)) = (device_metrics, caps.get_mut("goog:chromeOptions")) {
             opts["mobileEmulation"] = json!({ "deviceMetrics": metrics });
         }

@@ -692,3 +692,115 @@ async fn a_metric_math_policy_is_drawn_as_the_alarm_reads_it_and_its_expression_
     b.wait_for("the chart to go", "document.querySelector('figure[data-chart=scaling]').hidden", WAIT).await.unwrap();
     b.close().await;
 }
+
+/// Markup and script in every name and text a scenario carries.
+const HOSTILE: &str = r#"<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>"#;
+
+/// The p99 example with `HOSTILE` in its name, description, variant, policy, alarm and phase
+/// names (kept consistent, so the scenario is valid and runs).
+fn hostile_scenario() -> String {
+    let mut s = serde_json::to_value(scalelab_core::examples::get("seed-000-step-scaling-p99").unwrap()).unwrap();
+    let (variant, policy, alarm) = (format!("v{HOSTILE}"), format!("p{HOSTILE}"), format!("a{HOSTILE}"));
+    s["name"] = HOSTILE.into();
+    s["description"] = format!("d{HOSTILE}").into();
+    s["endpoint"]["variants"][0]["name"] = variant.clone().into();
+    for (k, phase) in s["traffic"]["phases"].as_array_mut().unwrap().iter_mut().enumerate() {
+        phase["name"] = format!("phase{k}{HOSTILE}").into();
+    }
+    let sc = &mut s["scaling"];
+    let rid = format!("endpoint/resnet50-latency/variant/{variant}");
+    sc["RegisterScalableTarget"][0]["ResourceId"] = rid.clone().into();
+    sc["PutScalingPolicy"][0]["ResourceId"] = rid.into();
+    sc["PutScalingPolicy"][0]["PolicyName"] = policy.clone().into();
+    sc["PutMetricAlarm"][0]["AlarmName"] = alarm.into();
+    sc["PutMetricAlarm"][0]["AlarmActions"] = serde_json::json!([policy]);
+    sc["PutMetricAlarm"][0]["Dimensions"][1]["Value"] = variant.into();
+    let json = s.to_string();
+    scalelab_core::plan(&scalelab_core::Scenario::from_json(&json).unwrap(), None).unwrap();
+    json
+}
+
+/// The URLs a page at `origin` and its workers asked for, from a Chromium NetLog (written with
+/// `--log-net-log`): each request job started on the page's behalf (its initiator, or its
+/// network isolation key, is the site). The browser's own traffic (update checks and the like)
+/// is not the page's.
+async fn page_requests(path: &std::path::Path, origin: &str) -> Vec<String> {
+    // Chromium completes the file as it exits.
+    let mut log = serde_json::Value::Null;
+    for _ in 0..50 {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            log = v;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].as_u64().unwrap();
+    log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"].as_u64() == Some(start_job))
+        .map(|e| &e["params"])
+        .filter(|p| {
+            p["initiator"].as_str() == Some(origin)
+                || p["network_isolation_key"].as_str().is_some_and(|k| k.contains(origin))
+        })
+        .filter_map(|p| p["url"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn hostile_names_stay_text_and_the_page_asks_for_nothing_but_its_own_files() {
+    let site = site().unwrap();
+    let netlog = std::env::temp_dir().join(format!("scalelab-netlog-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&netlog);
+    let b = Browser::start_with_args(1400, 1800, &[format!("--log-net-log={}", netlog.display())]).await.unwrap();
+    let fragment = scalelab_web::link::fragment(&hostile_scenario());
+    b.client.goto(&format!("{}{fragment}", site.url)).await.unwrap();
+    b.wait_for_charts().await.unwrap();
+    wait_until_complete(&b).await;
+    // The content-security policy: scripts from the site, wasm compilation and the one hashed
+    // loader; no eval, no inline script besides that loader, no other origin to talk to.
+    let csp = b.js("return document.querySelector('meta[http-equiv=Content-Security-Policy]').content;").await.unwrap();
+    let csp = csp.as_str().unwrap();
+    let script_src = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+    let sources: Vec<&str> = script_src.split_whitespace().skip(1).collect();
+    assert!(
+        sources.len() == 3
+            && sources[0] == "'self'"
+            && sources[1] == "'wasm-unsafe-eval'"
+            && sources[2].starts_with("'sha256-"),
+        "{script_src}"
+    );
+    for directive in ["default-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'"] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert!(!csp.contains("'unsafe-eval'") && !csp.contains("'unsafe-inline'"), "{csp}");
+    let inline = b.js("return [...document.scripts].filter(s => !s.src).length;").await.unwrap();
+    assert_eq!(inline.as_u64(), Some(1), "one inline script: the hashed loader");
+    // The markup is shown as text: no element was made from it, no script ran.
+    let title = b.js("return document.title;").await.unwrap();
+    assert!(title.as_str().unwrap().starts_with("Scalelab"), "a payload ran: title {title}");
+    let made = b.js("return document.querySelectorAll('img[src=x], body script').length;").await.unwrap();
+    assert_eq!(made.as_u64(), Some(0), "an element was made from link text");
+    let shown = b.js("return document.body.innerText;").await.unwrap();
+    let shown = shown.as_str().unwrap();
+    for text in [format!("d{HOSTILE}"), format!("a{HOSTILE}")] {
+        assert!(shown.contains(&text), "{text} is shown as text");
+    }
+    // The forms show the names as values, and the activity log names the alarm.
+    let activities = text(&b, "#activities").await;
+    assert!(activities.contains("<img src=x"), "{activities}");
+    b.screenshot("19-hostile-names").await.unwrap();
+    b.close().await;
+    // The page and its worker asked only for the site's own files.
+    let origin = site.url.trim_end_matches('/');
+    let urls = page_requests(&netlog, origin).await;
+    assert!(urls.iter().any(|u| u.ends_with("_bg.wasm")), "the NetLog lists the page's requests: {urls:?}");
+    assert!(urls.iter().any(|u| u.contains("worker")), "and the worker's: {urls:?}");
+    let foreign: Vec<&String> = urls.iter().filter(|u| !u.starts_with(&site.url)).collect();
+    assert!(foreign.is_empty(), "the page asked for more than its own files: {foreign:?}");
+    let _ = std::fs::remove_file(&netlog);
+}

@@ -342,6 +342,7 @@ pub fn charts(report: &Report) -> ChartSet {
             line("ModelError", &|g| Some(sum(g, |r| r.model_errors as f64))),
             line("503 ServiceUnavailable", &|g| Some(sum(g, |r| r.errors_5xx as f64))),
             line("ValidationError (no capacity)", &|g| Some(sum(g, |r| r.no_capacity_failures as f64))),
+            line("ThrottlingException", &|g| Some(sum(g, |r| r.throttled as f64))),
         ],
         rules: Vec::new(),
         steps: false,

@@ -21,8 +21,10 @@ fn latency_line(l: &Latency) -> String {
 }
 
 fn errors_line(e: &Errors) -> String {
+    let throttled =
+        if e.throttled > 0 { format!(" · ThrottlingException {}", thousands(e.throttled)) } else { String::new() };
     format!(
-        "{}   ModelError {} · ServiceUnavailable {} · ValidationError (no capacity) {}",
+        "{}   ModelError {} · ServiceUnavailable {} · ValidationError (no capacity) {}{throttled}",
         thousands(e.total),
         thousands(e.model_error),
         thousands(e.service_unavailable),

@@ -10,6 +10,26 @@ use serde::Serialize;
 pub const PRICES_AS_OF: &str = "2025-06-01";
 pub const PRICES_REGION: &str = "us-east-1";
 
+/// SageMaker Serverless Inference prices in `PRICES_REGION`, US dollars per GB-second of the
+/// memory size (billed by the millisecond). The on-demand rate is AWS's published one (its
+/// benchmarking toolkit's table: $0.00002 per GB-second, $0.0000200/s at 1024 MB to
+/// $0.0001200/s at 6144 MB); the provisioned-concurrency rates were not in the sources checked
+/// and are estimates (AWS Lambda's ratios applied to SageMaker's on-demand rate). A scenario's
+/// `serverlessDefaults` overrides each.
+#[derive(Clone, Copy, PartialEq, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerlessPrices {
+    pub on_demand_usd_per_gb_second: f64,
+    pub provisioned_usd_per_gb_second: f64,
+    pub provisioned_inference_usd_per_gb_second: f64,
+}
+
+pub const SERVERLESS_PRICES: ServerlessPrices = ServerlessPrices {
+    on_demand_usd_per_gb_second: 0.000_02,
+    provisioned_usd_per_gb_second: 0.000_005,
+    provisioned_inference_usd_per_gb_second: 0.000_011_7,
+};
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PriceSource {

@@ -33,10 +33,12 @@ pub enum RetryOn {
     NoCapacity,
     /// 503 because the container's queue was full.
     ServiceUnavailable,
+    /// `ThrottlingException`: a serverless endpoint already runs `MaxConcurrency` requests.
+    Throttling,
 }
 
 impl RetryOn {
-    pub const ALL: [&'static str; 2] = ["NoCapacity", "ServiceUnavailable"];
+    pub const ALL: [&'static str; 3] = ["NoCapacity", "ServiceUnavailable", "Throttling"];
 }
 
 fn default_retry_on() -> Vec<RetryOn> {

@@ -59,6 +59,11 @@ pub const EXAMPLES: &[Example] = &[
         json: include_str!("../scenarios/seed-002-async-backlog.json"),
     },
     Example {
+        name: "serverless-sporadic",
+        group: "Scale to zero (seed 003)",
+        json: include_str!("../scenarios/serverless-sporadic.json"),
+    },
+    Example {
         name: "seed-003-scale-to-zero",
         group: "Scale to zero (seed 003)",
         json: include_str!("../scenarios/seed-003-scale-to-zero.json"),

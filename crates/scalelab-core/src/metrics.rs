@@ -61,8 +61,35 @@ pub struct Row {
     pub approximate_backlog_size_per_instance: Option<f64>,
     pub approximate_age_of_oldest_request_secs: Option<f64>,
     pub has_backlog_without_capacity: Option<f64>,
-    /// Instance cost accrued during the period.
+    /// Instance cost accrued during the period (serverless: inference time and provisioned
+    /// concurrency).
     pub cost_usd: f64,
+    /// Serverless inference (absent otherwise). Requests refused beyond `MaxConcurrency`
+    /// (`ThrottlingException`; CloudWatch publishes no metric of them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub throttled: u64,
+    /// `ModelSetupTime`: the average cold start of the environments started in the period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_setup_time_avg_ms: Option<f64>,
+    /// `ServerlessConcurrentExecutionsUtilization`: executions / MaxConcurrency, time-average.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serverless_concurrent_executions_utilization: Option<f64>,
+    /// `ServerlessProvisionedConcurrencyExecutions` (time-average executions on provisioned
+    /// environments) and `…Utilization` (over the provisioned concurrency, 0–1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serverless_provisioned_concurrency_executions: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serverless_provisioned_concurrency_utilization: Option<f64>,
+    /// `ServerlessProvisionedConcurrencyInvocations` and `…SpilloverInvocations` (served on
+    /// demand beyond the provisioned concurrency).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serverless_provisioned_concurrency_invocations: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serverless_provisioned_concurrency_spillover_invocations: Option<u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Row {
@@ -99,6 +126,13 @@ impl Row {
             approximate_age_of_oldest_request_secs: None,
             has_backlog_without_capacity: None,
             cost_usd: 0.0,
+            throttled: 0,
+            model_setup_time_avg_ms: None,
+            serverless_concurrent_executions_utilization: None,
+            serverless_provisioned_concurrency_executions: None,
+            serverless_provisioned_concurrency_utilization: None,
+            serverless_provisioned_concurrency_invocations: None,
+            serverless_provisioned_concurrency_spillover_invocations: None,
         }
     }
 }
@@ -122,6 +156,12 @@ pub enum Metric {
     CpuUtilization,
     GpuUtilization,
     MemoryUtilization,
+    ModelSetupTime,
+    ServerlessConcurrentExecutionsUtilization,
+    ServerlessProvisionedConcurrencyExecutions,
+    ServerlessProvisionedConcurrencyUtilization,
+    ServerlessProvisionedConcurrencyInvocations,
+    ServerlessProvisionedConcurrencySpilloverInvocations,
 }
 
 pub const NAMESPACE_INVOCATIONS: &str = "AWS/SageMaker";
@@ -145,6 +185,33 @@ const METRICS: &[(&str, &str, Metric)] = &[
     (NAMESPACE_INVOCATIONS, "ApproximateBacklogSizePerInstance", Metric::ApproximateBacklogSizePerInstance),
     (NAMESPACE_INVOCATIONS, "ApproximateAgeOfOldestRequest", Metric::ApproximateAgeOfOldestRequest),
     (NAMESPACE_INVOCATIONS, "HasBacklogWithoutCapacity", Metric::HasBacklogWithoutCapacity),
+    // Serverless inference.
+    (NAMESPACE_INVOCATIONS, "ModelSetupTime", Metric::ModelSetupTime),
+    (
+        NAMESPACE_INVOCATIONS,
+        "ServerlessConcurrentExecutionsUtilization",
+        Metric::ServerlessConcurrentExecutionsUtilization,
+    ),
+    (
+        NAMESPACE_INVOCATIONS,
+        "ServerlessProvisionedConcurrencyExecutions",
+        Metric::ServerlessProvisionedConcurrencyExecutions,
+    ),
+    (
+        NAMESPACE_INVOCATIONS,
+        "ServerlessProvisionedConcurrencyUtilization",
+        Metric::ServerlessProvisionedConcurrencyUtilization,
+    ),
+    (
+        NAMESPACE_INVOCATIONS,
+        "ServerlessProvisionedConcurrencyInvocations",
+        Metric::ServerlessProvisionedConcurrencyInvocations,
+    ),
+    (
+        NAMESPACE_INVOCATIONS,
+        "ServerlessProvisionedConcurrencySpilloverInvocations",
+        Metric::ServerlessProvisionedConcurrencySpilloverInvocations,
+    ),
     (NAMESPACE_INSTANCES, "CPUUtilization", Metric::CpuUtilization),
     (NAMESPACE_INSTANCES, "GPUUtilization", Metric::GpuUtilization),
     (NAMESPACE_INSTANCES, "MemoryUtilization", Metric::MemoryUtilization),
@@ -214,6 +281,16 @@ impl Metric {
             Metric::ApproximateBacklogSizePerInstance => r.approximate_backlog_size_per_instance,
             Metric::ApproximateAgeOfOldestRequest => r.approximate_age_of_oldest_request_secs,
             Metric::HasBacklogWithoutCapacity => r.has_backlog_without_capacity,
+            Metric::ModelSetupTime => r.model_setup_time_avg_ms.map(|ms| ms * 1000.0),
+            Metric::ServerlessConcurrentExecutionsUtilization => r.serverless_concurrent_executions_utilization,
+            Metric::ServerlessProvisionedConcurrencyExecutions => r.serverless_provisioned_concurrency_executions,
+            Metric::ServerlessProvisionedConcurrencyUtilization => r.serverless_provisioned_concurrency_utilization,
+            Metric::ServerlessProvisionedConcurrencyInvocations => {
+                r.serverless_provisioned_concurrency_invocations.map(|c| c as f64)
+            }
+            Metric::ServerlessProvisionedConcurrencySpilloverInvocations => {
+                r.serverless_provisioned_concurrency_spillover_invocations.map(|c| c as f64)
+            }
         }
     }
 }
@@ -246,6 +323,17 @@ struct Acc {
     outstanding_area: f64,
     billed_area: f64,
     backlog_area: f64,
+    /// Serverless: throttled requests, cold starts (count and total time), invocations on
+    /// provisioned environments and beyond them, provisioned environment-µs (busy, and all),
+    /// and the inference-time cost.
+    throttled: u64,
+    setups: u64,
+    setup_sum_us: u64,
+    pc_invocations: u64,
+    spillover: u64,
+    pc_busy_area: f64,
+    pc_area: f64,
+    inference_cost_usd: f64,
     latency: Histogram,
     /// Overhead latencies, recorded only while distributions are kept.
     overhead: Histogram,
@@ -266,6 +354,14 @@ impl Acc {
         self.outstanding_area += o.outstanding_area;
         self.billed_area += o.billed_area;
         self.backlog_area += o.backlog_area;
+        self.throttled += o.throttled;
+        self.setups += o.setups;
+        self.setup_sum_us += o.setup_sum_us;
+        self.pc_invocations += o.pc_invocations;
+        self.spillover += o.spillover;
+        self.pc_busy_area += o.pc_busy_area;
+        self.pc_area += o.pc_area;
+        self.inference_cost_usd += o.inference_cost_usd;
         self.latency.merge(&o.latency);
         self.overhead.merge(&o.overhead);
     }
@@ -280,6 +376,7 @@ impl Acc {
 
     fn row(&self, t: SimTime, len: SimTime, variant: u16, gauges: Gauges, u: &UtilModel) -> Row {
         let ms = |us: f64| us / 1000.0;
+        let serverless = gauges.max_concurrency.is_some();
         let per_instance = |area: f64| (self.in_service_area > 0.0).then(|| area / self.in_service_area);
         let busy = per_instance(self.busy_area);
         let outstanding = per_instance(self.outstanding_area);
@@ -302,9 +399,10 @@ impl Acc {
             model_latency_max_ms: (self.latency.count() > 0).then(|| ms(self.latency.max_us() as f64)),
             overhead_latency_avg_ms: (self.succeeded > 0)
                 .then(|| ms(self.overhead_sum_us as f64 / self.succeeded as f64)),
-            concurrent_requests_per_model: outstanding,
-            cpu_utilization: busy.map(|b| u.cpu_idle_pct + u.cpu_per_busy_worker_pct * b),
-            gpu_utilization: busy.map(|b| u.gpu_per_busy_worker_pct * b),
+            concurrent_requests_per_model: if serverless { None } else { outstanding },
+            // Serverless endpoints publish no CPU or GPU utilization.
+            cpu_utilization: busy.filter(|_| !serverless).map(|b| u.cpu_idle_pct + u.cpu_per_busy_worker_pct * b),
+            gpu_utilization: busy.filter(|_| !serverless).map(|b| u.gpu_per_busy_worker_pct * b),
             memory_utilization: outstanding.map(|o| (u.memory_base_pct + u.memory_per_request_pct * o).min(100.0)),
             desired_instances: gauges.desired,
             pending_instances: gauges.pending,
@@ -320,7 +418,28 @@ impl Acc {
             has_backlog_without_capacity: gauges
                 .backlog
                 .map(|b| if b > 0 && gauges.in_service == 0 { 1.0 } else { 0.0 }),
-            cost_usd: self.billed_area / (3600.0 * US_PER_SEC as f64) * u.price_usd_per_hour,
+            cost_usd: self.billed_area / (3600.0 * US_PER_SEC as f64) * u.price_usd_per_hour + self.inference_cost_usd,
+            throttled: self.throttled,
+            model_setup_time_avg_ms: (self.setups > 0).then(|| ms(self.setup_sum_us as f64 / self.setups as f64)),
+            serverless_concurrent_executions_utilization: gauges
+                .max_concurrency
+                .map(|m| self.busy_area / (len.max(1) as f64 * f64::from(m.max(1)))),
+            serverless_provisioned_concurrency_executions: gauges
+                .max_concurrency
+                .filter(|_| self.pc_area > 0.0)
+                .map(|_| self.pc_busy_area / len.max(1) as f64),
+            serverless_provisioned_concurrency_utilization: gauges
+                .max_concurrency
+                .filter(|_| self.pc_area > 0.0)
+                .map(|_| self.pc_busy_area / self.pc_area),
+            serverless_provisioned_concurrency_invocations: gauges
+                .max_concurrency
+                .filter(|_| self.pc_area > 0.0)
+                .map(|_| self.pc_invocations),
+            serverless_provisioned_concurrency_spillover_invocations: gauges
+                .max_concurrency
+                .filter(|_| self.pc_area > 0.0)
+                .map(|_| self.spillover),
         }
     }
 }
@@ -342,6 +461,11 @@ pub struct Gauges {
     /// Asynchronous inference: requests in the endpoint's queue, and the oldest one's arrival.
     pub backlog: Option<u64>,
     pub backlog_oldest: Option<SimTime>,
+    /// Serverless inference: `MaxConcurrency`, the provisioned environments, and those of them
+    /// serving a request.
+    pub max_concurrency: Option<u32>,
+    pub provisioned: u32,
+    pub provisioned_busy: u32,
 }
 
 #[derive(Debug)]
@@ -543,6 +667,35 @@ impl Recorder {
             a.errors_4xx += 1;
         }
     }
+    /// Serverless: a request refused beyond `MaxConcurrency`.
+    pub fn throttled(&mut self, variant: usize) {
+        if let Some(a) = self.acc(variant) {
+            a.throttled += 1;
+        }
+    }
+    /// Serverless: an environment started, taking `us` (`ModelSetupTime`).
+    pub fn setup(&mut self, variant: usize, us: SimTime) {
+        if let Some(a) = self.acc(variant) {
+            a.setups += 1;
+            a.setup_sum_us += us;
+        }
+    }
+    /// Serverless: an invocation on a provisioned environment, or beyond them (spillover).
+    pub fn serverless_invocation(&mut self, variant: usize, provisioned: bool) {
+        if let Some(a) = self.acc(variant) {
+            if provisioned {
+                a.pc_invocations += 1;
+            } else {
+                a.spillover += 1;
+            }
+        }
+    }
+    /// Serverless: the cost of one request's inference time.
+    pub fn inference_cost(&mut self, variant: usize, usd: f64) {
+        if let Some(a) = self.acc(variant) {
+            a.inference_cost_usd += usd;
+        }
+    }
 }
 
 impl Distributions {
@@ -586,6 +739,8 @@ fn integrate(v: &mut VariantMetrics, now: SimTime) {
     a.outstanding_area += g.outstanding as f64 * dt;
     a.billed_area += f64::from(g.billed) * dt;
     a.backlog_area += g.backlog.unwrap_or(0) as f64 * dt;
+    a.pc_area += f64::from(g.provisioned) * dt;
+    a.pc_busy_area += f64::from(g.provisioned_busy) * dt;
     v.integrated_to = now;
 }
 
@@ -626,8 +781,7 @@ mod tests {
             billed: in_service,
             busy,
             outstanding,
-            backlog: None,
-            backlog_oldest: None,
+            ..Gauges::default()
         };
         r.set_gauges(0, 0, g(2, 0, 0));
         // Busy: 1 worker for the first 30 s of the minute, 2 for the rest.
@@ -665,6 +819,22 @@ mod tests {
             assert!((cost - 3.6 * end_secs as f64 / 3600.0).abs() < 1e-12, "end {end_secs}s: {cost}");
             assert_eq!(r.rows_10s.iter().map(|x| x.requests).sum::<u64>(), 1);
         }
+    }
+
+    #[test]
+    fn kept_distributions_stay_within_their_horizon() {
+        let mut r = Recorder::new(vec![util(), util()]);
+        r.keep_distributions(5 * 60 * US_PER_SEC);
+        for k in 0..2 * 3600u64 {
+            r.advance_to(k * US_PER_SEC);
+            r.success(0, 1000 + k, 10);
+            r.success(1, 2000 + k, 10);
+        }
+        // 30 periods of 10 s in 5 minutes, two variants, and at most as many again awaiting a
+        // batched drop.
+        let kept = r.distributions().len();
+        assert!((60..=2 * 60 + 130).contains(&kept), "{kept} kept");
+        assert!(r.distributions().first().is_some_and(|d| d.start >= 2 * 3600 * US_PER_SEC - 11 * 60 * US_PER_SEC));
     }
 
     #[test]

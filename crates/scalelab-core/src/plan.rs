@@ -77,7 +77,39 @@ pub struct VariantPlan {
     pub inference_component: Option<IcPlan>,
     /// Asynchronous inference: the request timeout, queueing included.
     pub async_timeout_us: Option<SimTime>,
+    /// Serverless inference (then `instance_type` is the CPU type whose profile the model's
+    /// service times come from, and `price_usd_per_hour` is a provisioned environment's hour).
+    pub serverless: Option<ServerlessPlan>,
 }
+
+/// A serverless variant: environments of `memory_mb` serving one request each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerlessPlan {
+    pub memory_mb: u32,
+    pub max_concurrency: u32,
+    /// Provisioned concurrency at the start (0: on demand only).
+    pub provisioned: u32,
+    pub cold_start: crate::rng::TimeDist,
+    pub idle_timeout_us: SimTime,
+    pub provisioned_start_us: SimTime,
+    /// Service times are the profile's × this (≥ 1: below one vCPU a request runs slower).
+    pub slowdown: f64,
+    pub on_demand_usd_per_gb_second: f64,
+    pub provisioned_usd_per_gb_second: f64,
+    pub provisioned_inference_usd_per_gb_second: f64,
+}
+
+impl ServerlessPlan {
+    pub fn memory_gb(&self) -> f64 {
+        f64::from(self.memory_mb) / 1024.0
+    }
+}
+
+/// The memory sizes serverless inference offers, MB.
+pub const SERVERLESS_MEMORY_SIZES: [u32; 6] = [1024, 2048, 3072, 4096, 5120, 6144];
+/// The CPU types whose profile a built-in model's serverless service times come from, in order
+/// of preference (compute-optimised first).
+const SERVERLESS_REFERENCE_TYPES: [&str; 3] = ["ml.c5.xlarge", "ml.m5.xlarge", "ml.m4.xlarge"];
 
 /// An inference component and the managed instances that host its copies.
 #[derive(Clone, Debug, PartialEq)]
@@ -244,7 +276,7 @@ fn compile_endpoint(s: &Scenario, d: &mut Diagnostics) -> Vec<VariantPlan> {
 /// or asynchronous inference.
 fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> Option<VariantPlan> {
     let e = &s.endpoint;
-    let (p, warnings) = (&mut d.problems, &mut d.warnings);
+    let p = &mut d.problems;
     let path = Path::of("endpoint.variants").index(i);
     if v.name.trim().is_empty() {
         p.push(Problem::new(path.join("name"), "must not be empty"));
@@ -261,8 +293,24 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
     if !(v.initial_variant_weight.is_finite() && v.initial_variant_weight >= 0.0) {
         p.push(Problem::new(path.join("initialVariantWeight"), "must be a number ≥ 0"));
     }
+    if let Some(sc) = &v.serverless_config {
+        return compile_serverless(s, i, v, sc, &path, d);
+    }
+    if v.serverless_defaults.is_some() {
+        d.problems.push(Problem::new(
+            path.join("serverlessDefaults"),
+            "applies to a serverless variant only: add serverlessConfig, or remove it",
+        ));
+    }
+    let (p, warnings) = (&mut d.problems, &mut d.warnings);
+    if v.instance_type.is_empty() {
+        p.push(Problem::new(
+            path.join("instanceType"),
+            "missing: name an instance type such as \"ml.m5.xlarge\" (or give a serverlessConfig)",
+        ));
+    }
     let itype = catalog::lookup(&v.instance_type);
-    if itype.is_none() {
+    if itype.is_none() && !v.instance_type.is_empty() {
         let names: Vec<&str> = catalog::names().collect();
         p.push(Problem::new(
             path.join("instanceType"),
@@ -399,9 +447,153 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
             weight: v.initial_variant_weight,
             inference_component: ic,
             async_timeout_us: v.async_inference.as_ref().map(|a| a.invocation_timeout.as_micros()),
+            serverless: None,
         });
     }
     None
+}
+
+/// A serverless variant: `ServerlessConfig` as `CreateEndpointConfig` checks it, what it does
+/// not combine with, and the model's service times on a CPU reference type.
+fn compile_serverless(
+    s: &Scenario,
+    i: usize,
+    v: &Variant,
+    sc: &crate::scenario::ServerlessConfig,
+    path: &Path,
+    d: &mut Diagnostics,
+) -> Option<VariantPlan> {
+    let p = &mut d.problems;
+    let cpath = path.join("serverlessConfig");
+    if !SERVERLESS_MEMORY_SIZES.contains(&sc.memory_size_in_mb) {
+        p.push(Problem::new(cpath.join("MemorySizeInMB"), "must be 1024, 2048, 3072, 4096, 5120 or 6144"));
+    }
+    if !(1..=200).contains(&sc.max_concurrency) {
+        p.push(Problem::new(cpath.join("MaxConcurrency"), "must be between 1 and 200"));
+    }
+    if let Some(pc) = sc.provisioned_concurrency
+        && !(1..=sc.max_concurrency.max(1)).contains(&pc)
+    {
+        p.push(Problem::new(
+            cpath.join("ProvisionedConcurrency"),
+            format!("must be between 1 and MaxConcurrency ({})", sc.max_concurrency),
+        ));
+    }
+    for (field, set) in [
+        ("instanceType", !v.instance_type.is_empty()),
+        ("initialInstanceCount", v.initial_instance_count > 0),
+        ("inferenceComponent", v.inference_component.is_some()),
+        ("managedInstanceScaling", v.managed_instance_scaling.is_some()),
+        ("asyncInference", v.async_inference.is_some()),
+    ] {
+        if set {
+            p.push(Problem::new(
+                path.join(field),
+                "a serverless variant has no instances: remove it (or remove serverlessConfig)",
+            ));
+        }
+    }
+    if i == 0 && s.endpoint.variants.len() > 1 {
+        p.push(Problem::new(
+            Path::of("endpoint.variants"),
+            "a serverless endpoint has one production variant; remove the others",
+        ));
+    }
+    let defaults = v.serverless_defaults.clone().unwrap_or_default();
+    let dpath = path.join("serverlessDefaults");
+    if defaults.cold_start.mean > Duration::from_secs(180) {
+        p.push(Problem::new(
+            dpath.join("coldStart.mean"),
+            "at most 3m: a serverless container must load and answer /ping within 3 minutes",
+        ));
+    }
+    if defaults.idle_timeout < Duration::from_secs(1) || defaults.idle_timeout > Duration::from_secs(86_400) {
+        p.push(Problem::new(dpath.join("idleTimeout"), "must be between 1s and 24h"));
+    }
+    if defaults.provisioned_start > Duration::from_secs(3600) {
+        p.push(Problem::new(dpath.join("provisionedStart"), "at most 1h"));
+    }
+    if !(256..=16_384).contains(&defaults.memory_mb_per_vcpu) {
+        p.push(Problem::new(dpath.join("memoryMbPerVcpu"), "must be between 256 and 16384"));
+    }
+    for (field, price) in [
+        ("onDemandUsdPerGbSecond", defaults.on_demand_usd_per_gb_second),
+        ("provisionedUsdPerGbSecond", defaults.provisioned_usd_per_gb_second),
+        ("provisionedInferenceUsdPerGbSecond", defaults.provisioned_inference_usd_per_gb_second),
+    ] {
+        if !(price.is_finite() && (0.0..1.0).contains(&price)) {
+            p.push(Problem::new(dpath.join(field), "must be a price ≥ 0 in USD per GB-second"));
+        }
+    }
+    // The model's service times on a CPU type: serverless has no accelerators.
+    let (itype, profile) = match (&v.model, &v.profile) {
+        (Some(_), Some(_)) => {
+            p.push(Problem::new(path.join("profile"), "give either `model` or `profile`, not both"));
+            return None;
+        }
+        (None, None) => {
+            p.push(Problem::new(
+                path.clone(),
+                "needs a `model` (a built-in such as \"decision-tree\") or an inline `profile`",
+            ));
+            return None;
+        }
+        (Some(name), None) => {
+            let Some(m) = profile::builtin_model(name) else {
+                let models = profile::builtin_models();
+                let names: Vec<&str> = models.iter().map(|m| m.name).collect();
+                p.push(Problem::new(path.join("model"), unknown("model", name, &names, "built-in models")));
+                return None;
+            };
+            let cpu = SERVERLESS_REFERENCE_TYPES
+                .iter()
+                .chain(m.instance_types().collect::<Vec<_>>().iter())
+                .filter_map(|t| catalog::lookup(t))
+                .find(|t| t.accelerators == 0 && m.profile_for(t.name).is_some());
+            let Some(t) = cpu else {
+                p.push(Problem::new(
+                    path.join("model"),
+                    format!(
+                        "the built-in model \"{name}\" has profiles for accelerated instances only, and serverless inference has no GPUs; give an inline CPU `profile`"
+                    ),
+                ));
+                return None;
+            };
+            (*t, m.profile_for(t.name)?.clone())
+        }
+        (None, Some(pr)) => {
+            check_profile(pr, &path.join("profile"), p);
+            let t = catalog::lookup(SERVERLESS_REFERENCE_TYPES[0])?;
+            (*t, pr.clone())
+        }
+    };
+    let memory_mb = sc.memory_size_in_mb.clamp(1024, 6144);
+    let gb = f64::from(memory_mb) / 1024.0;
+    let vcpus = f64::from(memory_mb) / f64::from(defaults.memory_mb_per_vcpu.max(1));
+    let plan = ServerlessPlan {
+        memory_mb,
+        max_concurrency: sc.max_concurrency.clamp(1, 200),
+        provisioned: sc.provisioned_concurrency.unwrap_or(0).min(sc.max_concurrency.clamp(1, 200)),
+        cold_start: defaults.cold_start.clone(),
+        idle_timeout_us: defaults.idle_timeout.as_micros(),
+        provisioned_start_us: defaults.provisioned_start.as_micros(),
+        slowdown: if vcpus < 1.0 { 1.0 / vcpus } else { 1.0 },
+        on_demand_usd_per_gb_second: defaults.on_demand_usd_per_gb_second,
+        provisioned_usd_per_gb_second: defaults.provisioned_usd_per_gb_second,
+        provisioned_inference_usd_per_gb_second: defaults.provisioned_inference_usd_per_gb_second,
+    };
+    Some(VariantPlan {
+        name: v.name.clone(),
+        instance_type: itype,
+        price_usd_per_hour: plan.provisioned_usd_per_gb_second * gb * 3600.0,
+        // One request per environment: one worker, no queue (a batch profile serves batches of one).
+        profile: crate::profile::ServingProfile { workers: 1, queue_capacity: 0, ..profile },
+        initial_count: plan.provisioned,
+        weight: v.initial_variant_weight,
+        inference_component: None,
+        async_timeout_us: None,
+        serverless: Some(plan),
+    })
 }
 
 /// Price overrides.

@@ -94,7 +94,14 @@ pub struct Errors {
     pub service_unavailable: u64,
     /// `ValidationError`: no instance in service to take the request.
     pub no_capacity: u64,
+    /// `ThrottlingException`: a serverless endpoint already ran `MaxConcurrency` requests.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub throttled: u64,
     pub total: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -195,6 +202,8 @@ pub struct Change {
 pub enum Counted {
     /// Instances of the variant (named).
     Instances(String),
+    /// The provisioned concurrency of a serverless variant (named).
+    ProvisionedConcurrency(String),
     /// Copies of an inference component (named).
     Copies(String),
 }
@@ -204,6 +213,7 @@ impl fmt::Display for Counted {
         match self {
             Counted::Instances(v) => write!(f, "instances of {v}"),
             Counted::Copies(ic) => write!(f, "copies of inference component {ic}"),
+            Counted::ProvisionedConcurrency(v) => write!(f, "provisioned concurrency of {v}"),
         }
     }
 }
@@ -223,7 +233,8 @@ impl Activity {
         }
         let status = if parts.is_empty() { "NotScaled" } else { "Successful" };
         if parts.is_empty() {
-            parts.push(format!("{counted} stay at {after}"));
+            let verb = if matches!(counted, Counted::ProvisionedConcurrency(_)) { "stays" } else { "stay" };
+            parts.push(format!("{counted} {verb} at {after}"));
         }
         let unix = start_unix_secs + (at_us / US_PER_SEC) as i64;
         let wall =

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::problem::{Problem, Problems, nearest};
 use crate::profile::ServingProfile;
+use crate::rng::TimeDist;
 use crate::time::{Duration, TimeSpec};
 use crate::traffic::Traffic;
 
@@ -84,7 +85,10 @@ pub enum Routing {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Variant {
     pub name: String,
+    /// The instance type (absent for a serverless variant).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub instance_type: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub initial_instance_count: u32,
     #[serde(default = "one")]
     pub initial_variant_weight: f64,
@@ -105,6 +109,69 @@ pub struct Variant {
     /// instead of failing, and instances take them as they free up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub async_inference: Option<AsyncInference>,
+    /// Serverless inference, as `CreateEndpointConfig` takes it: no instances; SageMaker starts
+    /// an environment per concurrent request (a cold start), up to `MaxConcurrency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_config: Option<ServerlessConfig>,
+    /// What AWS does not publish about serverless inference (cold start, idle time, prices):
+    /// named defaults, each overridable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_defaults: Option<ServerlessDefaults>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// `ProductionVariantServerlessConfig`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ServerlessConfig {
+    /// 1024, 2048, 3072, 4096, 5120 or 6144; vCPUs are proportional to it.
+    #[serde(rename = "MemorySizeInMB")]
+    pub memory_size_in_mb: u32,
+    /// Concurrent requests (environments), 1–200; more are throttled.
+    pub max_concurrency: u32,
+    /// Environments kept warm, 1–`MaxConcurrency`; Application Auto Scaling can scale it
+    /// (`sagemaker:variant:DesiredProvisionedConcurrency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned_concurrency: Option<u32>,
+}
+
+/// Serverless behaviour and prices AWS does not publish, or that change: the simulator's
+/// defaults, each overridable.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServerlessDefaults {
+    /// Starting a new environment: container start and model load (`ModelSetupTime`).
+    pub cold_start: TimeDist,
+    /// An on-demand environment idle this long is reclaimed (the next request starts cold).
+    pub idle_timeout: Duration,
+    /// A provisioned environment added by scaling is ready after this.
+    pub provisioned_start: Duration,
+    /// Memory per vCPU: an environment with less than one vCPU serves a request this much
+    /// slower than one vCPU does (more vCPUs do not speed up one request).
+    pub memory_mb_per_vcpu: u32,
+    /// Prices, US dollars per GB-second of the memory size: inference time on demand, provisioned
+    /// time, and inference time on provisioned concurrency.
+    pub on_demand_usd_per_gb_second: f64,
+    pub provisioned_usd_per_gb_second: f64,
+    pub provisioned_inference_usd_per_gb_second: f64,
+}
+
+impl Default for ServerlessDefaults {
+    fn default() -> Self {
+        let p = crate::catalog::SERVERLESS_PRICES;
+        ServerlessDefaults {
+            cold_start: TimeDist::lognormal(Duration::from_secs(6), 0.3),
+            idle_timeout: Duration::from_secs(300),
+            provisioned_start: Duration::from_secs(120),
+            memory_mb_per_vcpu: 1769,
+            on_demand_usd_per_gb_second: p.on_demand_usd_per_gb_second,
+            provisioned_usd_per_gb_second: p.provisioned_usd_per_gb_second,
+            provisioned_inference_usd_per_gb_second: p.provisioned_inference_usd_per_gb_second,
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -211,6 +278,7 @@ impl Endpoint {
                 .map(|v| crate::autoscaling::VariantNames {
                     name: v.name.clone(),
                     inference_component: v.inference_component.as_ref().map(|c| c.name.clone()),
+                    serverless: v.serverless_config.is_some(),
                 })
                 .collect(),
         }

@@ -28,6 +28,7 @@ use crate::time::{SimTime, US_PER_SEC};
 pub const SERVICE_NAMESPACE: &str = "sagemaker";
 pub const VARIANT_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
 pub const COMPONENT_DIMENSION: &str = "sagemaker:inference-component:DesiredCopyCount";
+pub const PROVISIONED_CONCURRENCY_DIMENSION: &str = "sagemaker:variant:DesiredProvisionedConcurrency";
 
 /// A checked scaling configuration.
 #[derive(Clone, Debug)]
@@ -143,6 +144,8 @@ pub struct VariantNames {
     pub name: String,
     /// `InferenceComponentName`, when the variant hosts one.
     pub inference_component: Option<String>,
+    /// A serverless variant (it scales its provisioned concurrency).
+    pub serverless: bool,
 }
 
 /// The run's clock, for scheduled actions.
@@ -225,8 +228,22 @@ pub fn compile(
             );
             return None;
         }
-        if dim != VARIANT_DIMENSION {
-            err(dpath, format!("a variant scales \"{VARIANT_DIMENSION}\", got \"{dim}\""));
+        let serverless = endpoint.variants.iter().find(|x| x.name == v).is_some_and(|x| x.serverless);
+        match (serverless, dim) {
+            (false, VARIANT_DIMENSION) | (true, PROVISIONED_CONCURRENCY_DIMENSION) => {}
+            (false, PROVISIONED_CONCURRENCY_DIMENSION) => err(
+                dpath,
+                format!(
+                    "{v} runs on instances: it scales \"{VARIANT_DIMENSION}\" (provisioned concurrency is for serverless variants)"
+                ),
+            ),
+            (true, _) => err(
+                dpath,
+                format!(
+                    "{v} is serverless: it scales its provisioned concurrency, \"{PROVISIONED_CONCURRENCY_DIMENSION}\""
+                ),
+            ),
+            (false, _) => err(dpath, format!("a variant scales \"{VARIANT_DIMENSION}\", got \"{dim}\"")),
         }
         match variant_names.iter().position(|n| *n == v) {
             Some(i) => {
@@ -257,6 +274,9 @@ pub fn compile(
         }
         if t.max_capacity > limits::MAX_INSTANCES_PER_VARIANT {
             err(path.join("MaxCapacity"), format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT));
+        }
+        if t.scalable_dimension == PROVISIONED_CONCURRENCY_DIMENSION && t.min_capacity == 0 {
+            err(path.join("MinCapacity"), "provisioned concurrency is at least 1".into());
         }
         if let Some(v) = resolve_target(&path, &t.service_namespace, &t.resource_id, &t.scalable_dimension, &mut err) {
             if targets.iter().any(|x| x.variant == v) {
@@ -318,7 +338,22 @@ pub fn compile(
                         if pm.resource_label.is_some() {
                             warnings.push(format!("{mpath}.ResourceLabel is for load balancers; ignored"));
                         }
+                        let serverless = endpoint.variants.get(variant).is_some_and(|v| v.serverless);
                         predefined_metric(&pm.predefined_metric_type, variant)
+                            .and_then(|m| {
+                                let pc = m.metric == Metric::ServerlessProvisionedConcurrencyUtilization;
+                                match (serverless, pc) {
+                                    (true, false) => Err(format!(
+                                        "{} is not published for serverless endpoints; use SageMakerVariantProvisionedConcurrencyUtilization",
+                                        pm.predefined_metric_type
+                                    )),
+                                    (false, true) => Err(
+                                        "SageMakerVariantProvisionedConcurrencyUtilization is for serverless variants with provisioned concurrency"
+                                            .into(),
+                                    ),
+                                    _ => Ok(m),
+                                }
+                            })
                             .map_err(|m| err(mpath.join("PredefinedMetricType"), m))
                             .ok()
                             .map(|m| {
@@ -769,9 +804,7 @@ fn predefined_metric(name: &str, variant: usize) -> Result<MetricRef, String> {
     match name {
         "SageMakerVariantInvocationsPerInstance" => m(Metric::InvocationsPerInstance),
         "SageMakerVariantConcurrentRequestsPerModelHighResolution" => m(Metric::ConcurrentRequestsPerModel),
-        "SageMakerVariantProvisionedConcurrencyUtilization" => {
-            Err("serverless endpoints (provisioned concurrency) are not simulated".into())
-        }
+        "SageMakerVariantProvisionedConcurrencyUtilization" => m(Metric::ServerlessProvisionedConcurrencyUtilization),
         "SageMakerInferenceComponentInvocationsPerCopy" => m(Metric::InvocationsPerInstance),
         "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" => m(Metric::ConcurrentRequestsPerModel),
         other => Err(match nearest(other, PREDEFINED_METRICS) {

@@ -26,6 +26,7 @@ mod queue;
 mod report;
 mod routing;
 mod server;
+mod serverless;
 mod users;
 
 use backlog::Backlog;
@@ -35,6 +36,7 @@ use outcomes::{Outcomes, WindowStats};
 use queue::EventQueue;
 use routing::Router;
 use server::{Batches, Model};
+use serverless::{Arrival, Serverless};
 use users::Users;
 
 use crate::client::RetryOn;
@@ -103,6 +105,23 @@ enum Ev {
     UserTarget,
     /// A closed-loop user sends its next request.
     UserSend,
+    /// A serverless environment finished starting (`epoch`: the start it belongs to).
+    EnvReady {
+        variant: VariantId,
+        env: u32,
+        epoch: u32,
+    },
+    /// A serverless environment finished its request.
+    EnvDone {
+        variant: VariantId,
+        env: u32,
+    },
+    /// A serverless environment has been idle for the idle timeout since `epoch`.
+    EnvReclaim {
+        variant: VariantId,
+        env: u32,
+        epoch: u32,
+    },
 }
 
 /// A request in an instance's queue or in service: when this attempt arrived, and when the
@@ -161,6 +180,8 @@ pub(crate) struct Variant {
     model: Model,
     /// Asynchronous inference: the endpoint's queue.
     backlog: Option<Backlog>,
+    /// Serverless inference: the environments.
+    serverless: Option<Serverless>,
     requests: u64,
     succeeded: u64,
     errors: Errors,
@@ -218,6 +239,7 @@ impl Simulation {
                     pool: Pool::new(v, seed),
                     model: Model::new(v, seed, v.async_timeout_us.unwrap_or(plan.timeout_us)),
                     backlog: v.async_timeout_us.map(|_| Backlog::default()),
+                    serverless: None,
                     requests: 0,
                     succeeded: 0,
                     errors: Errors::default(),
@@ -266,10 +288,16 @@ impl Simulation {
         if let Some(h) = plan.scalers.iter().filter_map(ScalerSpec::distribution_horizon).max() {
             sim.metrics.keep_distributions(h);
         }
-        // The endpoint exists at the start: initial instances are in service from t = 0.
+        // The endpoint exists at the start: initial instances are in service from t = 0 (a
+        // serverless variant's provisioned environments are warm).
         for (v, vp) in ids.into_iter().zip(&plan.variants) {
             let var = &mut sim.variants[v];
             var.pool.desired = vp.initial_count;
+            if let Some(sp) = &vp.serverless {
+                var.serverless = Some(Serverless::new(sp, v, &vp.name, seed));
+                sim.sync_gauges(v);
+                continue;
+            }
             if let Some(ic) = &vp.inference_component {
                 for _ in 0..ic.initial_instances {
                     sim.fleet.launch_host(v, &mut var.pool, 0, cx!(sim));
@@ -391,7 +419,69 @@ impl Simulation {
                     self.arrive(self.now, 1);
                 }
             }
+            Ev::EnvReady { variant, env, epoch } => {
+                let next = self.variants[variant].serverless.as_mut().and_then(|s| s.ready(env, epoch, cx!(self)));
+                if let Some(Some((req, wait))) = next {
+                    self.serve_serverless(variant, env, req, wait);
+                }
+                self.sync_gauges(variant);
+            }
+            Ev::EnvDone { variant, env } => self.serverless_done(variant, env),
+            Ev::EnvReclaim { variant, env, epoch } => {
+                if self.variants[variant].serverless.as_mut().is_some_and(|s| s.reclaim(env, epoch)) {
+                    self.sync_gauges(variant);
+                }
+            }
         }
+    }
+
+    /// Serverless inference: a warm environment takes the request, or one starts for it, or
+    /// the request is throttled.
+    fn arrive_serverless(&mut self, v: VariantId, first: SimTime, attempt: u32) {
+        let req = Req { at: self.now, first };
+        let Some(s) = self.variants[v].serverless.as_mut() else { return };
+        match s.arrive(req, cx!(self)) {
+            Arrival::Serve { env } => {
+                self.metrics.invocation(ix(v), 1);
+                self.serve_serverless(v, env, req, 0);
+            }
+            Arrival::ColdStart { setup_us } => {
+                self.metrics.invocation(ix(v), 1);
+                self.metrics.setup(ix(v), setup_us);
+            }
+            Arrival::Throttled => {
+                self.metrics.throttled(ix(v));
+                self.attempt_failed(v, RetryOn::Throttling, first, attempt);
+            }
+        }
+        self.sync_gauges(v);
+    }
+
+    /// Environment `env` serves `req`, which waited `wait` for it to start.
+    fn serve_serverless(&mut self, v: VariantId, env: u32, req: Req, wait: SimTime) {
+        let var = &mut self.variants[v];
+        let Some(s) = var.serverless.as_mut() else { return };
+        let service = (var.model.one_request_us() as f64 * s.plan.slowdown).round() as SimTime;
+        s.begin(env, req, wait, service, cx!(self));
+    }
+
+    /// A serverless environment finished: the request's outcome and inference cost; the
+    /// environment takes the next waiting request or idles.
+    fn serverless_done(&mut self, v: VariantId, env: u32) {
+        let Some(s) = self.variants[v].serverless.as_mut() else { return };
+        let Some((f, next)) = s.done(env, cx!(self)) else { return };
+        let p = &s.plan;
+        let rate =
+            if f.provisioned { p.provisioned_inference_usd_per_gb_second } else { p.on_demand_usd_per_gb_second };
+        // Billed by the millisecond of inference time.
+        let ms = (self.now - f.start).div_ceil(1000);
+        self.metrics.inference_cost(ix(v), ms as f64 / 1000.0 * p.memory_gb() * rate);
+        self.metrics.serverless_invocation(ix(v), f.provisioned);
+        self.complete(v, f.req, f.start, f.wait);
+        if let Some((req, wait)) = next {
+            self.serve_serverless(v, env, req, wait);
+        }
+        self.sync_gauges(v);
     }
 
     /// Attempt `attempt` of a request the client first sent at `first` reaches the endpoint.
@@ -410,6 +500,10 @@ impl Simulation {
         var.requests += 1;
         if var.backlog.is_some() {
             self.arrive_async(v);
+            return;
+        }
+        if var.serverless.is_some() {
+            self.arrive_serverless(v, first, attempt);
             return;
         }
         let n = var.pool.in_service.len();
@@ -454,6 +548,7 @@ impl Simulation {
             match why {
                 RetryOn::NoCapacity => e.no_capacity += 1,
                 RetryOn::ServiceUnavailable => e.service_unavailable += 1,
+                RetryOn::Throttling => e.throttled += 1,
             }
             self.outcomes.error_at(self.now);
         }
@@ -480,10 +575,11 @@ impl Simulation {
         }
     }
 
-    /// Records the outcome of one served request.
-    fn complete(&mut self, v: VariantId, req: Req, start: SimTime) {
+    /// Records the outcome of one served request. `cold_wait`: how long a serverless request
+    /// waited for its environment to start (OverheadLatency counts it, ModelLatency does not).
+    fn complete(&mut self, v: VariantId, req: Req, start: SimTime, cold_wait: SimTime) {
         let now = self.now;
-        let model_us = now - req.at;
+        let model_us = now - req.at - cold_wait;
         if model_us > self.variants[v].model.timeout_us {
             self.attempts_ended(1, true);
             let var = &mut self.variants[v];
@@ -500,7 +596,7 @@ impl Simulation {
         }
         let var = &mut self.variants[v];
         var.succeeded += 1;
-        self.metrics.success(ix(v), model_us, overhead);
+        self.metrics.success(ix(v), model_us, overhead + cold_wait);
         // The client waited from its first attempt: retries and backoffs included.
         self.outcomes.success(now - req.first + overhead, model_us, start - req.at);
         if let Some(w) = self.window.as_mut() {
@@ -512,7 +608,7 @@ impl Simulation {
         let i = &mut self.fleet.instances[inst];
         let v = i.variant;
         self.variants[v].model.single_done(i);
-        self.complete(v, req, start);
+        self.complete(v, req, start, 0);
         self.dispatch(inst);
         self.feed(inst);
         self.after_instance_change(inst);
@@ -523,7 +619,7 @@ impl Simulation {
         let v = i.variant;
         let batch = self.variants[v].model.batch_done(i, &mut self.batches, slot);
         for &req in &batch {
-            self.complete(v, req, start);
+            self.complete(v, req, start, 0);
         }
         self.batches.release(slot, batch);
         self.dispatch(inst);
@@ -687,13 +783,18 @@ impl Simulation {
             var.pool.desired = d.min(limits::MAX_INSTANCES_PER_VARIANT);
         }
         let (after, weight_after) = (var.pool.desired, var.weight);
-        // What the desired count counts: instances of the variant, or copies of its component.
-        let counted = match &var.pool.ic {
-            Some(ic) => Counted::Copies(ic.name.clone()),
-            None => Counted::Instances(var.name.clone()),
+        // What the desired count counts: instances of the variant, copies of its component, or
+        // its provisioned concurrency.
+        let counted = match (&var.pool.ic, &var.serverless) {
+            (Some(ic), _) => Counted::Copies(ic.name.clone()),
+            (None, Some(_)) => Counted::ProvisionedConcurrency(var.name.clone()),
+            (None, None) => Counted::Instances(var.name.clone()),
         };
         let name = var.name.clone();
-        self.reconcile(v);
+        match var.serverless.as_mut() {
+            Some(s) => s.set_provisioned(after, cx!(self)),
+            None => self.reconcile(v),
+        }
         self.activities.push(Activity::new(
             Change { at_us: now, start_unix_secs: self.start_unix_secs, variant: name, counted },
             (before, after),
@@ -737,6 +838,23 @@ impl Simulation {
 
     fn sync_gauges(&mut self, v: VariantId) {
         let var = &self.variants[v];
+        if let Some(s) = &var.serverless {
+            let busy = s.busy();
+            let g = Gauges {
+                desired: s.provisioned,
+                pending: s.starting(),
+                in_service: s.warm(),
+                billed: s.provisioned_envs(),
+                busy,
+                outstanding: u64::from(busy) + s.waiting(),
+                max_concurrency: Some(s.plan.max_concurrency),
+                provisioned: s.provisioned,
+                provisioned_busy: s.provisioned_busy(),
+                ..Gauges::default()
+            };
+            self.metrics.set_gauges(ix(v), self.now, g);
+            return;
+        }
         let p = &var.pool;
         let g = Gauges {
             desired: p.desired,
@@ -748,6 +866,7 @@ impl Simulation {
             outstanding: var.model.outstanding,
             backlog: var.backlog.as_ref().map(Backlog::len),
             backlog_oldest: var.backlog.as_ref().and_then(Backlog::oldest),
+            ..Gauges::default()
         };
         self.metrics.set_gauges(ix(v), self.now, g);
     }
@@ -761,7 +880,7 @@ impl Simulation {
         let errors = self
             .variants
             .values()
-            .map(|v| v.errors.model_error + v.errors.service_unavailable + v.errors.no_capacity)
+            .map(|v| v.errors.model_error + v.errors.service_unavailable + v.errors.no_capacity + v.errors.throttled)
             .sum();
         let now = self.now;
         self.window.get_or_insert_with(Box::default).take(now, requests, succeeded, errors)
@@ -770,6 +889,12 @@ impl Simulation {
     /// Requests queued or in service right now, over every instance (for invariant checks).
     pub fn outstanding_now(&self) -> u64 {
         let backlogs: u64 = self.variants.values().filter_map(|v| v.backlog.as_ref()).map(Backlog::len).sum();
-        self.fleet.instances.values().map(fleet::Instance::outstanding).sum::<u64>() + backlogs
+        let serverless: u64 = self
+            .variants
+            .values()
+            .filter_map(|v| v.serverless.as_ref())
+            .map(|s| u64::from(s.busy()) + s.waiting())
+            .sum();
+        self.fleet.instances.values().map(fleet::Instance::outstanding).sum::<u64>() + backlogs + serverless
     }
 }

@@ -99,7 +99,8 @@ impl Simulation {
                 self.fleet.instances.values().filter(|i| i.variant == k).map(instance_secs).sum::<f64>() / 3600.0
             };
             let mut e = var.errors.clone();
-            e.total = e.model_error + e.service_unavailable + e.no_capacity;
+            e.total = e.model_error + e.service_unavailable + e.no_capacity + e.throttled;
+            total.throttled += e.throttled;
             total.model_error += e.model_error;
             total.service_unavailable += e.service_unavailable;
             total.no_capacity += e.no_capacity;
@@ -120,7 +121,7 @@ impl Simulation {
                 cost_usd: rows_cost,
             });
         }
-        total.total = total.model_error + total.service_unavailable + total.no_capacity;
+        total.total = total.model_error + total.service_unavailable + total.no_capacity + total.throttled;
         // Requests waiting for a retry belong to no variant until their next attempt.
         requests += self.clients.waiting();
         let in_flight = requests - succeeded - total.total;

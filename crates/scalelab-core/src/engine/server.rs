@@ -91,6 +91,16 @@ impl Model {
         }
     }
 
+    /// The service time of one request alone (a batch of one with a batch profile): what a
+    /// serverless environment takes.
+    pub(crate) fn one_request_us(&mut self) -> SimTime {
+        match (&self.service, &self.batching) {
+            (Some(sampler), _) => sampler.sample_us(&mut self.service_rng),
+            (None, Some(cfg)) => cfg.shape.with_mean(cfg.fixed_us + cfg.per_item_us).sample_us(&mut self.service_rng),
+            (None, None) => 0,
+        }
+    }
+
     /// The overhead latency of one answered request.
     pub(crate) fn overhead_us(&mut self) -> SimTime {
         self.overhead.sample_us(&mut self.overhead_rng)

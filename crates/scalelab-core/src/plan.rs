@@ -453,6 +453,17 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
     None
 }
 
+/// The CPU instance type whose profile of a built-in model serverless environments use (none
+/// for a model measured on accelerators only).
+pub fn serverless_reference_type(m: &profile::BuiltinModel) -> Option<&'static InstanceType> {
+    SERVERLESS_REFERENCE_TYPES
+        .iter()
+        .copied()
+        .chain(m.instance_types())
+        .filter_map(catalog::lookup)
+        .find(|t| t.accelerators == 0 && m.profile_for(t.name).is_some())
+}
+
 /// A serverless variant: `ServerlessConfig` as `CreateEndpointConfig` checks it, what it does
 /// not combine with, and the model's service times on a CPU reference type.
 fn compile_serverless(
@@ -545,12 +556,7 @@ fn compile_serverless(
                 p.push(Problem::new(path.join("model"), unknown("model", name, &names, "built-in models")));
                 return None;
             };
-            let cpu = SERVERLESS_REFERENCE_TYPES
-                .iter()
-                .chain(m.instance_types().collect::<Vec<_>>().iter())
-                .filter_map(|t| catalog::lookup(t))
-                .find(|t| t.accelerators == 0 && m.profile_for(t.name).is_some());
-            let Some(t) = cpu else {
+            let Some(t) = serverless_reference_type(&m) else {
                 p.push(Problem::new(
                     path.join("model"),
                     format!(

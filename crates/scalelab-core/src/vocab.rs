@@ -2,7 +2,9 @@
 //! the values each choice takes, AWS's metric names and namespaces, scalable dimensions.
 //! A test holds every list to the type that reads it, so a list cannot drift from the format.
 
-pub use crate::autoscaling::{COMPONENT_DIMENSION, PREDEFINED_METRICS, SERVICE_NAMESPACE, VARIANT_DIMENSION};
+pub use crate::autoscaling::{
+    COMPONENT_DIMENSION, PREDEFINED_METRICS, PROVISIONED_CONCURRENCY_DIMENSION, SERVICE_NAMESPACE, VARIANT_DIMENSION,
+};
 pub use crate::metrics::{NAMESPACE_INSTANCES, NAMESPACE_INVOCATIONS};
 
 /// `Statistic` of an alarm or a customized metric.

@@ -32,12 +32,28 @@ pub fn endpoint_forms(s: &Scenario, plan: &Plan) -> Vec<Form> {
             .map(|t| (t.name.to_string(), instance_label(t)))
             .collect::<Vec<_>>();
         let ic = var.inference_component.is_some();
-        b.add("instanceType", "Instance type", Kind::Labelled(types), false).add(
-            "initialInstanceCount",
-            if ic { "Instances at the start" } else { "Initial instances" },
-            Kind::Count,
-            false,
-        );
+        let serverless = var.serverless_config.is_some();
+        if serverless {
+            b.add("serverlessConfig.MemorySizeInMB", "Memory (MB: 1024–6144)", Kind::Count, false)
+                .add("serverlessConfig.MaxConcurrency", "MaxConcurrency", Kind::Count, false)
+                .add("serverlessConfig.ProvisionedConcurrency", "ProvisionedConcurrency", Kind::Count, true);
+            // The simulator's own defaults, where the scenario sets them (in the JSON).
+            if var.serverless_defaults.is_some() {
+                b.add("serverlessDefaults.coldStart.mean", "Cold start (mean)", Kind::Text, false).add(
+                    "serverlessDefaults.idleTimeout",
+                    "Idle environment reclaimed after",
+                    Kind::Text,
+                    false,
+                );
+            }
+        } else {
+            b.add("instanceType", "Instance type", Kind::Labelled(types), false).add(
+                "initialInstanceCount",
+                if ic { "Instances at the start" } else { "Initial instances" },
+                Kind::Count,
+                false,
+            );
+        }
         if many {
             b.add("initialVariantWeight", "Traffic weight", Kind::Number, false);
         }
@@ -45,7 +61,25 @@ pub fn endpoint_forms(s: &Scenario, plan: &Plan) -> Vec<Form> {
         let cap_text = capacity
             .map(|c| format!("one instance serves about {} requests/s at full load", crate::chartdata::fmt_num(c)))
             .unwrap_or_default();
-        let note = if var.model.is_some() {
+        let serverless_note = plan.variants.get(v).and_then(|p| p.serverless.as_ref().map(|sp| (p, sp))).map(|(p, sp)| {
+            let slower = if sp.slowdown > 1.0 {
+                format!(", {}× slower below one vCPU", crate::chartdata::fmt_num((sp.slowdown * 100.0).round() / 100.0))
+            } else {
+                String::new()
+            };
+            format!(
+                "Serverless: each environment serves one request at a time, with the model's profile on {}{slower}; ",
+                p.instance_type.name
+            )
+        });
+        let note = if let (Some(text), true) = (&serverless_note, var.model.is_some()) {
+            let models = scalelab_core::profile::builtin_models()
+                .iter()
+                .map(|m| (m.name.to_string(), format!("{}: {}", m.name, m.description)))
+                .collect();
+            b.add("model", "Built-in model", Kind::Labelled(models), false);
+            format!("{text}requests beyond MaxConcurrency are throttled.")
+        } else if var.model.is_some() {
             let models = scalelab_core::profile::builtin_models()
                 .iter()
                 .map(|m| (m.name.to_string(), format!("{}: {}", m.name, m.description)))
@@ -91,10 +125,12 @@ pub fn inline_profile(s: &mut Scenario, v: usize) -> Result<String, FieldError> 
     let var = s.endpoint.variants.get(v).ok_or_else(|| err("no such variant".into()))?;
     let name = var.model.clone().ok_or_else(|| err("the variant has an inline profile already".into()))?;
     let model = scalelab_core::profile::builtin_model(&name).ok_or_else(|| err(format!("no built-in model {name}")))?;
-    let profile = model
-        .profile_for(&var.instance_type)
-        .cloned()
-        .ok_or_else(|| err(format!("{name} has no profile for {}", var.instance_type)))?;
+    // A serverless variant has no instance type: its environments use the model's CPU profile.
+    let on = match (&var.serverless_config, scalelab_core::plan::serverless_reference_type(&model)) {
+        (Some(_), Some(t)) => t.name.to_string(),
+        _ => var.instance_type.clone(),
+    };
+    let profile = model.profile_for(&on).cloned().ok_or_else(|| err(format!("{name} has no profile for {on}")))?;
     let mut next = s.clone();
     if let Some(var) = next.endpoint.variants.get_mut(v) {
         var.model = None;
@@ -102,7 +138,6 @@ pub fn inline_profile(s: &mut Scenario, v: usize) -> Result<String, FieldError> 
     }
     let root = to_value(&next)?;
     *s = check(&root, &path)?;
-    let on = s.endpoint.variants.get(v).map(|x| x.instance_type.clone()).unwrap_or_default();
     Ok(format!("copied {name}'s profile on {on} into the variant"))
 }
 

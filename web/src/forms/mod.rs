@@ -330,7 +330,7 @@ mod tests {
     /// other than the field's current one.
     fn samples(f: &Field, s: &Scenario) -> Vec<String> {
         let mut out: Vec<String> = match &f.kind {
-            Kind::Count => ["3", "1", "2", "5", "0", "120", "600"].map(String::from).to_vec(),
+            Kind::Count => ["3", "1", "2", "5", "0", "120", "600", "2048", "1024"].map(String::from).to_vec(),
             Kind::Signed => ["2", "-1", "1", "3"].map(String::from).to_vec(),
             Kind::Number => ["7", "0.5", "2", "120", "0.9", "50"].map(String::from).to_vec(),
             Kind::Text => [

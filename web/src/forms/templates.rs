@@ -63,6 +63,8 @@ struct Subject {
     endpoint: String,
     variant: String,
     component: Option<String>,
+    /// A serverless variant: scaled by its provisioned concurrency.
+    serverless: bool,
     initial: u32,
     /// Requests per second one instance (or copy) serves at full load.
     capacity_rps: f64,
@@ -78,16 +80,22 @@ fn subject(s: &Scenario, plan: &Plan) -> Result<Subject, FieldError> {
         endpoint: s.endpoint.name.clone(),
         variant: v.name.clone(),
         component: v.inference_component.as_ref().map(|c| c.name.clone()),
-        initial: v.initial_instance_count,
+        serverless: v.serverless_config.is_some(),
+        initial: match &v.serverless_config {
+            Some(c) => c.provisioned_concurrency.unwrap_or(1),
+            None => v.initial_instance_count,
+        },
         capacity_rps,
     })
 }
 
 impl Subject {
     fn resource(&self) -> (String, &'static str) {
+        let variant = format!("endpoint/{}/variant/{}", self.endpoint, self.variant);
         match &self.component {
             Some(c) => (format!("inference-component/{c}"), vocab::COMPONENT_DIMENSION),
-            None => (format!("endpoint/{}/variant/{}", self.endpoint, self.variant), vocab::VARIANT_DIMENSION),
+            None if self.serverless => (variant, vocab::PROVISIONED_CONCURRENCY_DIMENSION),
+            None => (variant, vocab::VARIANT_DIMENSION),
         }
     }
 
@@ -183,6 +191,16 @@ pub fn add(s: &mut Scenario, plan: &Plan, template: Template) -> Result<String, 
         Template::TargetTracking => {
             let (id, dim) = ensure_target(&mut root, &sub)?;
             let ic = dim == vocab::COMPONENT_DIMENSION;
+            if dim == vocab::PROVISIONED_CONCURRENCY_DIMENSION {
+                // AWS's example: half the provisioned concurrency busy.
+                let name = unique("provisioned-concurrency", &policies);
+                let config = json!({"TargetValue": 0.5,
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantProvisionedConcurrencyUtilization"},
+                    "ScaleOutCooldown": 60, "ScaleInCooldown": 300});
+                push(&mut root, "PutScalingPolicy", tracking_policy(&name, (&id, &dim), config))?;
+                *s = check(&root, "scaling")?;
+                return Ok(format!("target tracking policy {name}: half the provisioned concurrency busy"));
+            }
             let (metric, target) = if ic {
                 ("SageMakerInferenceComponentInvocationsPerCopy", sub.per_minute(0.5))
             } else {
@@ -204,7 +222,16 @@ pub fn add(s: &mut Scenario, plan: &Plan, template: Template) -> Result<String, 
             let ic = dim == vocab::COMPONENT_DIMENSION;
             let name = unique("step-scale-out", &policies);
             let alarm = unique(&format!("{name}-high"), &names(&root, "PutMetricAlarm", "AlarmName"));
-            let threshold = sub.per_minute(0.7);
+            let pc = dim == vocab::PROVISIONED_CONCURRENCY_DIMENSION;
+            // Serverless: 70 % of the provisioned concurrency busy; otherwise 70 % of capacity.
+            let (metric, statistic, threshold) = match (ic, pc) {
+                (_, true) => ("ServerlessProvisionedConcurrencyUtilization", "Average", 0.7),
+                (true, _) => ("InvocationsPerCopy", "Sum", sub.per_minute(0.7)),
+                _ => ("InvocationsPerInstance", "Sum", sub.per_minute(0.7)),
+            };
+            // The second step starts halfway between the threshold and full load (serverless:
+            // at 85 % busy).
+            let step = if pc { 0.15 } else { threshold / 2.0 };
             push(
                 &mut root,
                 "PutScalingPolicy",
@@ -213,23 +240,28 @@ pub fn add(s: &mut Scenario, plan: &Plan, template: Template) -> Result<String, 
                        "StepScalingPolicyConfiguration": {
                            "AdjustmentType": "ChangeInCapacity", "MetricAggregationType": "Average", "Cooldown": 120,
                            "StepAdjustments": [
-                               {"MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": threshold / 2.0, "ScalingAdjustment": 1},
-                               {"MetricIntervalLowerBound": threshold / 2.0, "ScalingAdjustment": 2}]}}),
+                               {"MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": step, "ScalingAdjustment": 1},
+                               {"MetricIntervalLowerBound": step, "ScalingAdjustment": 2}]}}),
             )?;
             push(
                 &mut root,
                 "PutMetricAlarm",
-                json!({"AlarmName": alarm,
-                       "MetricName": if ic { "InvocationsPerCopy" } else { "InvocationsPerInstance" },
-                       "Namespace": vocab::NAMESPACE_INVOCATIONS, "Statistic": "Sum", "Dimensions": sub.dimensions(),
+                json!({"AlarmName": alarm, "MetricName": metric,
+                       "Namespace": vocab::NAMESPACE_INVOCATIONS, "Statistic": statistic, "Dimensions": sub.dimensions(),
                        "Period": 60, "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "Threshold": threshold,
                        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
                        "AlarmActions": [name]}),
             )?;
-            format!(
-                "step policy {name} with alarm {alarm} (above {} per minute for 2 minutes: +1, +2 from 50 % higher)",
-                scalelab_core::fmt::num(threshold)
-            )
+            if pc {
+                format!(
+                    "step policy {name} with alarm {alarm} (provisioned concurrency over 70 % busy for 2 minutes: +1, +2 from 85 %)"
+                )
+            } else {
+                format!(
+                    "step policy {name} with alarm {alarm} (above {} per minute for 2 minutes: +1, +2 from 50 % higher)",
+                    scalelab_core::fmt::num(threshold)
+                )
+            }
         }
         Template::Scheduled => {
             let (id, dim) = ensure_target(&mut root, &sub)?;
@@ -489,6 +521,20 @@ mod tests {
         let copies = r.series.iter().map(|row| row.in_service_instances).collect::<Vec<_>>();
         assert!(copies.contains(&0), "no scale to zero: {copies:?}");
         assert!(*copies.last().unwrap() >= 1, "no wake-up");
+    }
+
+    #[test]
+    fn a_serverless_variant_scales_its_provisioned_concurrency() {
+        let mut s = example("serverless-sporadic");
+        for t in [Template::TargetTracking, Template::StepScaling, Template::Scheduled] {
+            let plan = planned(&s);
+            add(&mut s, &plan, t).unwrap_or_else(|e| panic!("{}: {e}", t.id()));
+        }
+        let sc = s.scaling.as_ref().unwrap();
+        assert_eq!(sc.register_scalable_target[0].scalable_dimension, vocab::PROVISIONED_CONCURRENCY_DIMENSION);
+        assert_eq!(sc.register_scalable_target[0].min_capacity, 1);
+        let report = scalelab_core::simulate(&examples::shortened(&s, 3), Some(1)).unwrap();
+        assert!(report.activities.iter().any(|a| a.description.contains("provisioned concurrency of AllTraffic")));
     }
 
     #[test]

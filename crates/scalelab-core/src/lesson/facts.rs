@@ -78,6 +78,8 @@ impl Facts {
             Unit::Span => span(value),
             Unit::Ms => fmt_ms(value),
             Unit::Usd if value >= 100.0 => format!("${}", fmt_count(value)),
+            // Cents hide a serverless endpoint's fractions of a cent: three decimals below $0.01.
+            Unit::Usd if value > 0.0 && value < 0.01 => format!("${value:.3}"),
             Unit::Usd => format!("${value:.2}"),
             Unit::Pct if value != 0.0 && value.abs() < 0.1 => format!("{value:.2} %"),
             Unit::Pct => format!("{value:.1} %"),
@@ -110,6 +112,7 @@ impl Facts {
         f.put("model_errors", s.errors.model_error as f64, Unit::Count);
         f.put("service_unavailable", s.errors.service_unavailable as f64, Unit::Count);
         f.put("no_capacity", s.errors.no_capacity as f64, Unit::Count);
+        f.put("throttled", s.errors.throttled as f64, Unit::Count);
         let pct = |n: u64| if s.requests > 0 { 100.0 * n as f64 / s.requests as f64 } else { 0.0 };
         f.put("error_pct", pct(s.errors.total), Unit::Pct);
         f.put_opt("p50_ms", s.latency_ms.p50, Unit::Ms);

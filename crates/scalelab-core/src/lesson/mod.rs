@@ -155,6 +155,7 @@ lessons!(
     "12-rightsizing",
     "13-flapping",
     "14-cost-of-idle",
+    "15-serverless",
 );
 
 /// Every lesson, in the suggested workshop order.

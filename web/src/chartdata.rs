@@ -282,24 +282,47 @@ pub fn charts(report: &Report) -> ChartSet {
     });
 
     let minutes = by_period(&report.series);
-    let ipi_rules = invocation_rules(report);
-    charts.push(Chart {
-        id: "ipi".into(),
-        title: "Invocations per instance".into(),
-        unit: "per minute".into(),
-        xs: minutes.iter().filter_map(|g| g.first().map(|r| r.t_secs)).collect(),
-        lines: vec![Line {
-            name: "InvocationsPerInstance".into(),
-            ys: minutes.iter().map(|g| Some(sum(g, |r| r.invocations_per_instance))).collect(),
-        }],
-        rules: ipi_rules,
-        steps: false,
-    });
+    // A serverless endpoint publishes no invocations per instance: its concurrency instead, as
+    // a share of MaxConcurrency (and of the provisioned concurrency).
+    let serverless = report.series.iter().any(|r| r.serverless_concurrent_executions_utilization.is_some());
+    if serverless {
+        let pct = |f: fn(&Row) -> Option<f64>| -> Vec<Option<f64>> {
+            minutes.iter().map(|g| max_opt(g, f).map(|u| 100.0 * u)).collect()
+        };
+        charts.push(Chart {
+            id: "ipi".into(),
+            title: "Concurrent executions".into(),
+            unit: "% of the limit".into(),
+            xs: minutes.iter().filter_map(|g| g.first().map(|r| r.t_secs)).collect(),
+            lines: vec![
+                Line { name: "of MaxConcurrency".into(), ys: pct(|r| r.serverless_concurrent_executions_utilization) },
+                Line {
+                    name: "of provisioned concurrency".into(),
+                    ys: pct(|r| r.serverless_provisioned_concurrency_utilization),
+                },
+            ],
+            rules: Vec::new(),
+            steps: false,
+        });
+    } else {
+        charts.push(Chart {
+            id: "ipi".into(),
+            title: "Invocations per instance".into(),
+            unit: "per minute".into(),
+            xs: minutes.iter().filter_map(|g| g.first().map(|r| r.t_secs)).collect(),
+            lines: vec![Line {
+                name: "InvocationsPerInstance".into(),
+                ys: minutes.iter().map(|g| Some(sum(g, |r| r.invocations_per_instance))).collect(),
+            }],
+            rules: invocation_rules(report),
+            steps: false,
+        });
+    }
 
     charts.push(Chart {
         id: "instances".into(),
-        title: "Instances".into(),
-        unit: "instances".into(),
+        title: if serverless { "Serverless environments".into() } else { "Instances".into() },
+        unit: if serverless { "environments".into() } else { "instances".into() },
         xs: xs.clone(),
         lines: vec![
             line("desired", &|g| Some(sum(g, |r| f64::from(r.desired_instances)))),
@@ -534,10 +557,12 @@ fn scaling_chart(report: &Report) -> Option<Chart> {
         .take(4)
         .map(|m| Line {
             name: if m.statistic == "Expression" { m.metric.clone() } else { format!("{} {}", m.metric, m.statistic) },
-            ys: xs
-                .iter()
-                .map(|x| m.points.iter().find(|(t, _)| t == x).and_then(|(_, v)| *v).map(|v| scale(&m.metric, v)))
-                .collect(),
+            ys: {
+                // Both in time order: one pass.
+                let by_time: std::collections::BTreeMap<u64, Option<f64>> =
+                    m.points.iter().map(|(t, v)| (t.to_bits(), *v)).collect();
+                xs.iter().map(|x| by_time.get(&x.to_bits()).copied().flatten().map(|v| scale(&m.metric, v))).collect()
+            },
         })
         .collect();
     let mut rules: Vec<Rule> = Vec::new();

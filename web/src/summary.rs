@@ -57,7 +57,12 @@ pub fn cards(s: &Summary) -> Vec<Card> {
         Card {
             id: "cost".into(),
             label: "Cost".into(),
-            value: format!("${:.2}", s.cost_usd),
+            // A serverless endpoint's cost can be a fraction of a cent.
+            value: if s.cost_usd > 0.0 && s.cost_usd < 0.01 {
+                format!("${:.4}", s.cost_usd)
+            } else {
+                format!("${:.2}", s.cost_usd)
+            },
             raw: Some(s.cost_usd),
             higher_is_better: false,
         },

@@ -482,6 +482,7 @@ struct VariantMetrics {
 #[derive(Clone, Debug)]
 pub struct PeriodDistribution {
     pub(crate) start: SimTime,
+    pub(crate) len: SimTime,
     pub(crate) variant: u16,
     model: Sparse,
     overhead: Sparse,
@@ -502,6 +503,9 @@ impl PeriodDistribution {
 #[derive(Debug)]
 struct Distributions {
     horizon: SimTime,
+    /// Kept per minute (every alarm reading them has a period of a minute or more), else per
+    /// 10 s.
+    per_minute: bool,
     periods: Vec<PeriodDistribution>,
 }
 
@@ -540,11 +544,11 @@ impl Recorder {
         }
     }
 
-    /// Keeps each 10 s period's latency distributions (model and overhead latency) for
-    /// `horizon` after the period ends, for percentile statistics; older ones are dropped, so
-    /// memory stays bounded however long the run.
-    pub fn keep_distributions(&mut self, horizon: SimTime) {
-        self.distributions = Some(Distributions { horizon, periods: Vec::new() });
+    /// Keeps each period's latency distributions (model and overhead latency; per minute, or
+    /// per 10 s when `per_minute` is false) for `horizon` after the period ends, for percentile
+    /// statistics; older ones are dropped, so memory stays bounded however long the run.
+    pub fn keep_distributions(&mut self, horizon: SimTime, per_minute: bool) {
+        self.distributions = Some(Distributions { horizon, per_minute, periods: Vec::new() });
     }
 
     /// The kept distributions, oldest first (empty unless `keep_distributions` was called).
@@ -563,11 +567,12 @@ impl Recorder {
     fn close_period(&mut self, end: SimTime) {
         let start = self.period_start;
         let closes_minute = end - self.minute_start >= PERIOD_US;
-        if let Some(d) = self.distributions.as_mut() {
-            d.record(start, end, &self.variants);
-        }
+        let minute_start = self.minute_start;
         for (i, v) in self.variants.iter_mut().enumerate() {
             integrate(v, end);
+            if let Some(d) = self.distributions.as_mut().filter(|d| !d.per_minute) {
+                d.record(start, end, i, &v.acc10);
+            }
             let row = v.acc10.row(start, end - start, i as u16, v.gauges, &v.util);
             self.rows_10s.push(row);
             let acc10 = std::mem::take(&mut v.acc10);
@@ -575,6 +580,9 @@ impl Recorder {
             v.acc10 = acc10;
             v.acc10.clear();
             if closes_minute {
+                if let Some(d) = self.distributions.as_mut().filter(|d| d.per_minute) {
+                    d.record(minute_start, end, i, &v.acc60);
+                }
                 let row = v.acc60.row(self.minute_start, end - self.minute_start, i as u16, v.gauges, &v.util);
                 self.rows_60s.push(row);
                 v.acc60.clear();
@@ -595,9 +603,6 @@ impl Recorder {
             integrate(v, end);
             if close_10s {
                 let start = self.period_start;
-                if let Some(d) = self.distributions.as_mut() {
-                    d.record_one(start, end, i, v);
-                }
                 self.rows_10s.push(v.acc10.row(start, end - start, i as u16, v.gauges, &v.util));
                 let acc10 = std::mem::take(&mut v.acc10);
                 v.acc60.merge(&acc10);
@@ -701,23 +706,19 @@ impl Recorder {
 impl Distributions {
     /// Keeps the closing period `[start, end)` of every variant, and drops what is past the
     /// horizon.
-    fn record(&mut self, start: SimTime, end: SimTime, variants: &[VariantMetrics]) {
-        for (i, v) in variants.iter().enumerate() {
-            self.record_one(start, end, i, v);
-        }
-    }
-
-    fn record_one(&mut self, start: SimTime, end: SimTime, variant: usize, v: &VariantMetrics) {
-        if v.acc10.latency.count() > 0 || v.acc10.overhead.count() > 0 {
+    /// Keeps a closing period `[start, end)` of one variant, and drops what is past the horizon.
+    fn record(&mut self, start: SimTime, end: SimTime, variant: usize, acc: &Acc) {
+        if acc.latency.count() > 0 || acc.overhead.count() > 0 {
             self.periods.push(PeriodDistribution {
                 start,
+                len: end - start,
                 variant: variant as u16,
-                model: v.acc10.latency.sparse(),
-                overhead: v.acc10.overhead.sparse(),
+                model: acc.latency.sparse(),
+                overhead: acc.overhead.sparse(),
             });
         }
         let keep_from = end.saturating_sub(self.horizon);
-        let old = self.periods.partition_point(|p| p.start + HIGH_RES_PERIOD_US <= keep_from);
+        let old = self.periods.partition_point(|p| p.start + p.len <= keep_from);
         // Dropped in batches, so the copy is amortised.
         if old > 64 && old * 2 > self.periods.len() {
             self.periods.drain(..old);
@@ -824,7 +825,7 @@ mod tests {
     #[test]
     fn kept_distributions_stay_within_their_horizon() {
         let mut r = Recorder::new(vec![util(), util()]);
-        r.keep_distributions(5 * 60 * US_PER_SEC);
+        r.keep_distributions(5 * 60 * US_PER_SEC, false);
         for k in 0..2 * 3600u64 {
             r.advance_to(k * US_PER_SEC);
             r.success(0, 1000 + k, 10);

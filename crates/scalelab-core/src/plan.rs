@@ -49,8 +49,8 @@ pub enum ScalerSpec {
 
 impl ScalerSpec {
     /// How long the engine must keep each period's latency distributions for this scaler
-    /// (percentile statistics), if at all.
-    pub fn distribution_horizon(&self) -> Option<SimTime> {
+    /// (percentile statistics), if at all, and whether per minute is fine enough.
+    pub fn distribution_horizon(&self) -> Option<(SimTime, bool)> {
         match self {
             ScalerSpec::Manual(_) => None,
             ScalerSpec::ApplicationAutoScaling(plan) => plan.distribution_horizon(),
@@ -284,7 +284,8 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
     if e.variants.iter().take(i).any(|o| o.name == v.name) {
         p.push(Problem::new(path.join("name"), format!("\"{}\" is used by another variant", v.name)));
     }
-    if v.initial_instance_count > limits::MAX_INSTANCES_PER_VARIANT {
+    let initial = v.initial_instance_count.unwrap_or(0);
+    if initial > limits::MAX_INSTANCES_PER_VARIANT {
         p.push(Problem::new(
             path.join("initialInstanceCount"),
             format!("at most {}", limits::MAX_INSTANCES_PER_VARIANT),
@@ -308,6 +309,9 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
             path.join("instanceType"),
             "missing: name an instance type such as \"ml.m5.xlarge\" (or give a serverlessConfig)",
         ));
+    }
+    if v.initial_instance_count.is_none() {
+        p.push(Problem::new(path.join("initialInstanceCount"), "missing: how many instances run at the start"));
     }
     let itype = catalog::lookup(&v.instance_type);
     if itype.is_none() && !v.instance_type.is_empty() {
@@ -427,7 +431,7 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
                 copies_per_instance: ic.copies_per_instance.clamp(1, 64),
                 min_instances: m.min_instance_count,
                 max_instances: m.max_instance_count.min(limits::MAX_INSTANCES_PER_VARIANT),
-                initial_instances: v.initial_instance_count.max(needed).min(m.max_instance_count),
+                initial_instances: initial.max(needed).min(m.max_instance_count),
                 scale_in_delay_us: ic.instance_scale_in_delay.as_micros(),
             })
         }
@@ -441,7 +445,7 @@ fn compile_variant(s: &Scenario, i: usize, v: &Variant, d: &mut Diagnostics) -> 
             profile,
             initial_count: match &v.inference_component {
                 Some(c) => c.copy_count,
-                None => v.initial_instance_count,
+                None => initial,
             }
             .min(limits::MAX_INSTANCES_PER_VARIANT),
             weight: v.initial_variant_weight,
@@ -492,7 +496,7 @@ fn compile_serverless(
     }
     for (field, set) in [
         ("instanceType", !v.instance_type.is_empty()),
-        ("initialInstanceCount", v.initial_instance_count > 0),
+        ("initialInstanceCount", v.initial_instance_count.is_some()),
         ("inferenceComponent", v.inference_component.is_some()),
         ("managedInstanceScaling", v.managed_instance_scaling.is_some()),
         ("asyncInference", v.async_inference.is_some()),
@@ -504,7 +508,8 @@ fn compile_serverless(
             ));
         }
     }
-    if i == 0 && s.endpoint.variants.len() > 1 {
+    let first_serverless = s.endpoint.variants.iter().position(|x| x.serverless_config.is_some());
+    if first_serverless == Some(i) && s.endpoint.variants.len() > 1 {
         p.push(Problem::new(
             Path::of("endpoint.variants"),
             "a serverless endpoint has one production variant; remove the others",
@@ -702,6 +707,13 @@ fn compile_changes(s: &Scenario, start_unix_secs: i64, d: &mut Diagnostics) -> V
             }
             if count.is_some_and(|n| n > limits::MAX_INSTANCES_PER_VARIANT) {
                 p.push(Problem::new(item.clone(), format!("at most {} instances", limits::MAX_INSTANCES_PER_VARIANT)));
+            }
+            if count.is_some() && variant.and_then(|k| e.variants.get(k)).is_some_and(|v| v.serverless_config.is_some())
+            {
+                p.push(Problem::new(
+                    item.clone(),
+                    format!("{name} is serverless: it has no instance count; scale its provisioned concurrency with Application Auto Scaling"),
+                ));
             }
             if weight.is_some_and(|w| !(w.is_finite() && w >= 0.0)) {
                 p.push(Problem::new(item.clone(), "the weight must be a number ≥ 0"));

@@ -56,7 +56,7 @@ impl<'a> View<'a> {
         let mut h = Histogram::default();
         for p in d.get(lo..hi).unwrap_or(&[]) {
             if usize::from(p.variant) == variant
-                && p.start + crate::metrics::HIGH_RES_PERIOD_US <= visible_end
+                && p.start + p.len <= visible_end
                 && let Some(s) = p.of(metric)
             {
                 h.add(s);

@@ -88,8 +88,9 @@ pub struct Variant {
     /// The instance type (absent for a serverless variant).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub instance_type: String,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub initial_instance_count: u32,
+    /// Instances at the start (absent for a serverless variant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_instance_count: Option<u32>,
     #[serde(default = "one")]
     pub initial_variant_weight: f64,
     /// A built-in model (see `scalelab example --list`); its profile for `instanceType` is used.
@@ -117,10 +118,6 @@ pub struct Variant {
     /// named defaults, each overridable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serverless_defaults: Option<ServerlessDefaults>,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 /// `ProductionVariantServerlessConfig`.

@@ -804,3 +804,35 @@ async fn hostile_names_stay_text_and_the_page_asks_for_nothing_but_its_own_files
     assert!(foreign.is_empty(), "the page asked for more than its own files: {foreign:?}");
     let _ = std::fs::remove_file(&netlog);
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and ChromeDriver: run by cargo xtask test"]
+async fn a_serverless_endpoint_shows_its_settings_cold_starts_and_throttles() {
+    let site = site().unwrap();
+    let b = open(&format!("{}#p=serverless-sporadic", site.url)).await;
+    wait_until_complete(&b).await;
+    // The variant's form: memory and concurrency instead of an instance type.
+    let memory = b
+        .js("return document.getElementById('f-endpoint-variants-0-serverlessConfig-MemorySizeInMB').value;")
+        .await
+        .unwrap();
+    assert_eq!(memory.as_str(), Some("2048"));
+    let instance = b.js("return document.getElementById('f-endpoint-variants-0-instanceType');").await.unwrap();
+    assert!(instance.is_null(), "no instance type for a serverless variant");
+    let note = text(&b, "section.editor").await;
+    assert!(note.contains("Serverless: each environment serves one request at a time"), "{note}");
+    // Throttles are drawn on the errors chart.
+    let legend = text(&b, "figure[data-chart=errors] .legend").await;
+    assert!(legend.contains("ThrottlingException"), "{legend}");
+    b.screenshot("20-serverless").await.unwrap();
+    // Provisioned concurrency from the form: the throttles go.
+    b.set_value("#f-endpoint-variants-0-serverlessConfig-ProvisionedConcurrency", "2", "change").await.unwrap();
+    b.wait_for(
+        "a run without throttles",
+        "!document.querySelector('figure[data-chart=errors] .legend').textContent.includes('ThrottlingException')",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    b.close().await;
+}

@@ -65,13 +65,19 @@ fn forget_variant(root: &mut Value, name: &str) {
         }
     }
     if let Some(alarms) = scaling_list(root, "PutMetricAlarm") {
-        alarms.retain(|a| {
-            !a.get("Dimensions").and_then(Value::as_array).is_some_and(|d| {
+        let names_variant = |dims: Option<&Value>| {
+            dims.and_then(Value::as_array).is_some_and(|d| {
                 d.iter().any(|d| {
                     d.get("Name").and_then(Value::as_str) == Some("VariantName")
                         && d.get("Value").and_then(Value::as_str) == Some(name)
                 })
             })
+        };
+        // An alarm on the variant's metric, or with a metric math query on it.
+        alarms.retain(|a| {
+            let queries = a.get("Metrics").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            !(names_variant(a.get("Dimensions"))
+                || queries.iter().any(|q| names_variant(q.pointer("/MetricStat/Metric/Dimensions"))))
         });
     }
 }

@@ -83,7 +83,7 @@ fn subject(s: &Scenario, plan: &Plan) -> Result<Subject, FieldError> {
         serverless: v.serverless_config.is_some(),
         initial: match &v.serverless_config {
             Some(c) => c.provisioned_concurrency.unwrap_or(1),
-            None => v.initial_instance_count,
+            None => v.initial_instance_count.unwrap_or(0),
         },
         capacity_rps,
     })

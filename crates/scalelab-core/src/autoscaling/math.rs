@@ -46,8 +46,11 @@ struct MathParser;
 
 /// The longest expression CloudWatch takes (`Expression`: 1–2048 characters).
 pub const MAX_EXPRESSION_LEN: usize = 2048;
-/// Deepest nesting of parentheses, brackets and calls accepted (bounds the parser's recursion).
+/// Deepest nesting of parentheses, brackets and calls, and most operators, accepted: together
+/// they bound the parser's and the evaluator's recursion (unary minus and `^` nest without
+/// parentheses).
 const MAX_DEPTH: usize = 32;
+const MAX_OPERATORS: usize = 256;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BinOp {
@@ -181,16 +184,23 @@ pub fn parse(text: &str) -> Result<Expr, String> {
     if text.len() > MAX_EXPRESSION_LEN {
         return Err(format!("{} characters; CloudWatch takes at most {MAX_EXPRESSION_LEN}", text.len()));
     }
-    let mut depth = 0usize;
+    // Outside string literals: nesting, and operators (each may add a level).
+    let (mut depth, mut operators, mut in_string) = (0usize, 0usize, false);
     for c in text.chars() {
         match c {
+            '"' => in_string = !in_string,
+            _ if in_string => {}
             '(' | '[' => depth += 1,
             ')' | ']' => depth = depth.saturating_sub(1),
+            '+' | '-' | '*' | '/' | '^' | '<' | '>' | '=' | '!' | '&' | '|' | ',' => operators += 1,
             _ => {}
         }
         if depth > MAX_DEPTH {
             return Err(format!("nested more than {MAX_DEPTH} levels deep"));
         }
+    }
+    if operators > MAX_OPERATORS {
+        return Err(format!("{operators} operators; at most {MAX_OPERATORS}"));
     }
     // A function the grammar would stumble on later (SEARCH's quoted arguments) is named first.
     let mut word: Option<usize> = None;
@@ -224,7 +234,12 @@ fn build(pairs: Pairs<'_, Rule>, p: &PrattParser<Rule>) -> Result<Expr, String> 
     p.map_primary(|primary| -> Result<Expr, String> {
         Ok(match primary.as_rule() {
             Rule::number => {
-                Expr::Num(primary.as_str().parse().map_err(|_| format!("\"{}\" is not a number", primary.as_str()))?)
+                let x: f64 =
+                    primary.as_str().parse().map_err(|_| format!("\"{}\" is not a number", primary.as_str()))?;
+                if !x.is_finite() {
+                    return Err(format!("{} is too large a number", primary.as_str()));
+                }
+                Expr::Num(x)
             }
             Rule::id => Expr::Id(primary.as_str().to_string()),
             Rule::keyword => Expr::Keyword(primary.as_str().to_string()),
@@ -690,9 +705,13 @@ fn call(f: Func, args: &[Expr], env: &Env<'_>) -> Val {
         Func::If => {
             // Per period: no condition, no point; true takes the second argument (0 where it
             // has no value); false the third (no point where it has none or is left out).
-            let c = as_series(arg(0), len);
-            let a = as_series(arg(1), len);
-            let b = if args.len() > 2 { as_series(arg(2), len) } else { vec![None; len] };
+            // Each argument once (nested IFs must not multiply the work).
+            let vals: Vec<Val> = args.iter().map(|a| a.eval(env)).collect();
+            let scalar = vals.iter().all(|v| matches!(v, Val::Scalar(_)));
+            let mut series = vals.into_iter().map(|v| as_series(v, len));
+            let c = series.next().unwrap_or_else(|| vec![None; len]);
+            let a = series.next().unwrap_or_else(|| vec![None; len]);
+            let b = series.next().unwrap_or_else(|| vec![None; len]);
             let out: Series = (0..len)
                 .map(|k| {
                     let c = c.get(k).copied().flatten()?;
@@ -703,12 +722,7 @@ fn call(f: Func, args: &[Expr], env: &Env<'_>) -> Val {
                     }
                 })
                 .collect();
-            match (arg(0), arg(1)) {
-                (Val::Scalar(_), Val::Scalar(_)) if args.len() < 3 || matches!(arg(2), Val::Scalar(_)) => {
-                    Val::Scalar(out.first().copied().flatten())
-                }
-                _ => Val::Series(out),
-            }
+            if scalar { Val::Scalar(out.first().copied().flatten()) } else { Val::Series(out) }
         }
     }
 }
@@ -829,6 +843,14 @@ mod tests {
         assert!(err("").contains("empty"));
         assert!(err(&"(".repeat(40)).contains("nested"));
         assert!(err(&"m1+".repeat(700)).contains("2048"));
+        // Nesting hidden in strings, unary minus and powers is bounded too.
+        let hidden = format!("{}\"{}\"{}m1{}", "(".repeat(30), ")".repeat(40), "+(".repeat(10), ")".repeat(40));
+        assert!(err(&hidden).contains("nested"), "{}", err(&hidden));
+        assert!(err(&format!("{}m1", "-".repeat(300))).contains("operators"));
+        assert!(err("1e999 + m1").contains("too large"));
+        // Nested IFs cost linear work.
+        let nested = format!("{}m1{}", "IF(".repeat(30), ", 1)".repeat(30));
+        assert_eq!(parse(&nested).unwrap().check(&kinds), Ok(Kind::Series));
         assert!(err("NOT m1").contains("cannot read"));
         assert!(err("SQRT(m1)").contains("unknown function"));
         assert_eq!(parse("METRICS()").unwrap().check(&kinds), Ok(Kind::Array));

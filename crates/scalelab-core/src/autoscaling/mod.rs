@@ -45,15 +45,17 @@ impl AutoScalingPlan {
     /// How long the run must keep each period's latency distributions for the alarms that
     /// read percentiles (their evaluation range, metric math's earlier periods and the publish
     /// delay), or `None` when no alarm does.
-    pub fn distribution_horizon(&self) -> Option<SimTime> {
-        self.alarms
-            .iter()
-            .filter(|a| a.def.metric.needs_distribution())
+    pub fn distribution_horizon(&self) -> Option<(SimTime, bool)> {
+        let reading = || self.alarms.iter().filter(|a| a.def.metric.needs_distribution());
+        let horizon = reading()
             .map(|a| {
                 let periods = u64::from(a.def.evaluation_periods + alarm::MATH_LOOKBACK_PERIODS + 1);
                 periods * a.def.period_us + self.publish_delay_us
             })
-            .max()
+            .max()?;
+        // Per minute when every such alarm's period is a whole number of minutes.
+        let per_minute = reading().all(|a| a.def.period_us.is_multiple_of(60 * US_PER_SEC));
+        Some((horizon, per_minute))
     }
 }
 
@@ -307,7 +309,10 @@ pub fn compile(
         }
         Some((variant, target?))
     };
-    let resolve_dims = |dims: &[Dimension]| resolve_dimensions(dims, endpoint, &variant_names);
+    let resolve_dims = |dims: &[Dimension]| {
+        resolve_dimensions(dims, endpoint, &variant_names)
+            .map(|v| (v, endpoint.variants.get(v).is_some_and(|x| x.serverless)))
+    };
     let mut policies: Vec<PolicyDef> = Vec::new();
     let mut alarms: Vec<AlarmBinding> = Vec::new();
     for (i, p) in cfg.put_scaling_policy.iter().enumerate() {
@@ -471,6 +476,23 @@ pub fn compile(
         let variant = watched.as_ref().map(|(m, _)| m.variant());
         if a.evaluation_periods == 0 || a.evaluation_periods > 1000 {
             err(path.join("EvaluationPeriods"), "must be between 1 and 1000".into());
+        }
+        // CloudWatch: Period × EvaluationPeriods at most one day, or 7 days for periods of an
+        // hour or more.
+        if let Some((_, period)) = &watched {
+            let range = u64::from(*period) * u64::from(a.evaluation_periods);
+            let limit = if *period >= 3600 { 7 * 86_400 } else { 86_400 };
+            if range > limit {
+                err(
+                    path.join("EvaluationPeriods"),
+                    format!(
+                        "{} periods of {period} s span {}; CloudWatch evaluates at most {} (Period × EvaluationPeriods)",
+                        a.evaluation_periods,
+                        crate::time::Duration::from_secs(range),
+                        if limit > 86_400 { "7 days" } else { "one day" }
+                    ),
+                );
+            }
         }
         let m = a.datapoints_to_alarm.unwrap_or(a.evaluation_periods);
         if m == 0 || m > a.evaluation_periods {
@@ -873,11 +895,9 @@ impl AppAutoScaling {
                     period_secs: d.period_us / US_PER_SEC,
                     points: Vec::new(),
                 };
-                let same = |x: &ScalerMetric| {
-                    (x.variant, &x.metric, &x.statistic, x.period_secs)
-                        == (m.variant, &m.metric, &m.statistic, m.period_secs)
-                };
-                if metrics.iter().any(same) {
+                // One series per metric the alarms read: the same source and period.
+                let earlier = plan.alarms.iter().take_while(|b| !std::ptr::eq(*b, a));
+                if earlier.into_iter().any(|b| b.def.metric == d.metric && b.def.period_us == d.period_us) {
                     return None;
                 }
                 metrics.push(m);

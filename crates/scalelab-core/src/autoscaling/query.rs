@@ -56,8 +56,36 @@ impl<'a> From<&'a TargetTrackingMetricDataQuery> for Query<'a> {
     }
 }
 
-/// Finds a variant from a metric's dimensions.
-pub(super) type Resolve<'r> = dyn Fn(&[Dimension]) -> Result<usize, String> + 'r;
+/// Finds a variant from a metric's dimensions, and whether it is serverless.
+pub(super) type Resolve<'r> = dyn Fn(&[Dimension]) -> Result<(usize, bool), String> + 'r;
+
+/// Whether a serverless variant (or one on instances) publishes `metric`.
+fn published_for(metric: Metric, serverless: bool) -> Result<(), String> {
+    let instance_only = matches!(
+        metric,
+        Metric::InvocationsPerInstance
+            | Metric::ConcurrentRequestsPerModel
+            | Metric::CpuUtilization
+            | Metric::GpuUtilization
+    );
+    let serverless_only = matches!(
+        metric,
+        Metric::ModelSetupTime
+            | Metric::ServerlessConcurrentExecutionsUtilization
+            | Metric::ServerlessProvisionedConcurrencyExecutions
+            | Metric::ServerlessProvisionedConcurrencyUtilization
+            | Metric::ServerlessProvisionedConcurrencyInvocations
+            | Metric::ServerlessProvisionedConcurrencySpilloverInvocations
+    );
+    match (serverless, instance_only, serverless_only) {
+        (true, true, _) => Err(format!(
+            "{} is not published for serverless endpoints; scale on ServerlessProvisionedConcurrencyUtilization or ServerlessConcurrentExecutionsUtilization",
+            metric.name()
+        )),
+        (false, _, true) => Err(format!("{} is published for serverless endpoints only", metric.name())),
+        _ => Ok(()),
+    }
+}
 
 /// One metric: its name in its namespace, the variant its dimensions name, and the statistic
 /// (which must exist for that metric).
@@ -77,7 +105,12 @@ pub(super) fn metric_ref(
         err(path.clone(), m);
         return None;
     }
-    Some(MetricRef { metric, variant: variant?, statistic: stat })
+    let (variant, serverless) = variant?;
+    if let Err(m) = published_for(metric, serverless) {
+        err(path.join("MetricName"), m);
+        return None;
+    }
+    Some(MetricRef { metric, variant, statistic: stat })
 }
 
 fn valid_id(id: &str) -> bool {
@@ -102,8 +135,10 @@ pub(super) fn compile(
     resolve: &Resolve<'_>,
     err: &mut dyn FnMut(Path, String),
 ) -> Option<(Source, u32)> {
-    let before = count_problems(queries, path, err);
-    let mut ok = before;
+    if !count_problems(queries, path, err) {
+        return None;
+    }
+    let mut ok = true;
     let mut metrics: Vec<(String, MetricRef)> = Vec::new();
     // Metric queries with a problem: named already; expressions may still use them.
     let mut broken: Vec<String> = Vec::new();

@@ -285,8 +285,9 @@ impl Simulation {
             warnings: plan.warnings.clone(),
             events: 0,
         };
-        if let Some(h) = plan.scalers.iter().filter_map(ScalerSpec::distribution_horizon).max() {
-            sim.metrics.keep_distributions(h);
+        let horizons: Vec<(SimTime, bool)> = plan.scalers.iter().filter_map(ScalerSpec::distribution_horizon).collect();
+        if let Some(h) = horizons.iter().map(|(h, _)| *h).max() {
+            sim.metrics.keep_distributions(h, horizons.iter().all(|(_, per_minute)| *per_minute));
         }
         // The endpoint exists at the start: initial instances are in service from t = 0 (a
         // serverless variant's provisioned environments are warm).
@@ -791,10 +792,18 @@ impl Simulation {
             (None, None) => Counted::Instances(var.name.clone()),
         };
         let name = var.name.clone();
-        match var.serverless.as_mut() {
-            Some(s) => s.set_provisioned(after, cx!(self)),
-            None => self.reconcile(v),
-        }
+        let after = match var.serverless.as_mut() {
+            Some(s) => {
+                s.set_provisioned(after, cx!(self));
+                // At most MaxConcurrency: the activity says what was provisioned.
+                var.pool.desired = s.provisioned;
+                s.provisioned
+            }
+            None => {
+                self.reconcile(v);
+                after
+            }
+        };
         self.activities.push(Activity::new(
             Change { at_us: now, start_unix_secs: self.start_unix_secs, variant: name, counted },
             (before, after),

@@ -11,7 +11,10 @@ use std::collections::VecDeque;
 use super::{Ctx, Ev, Req, VariantId};
 use crate::plan::ServerlessPlan;
 use crate::rng::{Sampler, Stream};
-use crate::time::SimTime;
+use crate::time::{SimTime, US_PER_SEC};
+
+/// The longest cold start: SageMaker's 3 minutes to load and answer /ping.
+const MAX_SETUP_US: SimTime = 180 * US_PER_SEC;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -29,10 +32,12 @@ struct Env {
     /// Bumped whenever the environment changes state, so a stale ready or reclaim event does
     /// nothing.
     epoch: u32,
-    /// The request in service, when it started, and how long it waited for a cold start.
+    /// The request in service, when it started, how long it waited for a cold start, and
+    /// whether it runs on provisioned concurrency (as billed).
     req: Req,
     start: SimTime,
     wait: SimTime,
+    on_provisioned: bool,
 }
 
 /// What became of an arriving request.
@@ -72,7 +77,15 @@ pub(crate) struct Serverless {
 impl Serverless {
     /// The variant's environments at the start: its provisioned concurrency, warm.
     pub(crate) fn new(plan: &ServerlessPlan, variant: VariantId, name: &str, seed: u64) -> Serverless {
-        let env = |_| Env { state: State::Idle, provisioned: true, epoch: 0, req: Req::new(0), start: 0, wait: 0 };
+        let env = |_| Env {
+            state: State::Idle,
+            provisioned: true,
+            epoch: 0,
+            req: Req::new(0),
+            start: 0,
+            wait: 0,
+            on_provisioned: false,
+        };
         Serverless {
             plan: plan.clone(),
             variant,
@@ -122,7 +135,9 @@ impl Serverless {
         if self.live() >= self.plan.max_concurrency {
             return Arrival::Throttled;
         }
-        let setup_us = self.cold.sample_us(&mut self.rng);
+        // A container that does not load and answer /ping within 3 minutes fails: the longest
+        // start.
+        let setup_us = self.cold.sample_us(&mut self.rng).min(MAX_SETUP_US);
         let k = self.add(State::Starting, false);
         self.waiting.push_back(req);
         self.schedule_ready(k, cx.now + setup_us, cx);
@@ -130,7 +145,7 @@ impl Serverless {
     }
 
     fn add(&mut self, state: State, provisioned: bool) -> u32 {
-        let env = Env { state, provisioned, epoch: 0, req: Req::new(0), start: 0, wait: 0 };
+        let env = Env { state, provisioned, epoch: 0, req: Req::new(0), start: 0, wait: 0, on_provisioned: false };
         match self.free.pop() {
             Some(k) => {
                 if let Some(e) = self.envs.get_mut(k as usize) {
@@ -154,7 +169,15 @@ impl Serverless {
     /// Environment `env` serves `req` for `service_us` (it waited `wait` for a cold start).
     pub(crate) fn begin(&mut self, env: u32, req: Req, wait: SimTime, service_us: SimTime, cx: &mut Ctx<'_>) {
         let Some(e) = self.envs.get_mut(env as usize) else { return };
-        *e = Env { state: State::Busy, epoch: e.epoch.wrapping_add(1), req, start: cx.now, wait, ..*e };
+        *e = Env {
+            state: State::Busy,
+            epoch: e.epoch.wrapping_add(1),
+            req,
+            start: cx.now,
+            wait,
+            on_provisioned: e.provisioned,
+            ..*e
+        };
         cx.schedule(cx.now + service_us, Ev::EnvDone { variant: self.variant, env });
     }
 
@@ -181,7 +204,13 @@ impl Serverless {
     fn idle(&mut self, env: u32, cx: &mut Ctx<'_>) {
         let timeout = self.plan.idle_timeout_us;
         let variant = self.variant;
+        // Provisioned concurrency short of what was asked (no room to start more then) is made
+        // up by on-demand environments as they free up.
+        let short = self.provisioned_envs() < self.provisioned;
         let Some(e) = self.envs.get_mut(env as usize) else { return };
+        if short {
+            e.provisioned = true;
+        }
         e.state = State::Idle;
         e.epoch = e.epoch.wrapping_add(1);
         if !e.provisioned {
@@ -195,7 +224,7 @@ impl Serverless {
         if e.state != State::Busy {
             return None;
         }
-        let finished = Finished { req: e.req, start: e.start, wait: e.wait, provisioned: e.provisioned };
+        let finished = Finished { req: e.req, start: e.start, wait: e.wait, provisioned: e.on_provisioned };
         Some((finished, self.next(env, cx)))
     }
 
@@ -314,6 +343,31 @@ mod tests {
         assert!(!s.reclaim(1, epoch.wrapping_sub(1)), "a stale reclaim does nothing");
         assert!(s.reclaim(1, epoch));
         assert_eq!(s.live(), 1);
+    }
+
+    #[test]
+    fn provisioned_concurrency_short_of_room_is_made_up_as_environments_free() {
+        let mut q = EventQueue::new();
+        let mut s = sl(2, 0);
+        let mut cx = Ctx { now: 0, queue: &mut q };
+        assert!(matches!(s.arrive(Req::new(0), &mut cx), Arrival::ColdStart { .. }));
+        assert!(matches!(s.arrive(Req::new(0), &mut cx), Arrival::ColdStart { .. }));
+        s.set_provisioned(1, &mut cx);
+        assert_eq!(s.provisioned_envs(), 0, "no room to start one");
+        let mut cx = Ctx { now: 5 * US_PER_SEC, queue: &mut q };
+        let (req, wait) = s.ready(0, s.envs[0].epoch, &mut cx).unwrap().unwrap();
+        assert_eq!(wait, 5 * US_PER_SEC);
+        s.begin(0, req, wait, 1000, &mut cx);
+        let mut cx = Ctx { now: 5 * US_PER_SEC + 1000, queue: &mut q };
+        let (f, next) = s.done(0, &mut cx).unwrap();
+        assert!(!f.provisioned, "it ran on demand");
+        assert!(next.is_some(), "the other waiting request");
+        // The second environment comes up with nobody waiting: it becomes the provisioned one.
+        let (req, wait) = next.unwrap();
+        s.begin(0, req, wait, 1000, &mut cx);
+        assert_eq!(s.ready(1, s.envs[1].epoch, &mut cx), Some(None));
+        assert_eq!(s.provisioned_envs(), 1);
+        assert!(!s.reclaim(1, s.envs[1].epoch), "a provisioned environment is never reclaimed");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct LabInputs {
     /// Size for the scenario's traffic (and tune on it) instead of the RPS range.
     pub use_scenario: bool,
     pub tune: bool,
+    /// Serverless memory sizes are candidates too (where the model runs on CPUs).
+    pub serverless: bool,
 }
 
 impl Default for LabInputs {
@@ -33,6 +35,7 @@ impl Default for LabInputs {
             types: Vec::new(),
             use_scenario: false,
             tune: true,
+            serverless: true,
         }
     }
 }
@@ -48,6 +51,16 @@ impl LabInputs {
         r.objective = objective;
         r.instance_types = self.types.clone();
         r.tune = self.tune;
+        // Every serverless size with every instance type by default; with a chosen few types,
+        // every size where the model can run serverless.
+        r.serverless_memory_sizes = match (self.serverless, self.types.is_empty()) {
+            (false, _) => Some(Vec::new()),
+            (true, true) => None,
+            (true, false) if runs_serverless(&self.model) => {
+                Some(scalelab_core::plan::SERVERLESS_MEMORY_SIZES.to_vec())
+            }
+            (true, false) => Some(Vec::new()),
+        };
         if self.use_scenario {
             // The scenario's traffic, and the model its first variant serves (on the types that
             // model has profiles for).
@@ -57,6 +70,7 @@ impl LabInputs {
             r.max_rps = None;
             r.model = ModelRef { model: None, profile: None };
             r.instance_types.clear();
+            r.serverless_memory_sizes = (!self.serverless).then(Vec::new);
         } else if !(self.min_rps >= 0.0 && self.max_rps > 0.0 && self.min_rps <= self.max_rps) {
             return Err("Minimum and maximum RPS: need 0 ≤ minimum ≤ maximum and a maximum above 0".into());
         }
@@ -73,6 +87,12 @@ impl LabInputs {
         let text = crate::link::decode(value).map_err(|e| format!("the rightsizing inputs in this link: {e}"))?;
         serde_json::from_str(&text).map_err(|e| format!("the rightsizing inputs in this link are not valid: {e}"))
     }
+}
+
+/// Whether a built-in model can run on a serverless endpoint (it has a CPU profile).
+pub fn runs_serverless(model: &str) -> bool {
+    scalelab_core::profile::builtin_model(model)
+        .is_some_and(|m| scalelab_core::plan::serverless_reference_type(&m).is_some())
 }
 
 /// The `lab=` parameter of a fragment (`#lab=…&s=…`), as written.
@@ -349,7 +369,7 @@ pub fn count_text(s: Option<&scalelab_core::rightsize::CountSearch>) -> String {
         Some(s) => match s.verified {
             Some(v) if v != s.linear => format!("{v} (linear: {})", s.linear),
             Some(v) => v.to_string(),
-            None if s.done => format!("> {}", scalelab_core::rightsize::MAX_COUNT),
+            None if s.done => format!("> {}", s.limit),
             None => "…".into(),
         },
         None => "…".into(),
@@ -385,14 +405,17 @@ mod tests {
         let req = LabInputs { tune: false, ..LabInputs::default() }.request(None).unwrap();
         let r = scalelab_core::rightsize::run(req, scalelab_core::rightsize::sequential, |_| {}).unwrap();
         let p = scatter(&r);
-        assert_eq!(p.series[0].labels.len(), r.configurations.len());
+        // Instance types on the scatter; serverless sizes (priced per busy hour) in the table.
+        let instances = r.configurations.iter().filter(|c| c.serverless.is_none()).count();
+        assert_eq!(r.configurations.len() - instances, 6, "every serverless memory size is a candidate");
+        assert_eq!(p.series[0].labels.len(), instances);
         assert!(p.series[0].labels.contains(&"g4dn.xlarge".to_string()));
         assert!(p.series.iter().any(|s| s.mark == Mark::Rings && s.labels.contains(&"2×g4dn.xlarge".to_string())));
         assert!(p.series.iter().any(|s| s.mark == Mark::Dashed && s.points.len() > 1));
         let g4 = r.configurations.iter().find(|c| c.instance_type == "ml.g4dn.xlarge").unwrap();
         let (answered, latency) = step_curves(g4, None).unwrap();
         assert!(answered.series[0].points.len() > 5 && !latency.series[0].points.is_empty());
-        assert_eq!(latency_bars(&r).len(), r.configurations.len());
+        assert_eq!(latency_bars(&r).len(), instances);
         assert_eq!(r.by_cost()[0].instance_type, "ml.g4dn.xlarge");
     }
 }

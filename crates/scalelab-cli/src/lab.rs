@@ -288,6 +288,7 @@ pub fn rightsize(
     max_rps: Option<f64>,
     latency: Option<&str>,
     instance_types: Option<&str>,
+    serverless: Option<&str>,
     scenario: Option<scalelab_core::Scenario>,
     no_tune: bool,
     seeds: u32,
@@ -309,6 +310,7 @@ pub fn rightsize(
         instance_types: instance_types
             .map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default(),
+        serverless_memory_sizes: serverless_sizes(serverless)?,
         objective: objective(latency)?,
         min_rps,
         max_rps,
@@ -383,6 +385,26 @@ pub fn rightsize(
     Ok(())
 }
 
+/// `--serverless`: memory sizes in MB, or `none`.
+fn serverless_sizes(text: Option<&str>) -> Result<Option<Vec<u32>>, Failure> {
+    let Some(text) = text else { return Ok(None) };
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(Some(Vec::new()));
+    }
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.trim_end_matches("MB").trim().parse::<u32>().map_err(|_| {
+                Failure::Usage(format!(
+                    "--serverless: \"{s}\" is not a memory size; give sizes in MB such as 1024,2048 (1024 to 6144 in steps of 1024), or none"
+                ))
+            })
+        })
+        .collect::<Result<Vec<u32>, Failure>>()
+        .map(Some)
+}
+
 /// The JSON contract: `configurations`, `recommendation`, `policy`, `scenario` and the rest.
 fn rightsize_json(r: &Rightsizing) -> serde_json::Value {
     let mut v = serde_json::to_value(r).unwrap_or_default();
@@ -407,25 +429,25 @@ fn rightsize_table(r: &Rightsizing) -> String {
         ))
     );
     out.push_str(&format!(
-        "  {:<16} {:>7} {:>8} {:>9} {:>13} {:>13} {:>10}\n",
+        "  {:<18} {:>7} {:>8} {:>9} {:>13} {:>13} {:>10}\n",
         "instance type", "$/h", "max RPS", "$/1M", "for min", "for max", "$/h at max"
     ));
     let count = |s: &Option<rightsize::CountSearch>| match s {
         Some(s) => match s.verified {
             Some(v) if v != s.linear => format!("{v} (est. {})", s.linear),
             Some(v) => v.to_string(),
-            None => format!(">{}", rightsize::MAX_COUNT),
+            None => format!(">{}", s.limit),
         },
         None => "-".into(),
     };
     for c in r.by_cost() {
         out.push_str(&format!(
-            "{} {:<16} {:>7.3} {:>8.1} {:>9} {:>13} {:>13} {:>10}{}\n",
+            "{} {:<18} {:>7.3} {:>8.1} {:>9} {:>13} {:>13} {:>10}{}\n",
             if c.frontier { "*" } else { " " },
             c.instance_type,
             c.price_per_hour,
             c.max_rps,
-            c.load_test.as_ref().and_then(|l| l.cost_per_million).map_or("-".into(), |v| format!("{v:.2}")),
+            c.cost_per_million().map_or("-".into(), |v| format!("{v:.2}")),
             count(&c.for_min),
             count(&c.for_max),
             c.cost_at_max().map_or("-".into(), |v| format!("{v:.3}")),
@@ -433,6 +455,11 @@ fn rightsize_table(r: &Rightsizing) -> String {
         ));
     }
     out.push_str("  * on the price/performance frontier (no type is both cheaper and faster)\n");
+    if r.configurations.iter().any(|c| c.serverless.is_some()) {
+        out.push_str(
+            "  Serverless rows: counts are MaxConcurrency, $/h is one environment busy for an hour, max RPS what one\n  environment serves, $/h at max the billed inference at the maximum (cold starts are not billed)\n",
+        );
+    }
     match &r.recommendation {
         Some(rec) => {
             out.push_str(&format!(
@@ -475,6 +502,16 @@ fn rightsize_table(r: &Rightsizing) -> String {
             t.cost_usd,
             t.guidance_cost_usd.map_or(String::new(), |g| format!(" (the guidance's target: ${g:.2})")),
             t.points.len()
+        ));
+    }
+    if let Some(sl) = &r.serverless {
+        out.push_str(&format!(
+            "\nServerless: ServerlessConfig MemorySizeInMB {}, MaxConcurrency {}{}\n  {}\n  {} runs on the traffic\n",
+            sl.memory_size_in_mb,
+            sl.max_concurrency,
+            if sl.meets { "" } else { " (did not hold)" },
+            sl.note,
+            r.serverless_runs.len()
         ));
     }
     out

@@ -184,6 +184,10 @@ enum Command {
         /// Candidate types, comma-separated (default: every type the model has a profile for).
         #[arg(long)]
         instance_types: Option<String>,
+        /// Serverless memory sizes to try, in MB, comma-separated (e.g. 1024,2048), or `none`
+        /// (default: every size when no --instance-types are given and the model runs on CPUs).
+        #[arg(long, value_name = "SIZES")]
+        serverless: Option<String>,
         /// Size for this scenario's traffic (its lowest and highest rate) and tune on it.
         #[arg(long, conflicts_with_all = ["min_rps", "max_rps", "example"])]
         scenario: Option<PathBuf>,
@@ -366,6 +370,7 @@ fn dispatch(command: Command) -> Outcome {
             max_rps,
             latency,
             instance_types,
+            serverless,
             scenario,
             example,
             no_tune,
@@ -388,6 +393,7 @@ fn dispatch(command: Command) -> Outcome {
                 max_rps,
                 latency.as_deref(),
                 instance_types.as_deref(),
+                serverless.as_deref(),
                 scenario,
                 no_tune,
                 seeds,

@@ -396,6 +396,29 @@ pub(crate) fn endpoint_json(model: &ModelRef, instance_type: &str, count: u32) -
     serde_json::json!({ "name": "loadtest", "variants": [variant] })
 }
 
+/// A serverless endpoint serving the model: `ServerlessConfig` with a memory size and
+/// `MaxConcurrency` (the model's service times are taken on a CPU type, as the plan does).
+pub(crate) fn serverless_endpoint_json(
+    model: &ModelRef,
+    memory_size_in_mb: u32,
+    max_concurrency: u32,
+    defaults: Option<&crate::scenario::ServerlessDefaults>,
+) -> serde_json::Value {
+    let mut variant = serde_json::json!({
+        "name": "AllTraffic",
+        "serverlessConfig": { "MemorySizeInMB": memory_size_in_mb, "MaxConcurrency": max_concurrency },
+    });
+    if let Some(v) = variant.as_object_mut() {
+        if let serde_json::Value::Object(extra) = model.variant_fields() {
+            v.extend(extra);
+        }
+        if let Some(d) = defaults.and_then(|d| serde_json::to_value(d).ok()) {
+            v.insert("serverlessDefaults".into(), d);
+        }
+    }
+    serde_json::json!({ "name": "loadtest", "variants": [variant] })
+}
+
 /// The scenario of a test run: `count` instances of one configuration, no scaling, named
 /// `<kind>-<count>x<type>`.
 pub(crate) fn test_scenario(
@@ -406,12 +429,27 @@ pub(crate) fn test_scenario(
     instance_type: &str,
     count: u32,
 ) -> Result<Scenario, Problems> {
+    scenario_json(
+        format!("{kind}-{count}x{instance_type}"),
+        duration,
+        traffic,
+        endpoint_json(model, instance_type, count),
+    )
+}
+
+/// A scenario with this traffic and endpoint, no scaling.
+pub(crate) fn scenario_json(
+    name: String,
+    duration: Duration,
+    traffic: serde_json::Value,
+    endpoint: serde_json::Value,
+) -> Result<Scenario, Problems> {
     let value = serde_json::json!({
         "version": crate::scenario::CURRENT_VERSION,
-        "name": format!("{kind}-{count}x{instance_type}"),
+        "name": name,
         "duration": duration.to_string(),
         "traffic": traffic,
-        "endpoint": endpoint_json(model, instance_type, count),
+        "endpoint": endpoint,
     });
     serde_json::from_value(value).map_err(|e| Problems(vec![Problem::new(Path::of("traffic"), e.to_string())]))
 }

@@ -2,7 +2,10 @@
 //! count that holds the minimum and the maximum load (verified by simulating that count at that
 //! rate, not extrapolated), pick the cheapest configuration, and tune a target-tracking policy
 //! that holds the objective on the expected traffic at the lowest cost (seed 004's workflow and
-//! Inference Recommender's `GetScalingConfigurationRecommendation`).
+//! Inference Recommender's `GetScalingConfigurationRecommendation`). Serverless memory sizes are
+//! candidates too, as Inference Recommender's `ServerlessConfig` endpoint configurations: for
+//! each, the smallest `MaxConcurrency` that holds each load (verified the same way), its billed
+//! cost, and a run on the traffic with its cold starts, set beside the tuned instance policy.
 //!
 //! The lab is a sequence of stages; each stage is a list of independent `Job`s, so a front end
 //! runs them in parallel (threads natively, Web Workers in the page) and hands the outcomes back
@@ -17,12 +20,14 @@ use crate::catalog;
 use crate::engine::Simulation;
 use crate::loadtest::{LatencyObjective, LoadTest, LoadTestResult, MAX_ERROR_RATIO, ModelRef, Stopping};
 use crate::problem::{Problem, Problems};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ServerlessDefaults};
 use crate::time::{Duration, US_PER_SEC};
 use crate::traffic::Traffic;
 
 /// Most instances the lab sizes one configuration to.
 pub const MAX_COUNT: u32 = 100;
+/// Most concurrent environments of a serverless endpoint (`MaxConcurrency`).
+pub const MAX_SERVERLESS_CONCURRENCY: u32 = 200;
 /// Failed-request share a tuned policy may have on the traffic (0.1 %).
 pub const POLICY_MAX_ERROR_RATIO: f64 = 0.001;
 /// AWS's load-testing guidance: target = max RPS per instance × safety factor × 60.
@@ -39,6 +44,10 @@ pub struct Request {
     /// Candidate instance types; every type the model has a profile for when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_types: Vec<String>,
+    /// Serverless memory sizes to try (MB: 1024, 2048, … 6144). Absent: every size when no
+    /// instance types are named and the model can run without an accelerator; empty: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_memory_sizes: Option<Vec<u32>>,
     /// A `ModelLatency` objective; without it only failed requests count (seed 004's rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective: Option<LatencyObjective>,
@@ -81,6 +90,7 @@ impl Request {
         Request {
             model: ModelRef::builtin(model),
             instance_types: Vec::new(),
+            serverless_memory_sizes: None,
             objective: None,
             min_rps: Some(min_rps),
             max_rps: Some(max_rps),
@@ -114,6 +124,12 @@ pub struct Hold {
     pub rps: f64,
     pub objective: Option<LatencyObjective>,
     pub seed: u64,
+    /// A serverless endpoint of this memory size, with `count` as its `MaxConcurrency`
+    /// (`instanceType` is then only a label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_memory_size_in_mb: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_defaults: Option<ServerlessDefaults>,
 }
 
 /// A candidate policy on the traffic, one seed.
@@ -143,6 +159,9 @@ pub struct HoldResult {
     pub error_ratio: f64,
     pub latency_ms: Option<f64>,
     pub requests: u64,
+    /// What the run cost per hour (a serverless endpoint's billed inference at this rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_hour: Option<f64>,
 }
 
 /// One explored point of the policy search.
@@ -160,6 +179,9 @@ pub struct PolicyPoint {
     pub latency_ms: Option<f64>,
     pub max_instances: u32,
     pub meets: bool,
+    /// p99 of the whole response time (queueing and cold starts included), milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_to_end_p99_ms: Option<f64>,
 }
 
 impl Job {
@@ -175,6 +197,9 @@ impl Job {
     pub fn label(&self) -> String {
         match self {
             Job::LoadTest(t) => format!("load test {} × {}", t.count, t.instance_type),
+            Job::Hold(h) if h.serverless_memory_size_in_mb.is_some() => {
+                format!("{} at MaxConcurrency {} and {} RPS", h.instance_type, h.count, crate::fmt::fmt_num(h.rps))
+            }
             Job::Hold(h) => format!("{} × {} at {} RPS", h.count, h.instance_type, crate::fmt::fmt_num(h.rps)),
             Job::Policy(p) => format!("policy target {} (seed {})", crate::fmt::fmt_num(p.target_value), p.seed),
         }
@@ -192,14 +217,24 @@ impl Hold {
     pub fn run(&self) -> Result<HoldResult, Problems> {
         let measure = (5000.0 / self.rps.max(1e-3)).clamp(300.0, 1800.0);
         let warm = 60.0;
-        let s = crate::loadtest::test_scenario(
-            "hold",
-            Duration::from_secs_f64(warm + measure),
-            serde_json::json!({ "constant": { "rps": self.rps } }),
-            &self.model,
-            &self.instance_type,
-            self.count,
-        )?;
+        let duration = Duration::from_secs_f64(warm + measure);
+        let traffic = serde_json::json!({ "constant": { "rps": self.rps } });
+        let s = match self.serverless_memory_size_in_mb {
+            Some(mb) => crate::loadtest::scenario_json(
+                format!("hold-serverless-{mb}mb-{}", self.count),
+                duration,
+                traffic,
+                crate::loadtest::serverless_endpoint_json(
+                    &self.model,
+                    mb,
+                    self.count,
+                    self.serverless_defaults.as_ref(),
+                ),
+            )?,
+            None => {
+                crate::loadtest::test_scenario("hold", duration, traffic, &self.model, &self.instance_type, self.count)?
+            }
+        };
         let plan = crate::plan::plan(&s, Some(self.seed))?;
         let mut sim = Simulation::new(&plan);
         sim.run_until((warm * US_PER_SEC as f64) as u64);
@@ -210,11 +245,16 @@ impl Hold {
         let latency_ms = latency_at(self.objective, &w);
         // A rate so low that no request ended in the window is held (nothing failed).
         let latency_ok = w.succeeded + w.errors == 0 || self.objective.is_none_or(|o| o.holds(latency_ms));
+        let cost_per_hour = self.serverless_memory_size_in_mb.map(|_| {
+            let hours = plan.duration_us as f64 / (3600.0 * US_PER_SEC as f64);
+            sim.finish().summary.cost_usd / hours
+        });
         Ok(HoldResult {
             holds: error_ratio < MAX_ERROR_RATIO && latency_ok,
             error_ratio,
             latency_ms,
             requests: w.requests,
+            cost_per_hour,
         })
     }
 }
@@ -242,6 +282,7 @@ impl PolicyRun {
             latency_ms,
             max_instances: s.max_in_service_instances,
             meets: error_ratio < POLICY_MAX_ERROR_RATIO && latency_ok,
+            end_to_end_p99_ms: s.latency_ms.p99,
         })
     }
 }
@@ -256,25 +297,32 @@ pub struct CountSearch {
     pub linear: u32,
     /// Counts checked, and whether each held.
     pub checked: BTreeMap<u32, bool>,
-    /// The verified smallest count (`None` while searching, or above `MAX_COUNT`).
+    /// The verified smallest count (`None` while searching, or above `limit`).
     pub verified: Option<u32>,
     pub done: bool,
+    /// The largest count tried: `MAX_COUNT` instances, or `MaxConcurrency` 200.
+    #[serde(default = "max_count")]
+    pub limit: u32,
+}
+
+fn max_count() -> u32 {
+    MAX_COUNT
 }
 
 impl CountSearch {
-    fn new(rps: f64, one: f64) -> CountSearch {
+    fn new(rps: f64, one: f64, limit: u32) -> CountSearch {
         let linear = if rps <= 0.0 {
             1
         } else if one <= 0.0 {
-            MAX_COUNT + 1
+            limit.saturating_add(1)
         } else {
-            (libm::ceil(rps / one - 1e-9) as u32).max(1)
+            libm::fmin(libm::ceil(rps / one - 1e-9), f64::from(limit) + 1.0).max(1.0) as u32
         };
-        let mut s = CountSearch { rps, linear, checked: BTreeMap::new(), verified: None, done: false };
+        let mut s = CountSearch { rps, linear, checked: BTreeMap::new(), verified: None, done: false, limit };
         if rps <= 0.0 {
             s.verified = Some(1);
             s.done = true;
-        } else if linear > MAX_COUNT {
+        } else if linear > limit {
             s.done = true;
         }
         s
@@ -302,7 +350,7 @@ impl CountSearch {
         };
         let mut want: Vec<u32> = want
             .into_iter()
-            .filter(|n| *n >= 1 && *n <= MAX_COUNT && *n > highest_fail && !self.checked.contains_key(n))
+            .filter(|n| *n >= 1 && *n <= self.limit && *n > highest_fail && !self.checked.contains_key(n))
             .collect();
         want.sort_unstable();
         want.dedup();
@@ -333,6 +381,24 @@ pub struct Configuration {
     pub frontier: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// A serverless candidate (`instanceType` is then `Serverless <MB> MB`, its counts are
+    /// `MaxConcurrency`, `pricePerHour` is one environment busy for an hour and `maxRps` what
+    /// one environment serves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless: Option<ServerlessSizing>,
+}
+
+/// A serverless candidate's own figures.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerlessSizing {
+    pub memory_size_in_mb: u32,
+    /// Mean time to start an environment (`ModelSetupTime`), seconds.
+    pub model_setup_time_secs: f64,
+    /// Billed inference at the minimum and at the maximum load, USD per hour (measured in the
+    /// count checks that held).
+    pub cost_per_hour_at_min: Option<f64>,
+    pub cost_per_hour_at_max: Option<f64>,
 }
 
 impl Configuration {
@@ -342,8 +408,26 @@ impl Configuration {
     pub fn instances_for_max(&self) -> Option<u32> {
         self.for_max.as_ref().and_then(|s| s.verified)
     }
+    /// Cost per million inferences: one instance at its maximum (its load test), or a serverless
+    /// endpoint at the maximum load.
+    pub fn cost_per_million(&self) -> Option<f64> {
+        match &self.serverless {
+            Some(_) => {
+                let rps = self.for_max.as_ref()?.rps;
+                (rps > 0.0).then_some(self.cost_at_max()? / (rps * 3600.0) * 1e6)
+            }
+            None => self.load_test.as_ref()?.cost_per_million,
+        }
+    }
+
+    /// Cost per hour at the maximum load: the instances for it, or a serverless endpoint's
+    /// billed inference.
     pub fn cost_at_max(&self) -> Option<f64> {
-        self.instances_for_max().map(|n| f64::from(n) * self.price_per_hour)
+        let n = self.instances_for_max()?;
+        match &self.serverless {
+            Some(s) => s.cost_per_hour_at_max,
+            None => Some(f64::from(n) * self.price_per_hour),
+        }
     }
 }
 
@@ -404,6 +488,13 @@ pub struct Rightsizing {
     /// The scaling section of the recommended scenario.
     pub policy: Option<serde_json::Value>,
     pub scenario: Option<Scenario>,
+    /// Serverless candidates run on the traffic (one per memory size, `MaxConcurrency` and
+    /// seed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serverless_runs: Vec<ServerlessRun>,
+    /// The serverless configuration that held the objective on the traffic at the lowest cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless: Option<ServerlessChoice>,
     /// Linear-estimate corrections, one sentence per type where the estimate was wrong.
     pub notes: Vec<String>,
     pub simulated_requests: u64,
@@ -432,6 +523,36 @@ impl Rightsizing {
     }
 }
 
+/// A serverless candidate on the traffic, one seed.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerlessRun {
+    pub memory_size_in_mb: u32,
+    pub max_concurrency: u32,
+    pub point: PolicyPoint,
+}
+
+/// The serverless answer: a memory size and `MaxConcurrency`, what it cost on the traffic and
+/// what the tuned instance policy cost on the same traffic.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerlessChoice {
+    pub memory_size_in_mb: u32,
+    pub max_concurrency: u32,
+    /// Held the objective (and fewer than 0.1 % failed) on every seed.
+    pub meets: bool,
+    /// Mean over the seeds, USD.
+    pub cost_usd: f64,
+    /// The tuned instance policy's mean cost on the same traffic, when it held.
+    pub instance_cost_usd: Option<f64>,
+    /// The worst seed's failed share, objective percentile and end-to-end p99.
+    pub error_ratio: f64,
+    pub latency_ms: Option<f64>,
+    pub end_to_end_p99_ms: Option<f64>,
+    pub note: String,
+    pub scenario: Option<Scenario>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Stage {
     LoadTests,
@@ -440,6 +561,8 @@ enum Stage {
     Screen,
     Refine,
     Confirm,
+    Serverless,
+    ServerlessConfirm,
     Done,
 }
 
@@ -456,6 +579,8 @@ pub struct Lab {
     out: Rightsizing,
     /// The jobs handed out and not yet accepted, with what each is for.
     pending: Vec<Purpose>,
+    /// The base scenario's serverless defaults (cold start, prices), for serverless candidates.
+    serverless_defaults: Option<ServerlessDefaults>,
 }
 
 #[derive(Clone, Debug)]
@@ -464,6 +589,7 @@ enum Purpose {
     Count { config: usize, max: bool, n: u32 },
     Pooled(usize),
     Policy { target: f64, scale_in_cooldown: u32, seed: u64 },
+    Serverless { memory_size_in_mb: u32, max_concurrency: u32, seed: u64 },
 }
 
 impl Lab {
@@ -562,6 +688,61 @@ impl Lab {
                 pooled: None,
                 frontier: false,
                 problem: None,
+                serverless: None,
+            });
+        }
+        let serverless_defaults =
+            req.scenario.as_ref().and_then(|s| s.endpoint.variants.first()).and_then(|v| v.serverless_defaults.clone());
+        let defaults = serverless_defaults.clone().unwrap_or_default();
+        let one_environment = serverless_environment_rps(&model);
+        let sizes = match &req.serverless_memory_sizes {
+            Some(sizes) => {
+                for (i, mb) in sizes.iter().enumerate() {
+                    if !crate::plan::SERVERLESS_MEMORY_SIZES.contains(mb) {
+                        p.push(Problem::new(
+                            crate::problem::Path::of("serverlessMemorySizes").index(i),
+                            format!("{mb} is not a serverless memory size: use 1024, 2048, 3072, 4096, 5120 or 6144"),
+                        ));
+                    }
+                }
+                if !sizes.is_empty() && one_environment.is_none() {
+                    p.push(Problem::new(
+                        "serverlessMemorySizes",
+                        "this model has profiles for accelerated instances only, and serverless inference has no GPUs: remove serverlessMemorySizes (or give an inline CPU profile)",
+                    ));
+                }
+                sizes.clone()
+            }
+            None if req.instance_types.is_empty() && one_environment.is_some() => {
+                crate::plan::SERVERLESS_MEMORY_SIZES.to_vec()
+            }
+            None => Vec::new(),
+        };
+        let mut seen_sizes = std::collections::BTreeSet::new();
+        for mb in sizes {
+            let Some(one) = one_environment else { break };
+            if !seen_sizes.insert(mb) || !crate::plan::SERVERLESS_MEMORY_SIZES.contains(&mb) {
+                continue;
+            }
+            let gb = f64::from(mb) / 1024.0;
+            let price = gb * defaults.on_demand_usd_per_gb_second * 3600.0;
+            configurations.push(Configuration {
+                instance_type: serverless_label(mb),
+                price_per_hour: price,
+                load_test: None,
+                max_rps: one / serverless_slowdown(mb, &defaults),
+                cost_per_hour: price,
+                for_min: None,
+                for_max: None,
+                pooled: None,
+                frontier: false,
+                problem: None,
+                serverless: Some(ServerlessSizing {
+                    memory_size_in_mb: mb,
+                    model_setup_time_secs: defaults.cold_start.mean.as_secs_f64(),
+                    cost_per_hour_at_min: None,
+                    cost_per_hour_at_max: None,
+                }),
             });
         }
         if !p.is_empty() {
@@ -589,6 +770,8 @@ impl Lab {
                 tuning: None,
                 policy: None,
                 scenario: None,
+                serverless_runs: Vec::new(),
+                serverless: None,
                 notes: Vec::new(),
                 simulated_requests: 0,
                 jobs_done: 0,
@@ -602,6 +785,7 @@ impl Lab {
             max_rps: max,
             stage: Stage::LoadTests,
             pending: Vec::new(),
+            serverless_defaults,
         })
     }
 
@@ -634,6 +818,7 @@ impl Lab {
             Stage::Counts => "verifying counts",
             Stage::Pooled => "load tests of the counts",
             Stage::Screen | Stage::Refine | Stage::Confirm => "tuning the policy",
+            Stage::Serverless | Stage::ServerlessConfirm => "serverless on the traffic",
             Stage::Done => "done",
         }
     }
@@ -660,7 +845,7 @@ impl Lab {
                 .configurations
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.load_test.is_none() && c.problem.is_none())
+                .filter(|(_, c)| c.load_test.is_none() && c.problem.is_none() && c.serverless.is_none())
                 .map(|(i, c)| (Job::LoadTest(load_test(&c.instance_type, 1)), Purpose::Single(i)))
                 .collect(),
             Stage::Counts => {
@@ -672,9 +857,11 @@ impl Lab {
                     if c.problem.is_some() {
                         continue;
                     }
+                    let memory = c.serverless.as_ref().map(|s| s.memory_size_in_mb);
+                    let limit = if memory.is_some() { MAX_SERVERLESS_CONCURRENCY } else { MAX_COUNT };
                     for (is_max, rps) in [(false, min), (true, max)] {
                         let s = if is_max { &mut c.for_max } else { &mut c.for_min };
-                        let search = s.get_or_insert_with(|| CountSearch::new(rps, one));
+                        let search = s.get_or_insert_with(|| CountSearch::new(rps, one, limit));
                         for n in search.next() {
                             jobs.push((
                                 Job::Hold(Hold {
@@ -684,6 +871,8 @@ impl Lab {
                                     rps,
                                     objective: self.req.objective,
                                     seed,
+                                    serverless_memory_size_in_mb: memory,
+                                    serverless_defaults: memory.and(self.serverless_defaults.clone()),
                                 }),
                                 Purpose::Count { config: i, max: is_max, n },
                             ));
@@ -699,11 +888,12 @@ impl Lab {
                 .enumerate()
                 .filter_map(|(i, c)| {
                     let n = c.instances_for_max()?;
-                    (n > 1 && n <= 20 && c.pooled.is_none())
+                    (n > 1 && n <= 20 && c.pooled.is_none() && c.serverless.is_none())
                         .then(|| (Job::LoadTest(load_test(&c.instance_type, n)), Purpose::Pooled(i)))
                 })
                 .collect(),
             Stage::Screen | Stage::Refine | Stage::Confirm => self.policy_jobs(),
+            Stage::Serverless | Stage::ServerlessConfirm => self.serverless_jobs(),
             Stage::Done => Vec::new(),
         }
     }
@@ -721,12 +911,17 @@ impl Lab {
             Stage::Pooled if self.req.tune && self.out.recommendation.is_some() => Stage::Screen,
             Stage::Pooled => {
                 self.finish_scenario();
-                Stage::Done
+                if self.req.tune { Stage::Serverless } else { Stage::Done }
             }
             Stage::Screen => Stage::Refine,
             Stage::Refine => Stage::Confirm,
             Stage::Confirm => {
                 self.choose_policy();
+                Stage::Serverless
+            }
+            Stage::Serverless => Stage::ServerlessConfirm,
+            Stage::ServerlessConfirm => {
+                self.choose_serverless();
                 Stage::Done
             }
             Stage::Done => Stage::Done,
@@ -762,7 +957,25 @@ impl Lab {
                         if let Some(s) = s.as_mut() {
                             s.checked.insert(n, h.holds);
                         }
+                        // A serverless endpoint's cost follows the requests, not the count:
+                        // any count that held measures it.
+                        if let (Some(sl), Some(cost), true) = (c.serverless.as_mut(), h.cost_per_hour, h.holds) {
+                            *(if max { &mut sl.cost_per_hour_at_max } else { &mut sl.cost_per_hour_at_min }) =
+                                Some(cost);
+                        }
                     }
+                }
+                (Purpose::Serverless { memory_size_in_mb, max_concurrency, .. }, Ok(Outcome::Policy(p))) => {
+                    self.out.simulated_requests += p.requests;
+                    self.out.serverless_runs.push(ServerlessRun { memory_size_in_mb, max_concurrency, point: p });
+                }
+                (Purpose::Serverless { memory_size_in_mb, max_concurrency, seed }, Err(e)) => {
+                    self.out.notes.push(format!("a serverless run failed: {e}"));
+                    self.out.serverless_runs.push(ServerlessRun {
+                        memory_size_in_mb,
+                        max_concurrency,
+                        point: failed_point(0.0, 0, seed),
+                    });
                 }
                 (Purpose::Policy { .. }, Ok(Outcome::Policy(p))) => {
                     self.out.simulated_requests += p.requests;
@@ -785,35 +998,31 @@ impl Lab {
                         self.out.tuning = Some(self.empty_tuning());
                     }
                     if let Some(t) = self.out.tuning.as_mut() {
-                        t.points.push(PolicyPoint {
-                            target_value: target,
-                            scale_in_cooldown,
-                            seed,
-                            cost_usd: 0.0,
-                            requests: 0,
-                            errors: 0,
-                            error_ratio: 1.0,
-                            latency_ms: None,
-                            max_instances: 0,
-                            meets: false,
-                        });
+                        t.points.push(failed_point(target, scale_in_cooldown, seed));
                     }
                 }
                 _ => {}
             }
         }
         // The stage is over unless it still has jobs (a count search, a confirmation goes on).
-        if !matches!(self.stage, Stage::Counts | Stage::Confirm) {
+        if !matches!(self.stage, Stage::Counts | Stage::Confirm | Stage::ServerlessConfirm) {
             self.advance();
         }
     }
 
     /// Pareto frontier of price per hour (lower is better) against max RPS (higher is better).
     fn mark_frontier(&mut self) {
-        let points: Vec<(f64, f64)> = self.out.configurations.iter().map(|c| (c.price_per_hour, c.max_rps)).collect();
+        // Serverless candidates are priced per busy hour, not per instance hour: not on it.
+        let points: Vec<(f64, f64)> = self
+            .out
+            .configurations
+            .iter()
+            .map(|c| if c.serverless.is_some() { (f64::INFINITY, 0.0) } else { (c.price_per_hour, c.max_rps) })
+            .collect();
         for (i, c) in self.out.configurations.iter_mut().enumerate() {
             let (p, r) = (c.price_per_hour, c.max_rps);
             c.frontier = r > 0.0
+                && c.serverless.is_none()
                 && !points.iter().enumerate().any(|(j, &(q, s))| j != i && q <= p && s >= r && (q < p || s > r));
         }
     }
@@ -824,6 +1033,8 @@ impl Lab {
             .configurations
             .iter()
             .filter(|c| c.instances_for_max().is_some() && c.instances_for_min().is_some())
+            // The instance recommendation (a serverless endpoint is answered on its own).
+            .filter(|c| c.serverless.is_none())
             // SageMaker does not auto scale burstable instances: they suit a fixed count only.
             .filter(|c| !is_burstable(&c.instance_type) || c.instances_for_min() == c.instances_for_max())
             .min_by(|a, b| {
@@ -836,6 +1047,8 @@ impl Lab {
                 let (ka, kb) = (key(a), key(b));
                 ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.instance_type.cmp(&b.instance_type))
             });
+        // Serverless sizes with the same counts share one sentence.
+        let mut serverless: Vec<(String, Vec<u32>)> = Vec::new();
         for c in &self.out.configurations {
             if is_burstable(&c.instance_type) && c.instances_for_min() != c.instances_for_max() {
                 self.out.notes.push(format!(
@@ -843,27 +1056,49 @@ impl Lab {
                     c.instance_type
                 ));
             }
-            if let (Some(min), Some(max)) = (&c.for_min, &c.for_max) {
-                for (s, what) in [(min, "minimum"), (max, "maximum")] {
-                    match s.verified {
-                        Some(v) if v != s.linear => self.out.notes.push(format!(
-                            "{}: the linear estimate for the {what} ({} RPS) is {} instance{}; simulation shows {} {}",
-                            c.instance_type,
-                            crate::fmt::fmt_num(s.rps),
-                            s.linear,
-                            if s.linear == 1 { "" } else { "s" },
-                            v,
-                            if v < s.linear { "suffice (queues pool across instances)" } else { "are needed" }
-                        )),
-                        None if s.done => self.out.notes.push(format!(
-                            "{}: more than {MAX_COUNT} instances would be needed for the {what} ({} RPS)",
-                            c.instance_type,
-                            crate::fmt::fmt_num(s.rps)
-                        )),
-                        _ => {}
+            let (Some(min), Some(max)) = (&c.for_min, &c.for_max) else { continue };
+            for (s, what) in [(min, "minimum"), (max, "maximum")] {
+                let rps = crate::fmt::fmt_num(s.rps);
+                let note = match (s.verified, &c.serverless) {
+                    (Some(v), Some(_)) if v != s.linear => format!(
+                        "the linear estimate for the {what} ({rps} RPS) is MaxConcurrency {}; simulation shows {v} {}",
+                        s.linear,
+                        if v < s.linear {
+                            "suffices"
+                        } else {
+                            "is needed (a request finding every environment busy is throttled, not queued)"
+                        }
+                    ),
+                    (None, Some(_)) if s.done => {
+                        format!("MaxConcurrency {} does not hold the {what} ({rps} RPS)", s.limit)
                     }
+                    (Some(v), None) if v != s.linear => format!(
+                        "the linear estimate for the {what} ({rps} RPS) is {} instance{}; simulation shows {v} {}",
+                        s.linear,
+                        if s.linear == 1 { "" } else { "s" },
+                        if v < s.linear { "suffice (queues pool across instances)" } else { "are needed" }
+                    ),
+                    (None, None) if s.done => {
+                        format!("more than {} instances would be needed for the {what} ({rps} RPS)", s.limit)
+                    }
+                    _ => continue,
+                };
+                match &c.serverless {
+                    Some(sl) => match serverless.iter_mut().find(|(n, _)| *n == note) {
+                        Some((_, sizes)) => sizes.push(sl.memory_size_in_mb),
+                        None => serverless.push((note, vec![sl.memory_size_in_mb])),
+                    },
+                    None => self.out.notes.push(format!("{}: {note}", c.instance_type)),
                 }
             }
+        }
+        for (note, sizes) in serverless {
+            let names: Vec<String> = sizes.iter().map(u32::to_string).collect();
+            let names = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.join(""),
+            };
+            self.out.notes.push(format!("Serverless {names} MB: {note}"));
         }
         let Some(c) = best else { return };
         let (n_min, n_max) = (c.instances_for_min().unwrap_or(1), c.instances_for_max().unwrap_or(1));
@@ -924,23 +1159,47 @@ impl Lab {
     /// The recommended scenario with a policy (none: a fixed count for the maximum).
     fn scenario_with(&self, policy: Option<(f64, u32)>) -> Option<Scenario> {
         let r = self.out.recommendation.as_ref()?;
-        let mut endpoint = crate::loadtest::endpoint_json(
+        let endpoint = crate::loadtest::endpoint_json(
             &self.req.model,
             &r.instance_type,
             if policy.is_some() { r.instances_for_min_rps } else { r.instances_for_max_rps },
         );
+        let description = format!(
+            "Rightsized for {}–{} RPS: {} × {} at the minimum, {} at the maximum, with a tuned target-tracking policy ({}).",
+            crate::fmt::fmt_num(self.min_rps),
+            crate::fmt::fmt_num(self.max_rps),
+            r.instances_for_min_rps,
+            r.instance_type,
+            r.instances_for_max_rps,
+            self.objective_text()
+        );
+        let scaling = match policy {
+            Some((target, scale_in)) => Some(self.policy_json(target, scale_in)?),
+            None => None,
+        };
+        self.traffic_scenario(format!("rightsized-{}", self.model_name), description, endpoint, scaling)
+    }
+
+    fn objective_text(&self) -> String {
+        self.req.objective.map_or("fewer than 0.1 % failed requests".to_string(), |o| format!("ModelLatency {o}"))
+    }
+
+    /// A scenario on the lab's traffic with this endpoint (the base scenario's start, the
+    /// objective as its `sloLatency`).
+    fn traffic_scenario(
+        &self,
+        name: String,
+        description: String,
+        mut endpoint: serde_json::Value,
+        scaling: Option<serde_json::Value>,
+    ) -> Option<Scenario> {
         if let Some(e) = endpoint.as_object_mut() {
             e.insert("name".into(), self.endpoint_name().into());
         }
-        let objective =
-            self.req.objective.map_or("fewer than 0.1 % failed requests".to_string(), |o| format!("ModelLatency {o}"));
         let mut value = serde_json::json!({
             "version": crate::scenario::CURRENT_VERSION,
-            "name": format!("rightsized-{}", self.model_name),
-            "description": format!(
-                "Rightsized for {}–{} RPS: {} × {} at the minimum, {} at the maximum, with a tuned target-tracking policy ({objective}).",
-                crate::fmt::fmt_num(self.min_rps), crate::fmt::fmt_num(self.max_rps), r.instances_for_min_rps, r.instance_type, r.instances_for_max_rps
-            ),
+            "name": name,
+            "description": description,
             "duration": self.traffic_duration.to_string(),
             "traffic": self.traffic,
             "endpoint": endpoint,
@@ -953,10 +1212,203 @@ impl Lab {
             let slo = Duration::from_secs_f64(o.value_in_milliseconds / 1000.0).to_string();
             map.insert("sloLatency".into(), slo.into());
         }
-        if let Some((target, scale_in)) = policy {
-            map.insert("scaling".into(), self.policy_json(target, scale_in)?);
+        if let Some(scaling) = scaling {
+            map.insert("scaling".into(), scaling);
         }
         serde_json::from_value(value).ok()
+    }
+
+    /// A serverless endpoint of this size and `MaxConcurrency` on the traffic (on demand).
+    fn serverless_scenario(&self, memory_size_in_mb: u32, max_concurrency: u32) -> Option<Scenario> {
+        let endpoint = crate::loadtest::serverless_endpoint_json(
+            &self.req.model,
+            memory_size_in_mb,
+            max_concurrency,
+            self.serverless_defaults.as_ref(),
+        );
+        let description = format!(
+            "Serverless for {}–{} RPS: {memory_size_in_mb} MB, MaxConcurrency {max_concurrency}, on demand, cold starts included ({}).",
+            crate::fmt::fmt_num(self.min_rps),
+            crate::fmt::fmt_num(self.max_rps),
+            self.objective_text()
+        );
+        self.traffic_scenario(format!("rightsized-serverless-{}", self.model_name), description, endpoint, None)
+    }
+
+    /// Serverless candidates on the traffic: the two cheapest memory sizes at the maximum, each
+    /// at the `MaxConcurrency` that held the maximum and 25 % and 50 % above it (bursts and cold
+    /// starts need room that a constant rate does not), on the first seed; then the cheapest
+    /// that held on the other seeds.
+    fn serverless_jobs(&self) -> Vec<(Job, Purpose)> {
+        let s0 = self.seed_n(0);
+        let mut want: Vec<(u32, u32, u64)> = Vec::new();
+        match self.stage {
+            Stage::Serverless => {
+                let mut candidates: Vec<&Configuration> = self
+                    .out
+                    .configurations
+                    .iter()
+                    .filter(|c| c.serverless.is_some() && c.cost_at_max().is_some())
+                    .collect();
+                candidates.sort_by(|a, b| {
+                    let cost = |c: &Configuration| c.cost_at_max().unwrap_or(f64::INFINITY);
+                    cost(a).total_cmp(&cost(b)).then(a.price_per_hour.total_cmp(&b.price_per_hour))
+                });
+                for c in candidates.into_iter().take(2) {
+                    let (Some(sl), Some(mc)) = (&c.serverless, c.instances_for_max()) else { continue };
+                    let mut counts: Vec<u32> = [1.0, 1.25, 1.5]
+                        .iter()
+                        .map(|f| (libm::ceil(f64::from(mc) * f) as u32).min(MAX_SERVERLESS_CONCURRENCY))
+                        .collect();
+                    counts.dedup();
+                    want.extend(counts.into_iter().map(|n| (sl.memory_size_in_mb, n, s0)));
+                }
+            }
+            Stage::ServerlessConfirm => {
+                let open = self.serverless_open();
+                let complete = |k: (u32, u32)| {
+                    (0..self.req.seeds).all(|i| {
+                        self.out
+                            .serverless_runs
+                            .iter()
+                            .any(|r| (r.memory_size_in_mb, r.max_concurrency) == k && r.point.seed == self.seed_n(i))
+                    })
+                };
+                if open.first().is_none_or(|k| complete(*k)) {
+                    return Vec::new();
+                }
+                for k in open.into_iter().filter(|k| !complete(*k)).take(2) {
+                    for i in 1..self.req.seeds {
+                        want.push((k.0, k.1, self.seed_n(i)));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut jobs = Vec::new();
+        for (mb, mc, seed) in want {
+            let done = self
+                .out
+                .serverless_runs
+                .iter()
+                .any(|r| r.memory_size_in_mb == mb && r.max_concurrency == mc && r.point.seed == seed);
+            if done {
+                continue;
+            }
+            let Some(scenario) = self.serverless_scenario(mb, mc) else { continue };
+            jobs.push((
+                Job::Policy(PolicyRun {
+                    scenario,
+                    target_value: 0.0,
+                    scale_in_cooldown: 0,
+                    objective: self.req.objective,
+                    seed,
+                }),
+                Purpose::Serverless { memory_size_in_mb: mb, max_concurrency: mc, seed },
+            ));
+        }
+        jobs
+    }
+
+    /// Serverless candidates still open, cheapest first: for each memory size the smallest
+    /// `MaxConcurrency` that held on the first seed and has not failed on another.
+    fn serverless_open(&self) -> Vec<(u32, u32)> {
+        let s0 = self.seed_n(0);
+        let runs = &self.out.serverless_runs;
+        let all_meet = |k: (u32, u32)| {
+            runs.iter().filter(|r| (r.memory_size_in_mb, r.max_concurrency) == k).all(|r| r.point.meets)
+        };
+        let mut best: BTreeMap<u32, &ServerlessRun> = BTreeMap::new();
+        for r in runs.iter().filter(|r| r.point.seed == s0 && r.point.meets) {
+            if !all_meet((r.memory_size_in_mb, r.max_concurrency)) {
+                continue;
+            }
+            let e = best.entry(r.memory_size_in_mb).or_insert(r);
+            if r.max_concurrency < e.max_concurrency {
+                *e = r;
+            }
+        }
+        let mut open: Vec<&ServerlessRun> = best.into_values().collect();
+        open.sort_by(|a, b| {
+            a.point.cost_usd.total_cmp(&b.point.cost_usd).then(a.memory_size_in_mb.cmp(&b.memory_size_in_mb))
+        });
+        open.into_iter().map(|r| (r.memory_size_in_mb, r.max_concurrency)).collect()
+    }
+
+    /// The cheapest serverless candidate that held on every seed (mean cost), or the one whose
+    /// worst seed failed least.
+    fn choose_serverless(&mut self) {
+        let seeds: Vec<u64> = (0..self.req.seeds).map(|k| self.seed_n(k)).collect();
+        let mut groups: BTreeMap<(u32, u32), Vec<&PolicyPoint>> = BTreeMap::new();
+        for r in &self.out.serverless_runs {
+            groups.entry((r.memory_size_in_mb, r.max_concurrency)).or_default().push(&r.point);
+        }
+        let mean = |ps: &[&PolicyPoint]| ps.iter().map(|p| p.cost_usd).sum::<f64>() / ps.len().max(1) as f64;
+        let full = |ps: &[&PolicyPoint]| seeds.iter().all(|s| ps.iter().any(|p| p.seed == *s));
+        let open = self.serverless_open();
+        let held = open
+            .iter()
+            .filter_map(|k| groups.get(k).map(|ps| (*k, ps)))
+            .filter(|(_, ps)| full(ps) && ps.iter().all(|p| p.meets))
+            .min_by(|a, b| mean(a.1).total_cmp(&mean(b.1)).then(a.0.cmp(&b.0)));
+        let worst = |ps: &[&PolicyPoint]| {
+            ps.iter().map(|p| p.error_ratio + if p.meets { 0.0 } else { 1e-9 }).fold(0.0, f64::max)
+        };
+        let (choice, meets) = match held {
+            Some(c) => (Some(c), true),
+            None => (
+                groups
+                    .iter()
+                    .map(|(k, ps)| (*k, ps))
+                    .min_by(|a, b| worst(a.1).total_cmp(&worst(b.1)).then(mean(a.1).total_cmp(&mean(b.1)))),
+                false,
+            ),
+        };
+        let Some(((mb, mc), ps)) = choice else { return };
+        let cost = mean(ps);
+        let error_ratio = ps.iter().map(|p| p.error_ratio).fold(0.0, f64::max);
+        let max_of = |f: fn(&PolicyPoint) -> Option<f64>| ps.iter().filter_map(|p| f(p)).reduce(f64::max);
+        let latency_ms = max_of(|p| p.latency_ms);
+        let end_to_end = max_of(|p| p.end_to_end_p99_ms);
+        let instance_cost = self.out.tuning.as_ref().filter(|t| t.meets).map(|t| t.cost_usd);
+        let n = ps.len();
+        let note = if meets {
+            let against = match instance_cost {
+                Some(i) if i > 0.0 => format!(
+                    ", {} the tuned instance policy's {} ({:.0} %)",
+                    if cost <= i { "below" } else { "above" },
+                    usd(i),
+                    cost / i * 100.0
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "{} with MaxConcurrency {mc} held the objective on {n} seed{}: {} on the traffic{against}; p99 end to end {} ms, cold starts included.",
+                serverless_label(mb),
+                if n == 1 { "" } else { "s" },
+                usd(cost),
+                end_to_end.map_or("-".into(), |v| crate::fmt::fmt_num(libm::round(v)))
+            )
+        } else {
+            format!(
+                "no serverless configuration held the objective on the traffic (requests beyond MaxConcurrency are throttled, and cold starts add to the first requests); shown is {} with MaxConcurrency {mc}, the one with the fewest failures ({:.2} %)",
+                serverless_label(mb),
+                error_ratio * 100.0
+            )
+        };
+        let scenario = self.serverless_scenario(mb, mc);
+        self.out.serverless = Some(ServerlessChoice {
+            memory_size_in_mb: mb,
+            max_concurrency: mc,
+            meets,
+            cost_usd: cost,
+            instance_cost_usd: instance_cost,
+            error_ratio,
+            latency_ms,
+            end_to_end_p99_ms: end_to_end,
+            note,
+            scenario,
+        });
     }
 
     fn one_instance_rps(&self) -> f64 {
@@ -1141,6 +1593,23 @@ impl Lab {
     }
 }
 
+/// A run that could not be made, recorded as one that did not hold.
+fn failed_point(target_value: f64, scale_in_cooldown: u32, seed: u64) -> PolicyPoint {
+    PolicyPoint {
+        target_value,
+        scale_in_cooldown,
+        seed,
+        cost_usd: 0.0,
+        requests: 0,
+        errors: 0,
+        error_ratio: 1.0,
+        latency_ms: None,
+        max_instances: 0,
+        meets: false,
+        end_to_end_p99_ms: None,
+    }
+}
+
 /// A policy candidate: its target value (as bits, to be a key) and scale-in cooldown.
 fn candidate(p: &PolicyPoint) -> (u64, u32) {
     (p.target_value.to_bits(), p.scale_in_cooldown)
@@ -1153,6 +1622,44 @@ fn by_candidate(points: &[PolicyPoint]) -> BTreeMap<(u64, u32), Vec<&PolicyPoint
         out.entry(candidate(p)).or_default().push(p);
     }
     out
+}
+
+/// Dollars, with four decimals below a cent (a serverless endpoint's cost on sporadic traffic).
+fn usd(v: f64) -> String {
+    if v.abs() < 0.01 && v != 0.0 { format!("${v:.4}") } else { format!("${v:.2}") }
+}
+
+/// A serverless candidate's name in the tables.
+pub fn serverless_label(memory_size_in_mb: u32) -> String {
+    format!("Serverless {memory_size_in_mb} MB")
+}
+
+/// How much slower one request runs on an environment of this size than on one vCPU (the
+/// plan's rule: environments below one vCPU are slower, more vCPUs do not speed up a request).
+fn serverless_slowdown(memory_size_in_mb: u32, d: &ServerlessDefaults) -> f64 {
+    let vcpus = f64::from(memory_size_in_mb) / f64::from(d.memory_mb_per_vcpu.max(1));
+    if vcpus < 1.0 { 1.0 / vcpus } else { 1.0 }
+}
+
+/// Requests per second one serverless environment serves with one vCPU or more (one request at
+/// a time, the model's service time on its CPU reference type); `None` when the model has
+/// profiles for accelerated types only.
+fn serverless_environment_rps(model: &ModelRef) -> Option<f64> {
+    let profile = match (&model.model, &model.profile) {
+        (_, Some(p)) => p.clone(),
+        (Some(name), None) => {
+            let m = crate::profile::builtin_model(name)?;
+            let t = crate::plan::serverless_reference_type(&m)?;
+            m.profile_for(t.name)?.clone()
+        }
+        (None, None) => return None,
+    };
+    let secs = match (&profile.service_time, &profile.batching) {
+        (Some(s), _) => s.mean.as_secs_f64(),
+        (None, Some(b)) => b.fixed.as_secs_f64() + b.per_item.as_secs_f64(),
+        (None, None) => return None,
+    };
+    (secs > 0.0).then(|| 1.0 / secs)
 }
 
 fn is_burstable(instance_type: &str) -> bool {
@@ -1211,14 +1718,14 @@ mod tests {
 
     #[test]
     fn a_count_search_stops_where_a_count_holds_and_one_fewer_does_not() {
-        let mut s = CountSearch::new(66.0, 36.0);
+        let mut s = CountSearch::new(66.0, 36.0, MAX_COUNT);
         assert_eq!(s.linear, 2);
         assert_eq!(s.next(), vec![1, 2]);
         s.checked.insert(1, false);
         s.checked.insert(2, true);
         assert!(s.next().is_empty() && s.verified == Some(2));
         // The estimate was too low: counts above are tried until one holds.
-        let mut s = CountSearch::new(100.0, 50.0);
+        let mut s = CountSearch::new(100.0, 50.0, MAX_COUNT);
         assert_eq!(s.next(), vec![1, 2]);
         s.checked.insert(1, false);
         s.checked.insert(2, false);
@@ -1227,16 +1734,16 @@ mod tests {
         s.checked.insert(4, true);
         assert!(s.next().is_empty() && s.verified == Some(3));
         // Zero load needs one instance; an impossible one gives up past the limit.
-        assert_eq!(CountSearch::new(0.0, 5.0).verified, Some(1));
-        assert!(CountSearch::new(1e6, 1.0).done);
+        assert_eq!(CountSearch::new(0.0, 5.0, MAX_COUNT).verified, Some(1));
+        assert!(CountSearch::new(1e6, 1.0, MAX_COUNT).done);
         // The largest count is checked before giving up.
-        let mut s = CountSearch::new(99.5, 1.0);
+        let mut s = CountSearch::new(99.5, 1.0, MAX_COUNT);
         s.checked.insert(99, false);
         assert_eq!(s.next(), vec![100]);
         s.checked.insert(100, false);
         assert!(s.next().is_empty() && s.done && s.verified.is_none());
         // A count that held below one that failed is noise: the answer is above the failure.
-        let mut s = CountSearch::new(10.0, 5.0);
+        let mut s = CountSearch::new(10.0, 5.0, MAX_COUNT);
         s.checked.extend([(1, true), (2, false), (3, true)]);
         assert!(s.next().is_empty() && s.verified == Some(3));
     }
@@ -1250,6 +1757,8 @@ mod tests {
             rps: 1e-6,
             objective: Some(LatencyObjective::parse("p99:1s").unwrap()),
             seed: 1,
+            serverless_memory_size_in_mb: None,
+            serverless_defaults: None,
         };
         assert!(h.run().unwrap().holds);
     }

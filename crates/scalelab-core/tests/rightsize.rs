@@ -72,6 +72,8 @@ fn seed_004_two_g4dn_hold_66_rps_and_one_does_not() {
             rps: 66.0,
             objective: None,
             seed: 1,
+            serverless_memory_size_in_mb: None,
+            serverless_defaults: None,
         }
         .run()
         .unwrap()
@@ -158,4 +160,66 @@ fn the_recommendation_meets_its_objective_and_does_not_depend_on_threads() {
     let policy: scalelab_core::autoscaling::aws::ScalingConfig =
         serde_json::from_value(a.policy.clone().unwrap()).unwrap();
     assert_eq!(s.scaling.as_ref(), Some(&policy));
+}
+
+#[test]
+fn serverless_memory_sizes_are_candidates_with_their_concurrency_and_billed_cost() {
+    // Sporadic traffic for a small CPU model: Inference Recommender's serverless endpoint
+    // configurations beside the instance types.
+    let r = rightsize(Request { seeds: 2, ..Request::new("decision-tree", 0.1, 5.0) });
+    let serverless: Vec<&rightsize::Configuration> =
+        r.configurations.iter().filter(|c| c.serverless.is_some()).collect();
+    let sizes: Vec<u32> = serverless.iter().map(|c| c.serverless.as_ref().unwrap().memory_size_in_mb).collect();
+    assert_eq!(sizes, [1024, 2048, 3072, 4096, 5120, 6144]);
+    // Billed inference: rate × service time × memory (GB) × $0.00002 per GB-second; below one
+    // vCPU (1769 MB) a request runs 1769/MB times slower. Tolerance 5 % (the measured service
+    // times of a few thousand requests).
+    let m = scalelab_core::profile::builtin_model("decision-tree").unwrap();
+    let reference = scalelab_core::plan::serverless_reference_type(&m).unwrap();
+    let service = m.profile_for(reference.name).unwrap().service_time.as_ref().unwrap().mean.as_secs_f64();
+    for c in &serverless {
+        let mb = f64::from(c.serverless.as_ref().unwrap().memory_size_in_mb);
+        let slowdown = (1769.0 / mb).max(1.0);
+        let per_million = mb / 1024.0 * service * slowdown * 0.000_02 * 1e6;
+        let got = c.cost_per_million().unwrap();
+        assert!(
+            within(got, per_million, 0.05),
+            "{}: ${got:.3} per million, expected ${per_million:.3}",
+            c.instance_type
+        );
+        // MaxConcurrency holds the maximum and is at least the linear estimate's.
+        let s = c.for_max.as_ref().unwrap();
+        assert!(s.verified.unwrap() >= s.linear.max(1), "{}: {s:?}", c.instance_type);
+    }
+    // Larger sizes serve no faster (one request at a time on at least one vCPU): they only cost
+    // more, so the cheapest size that holds is chosen, and on sporadic traffic it costs a small
+    // part of the tuned instance policy.
+    let choice = r.serverless.as_ref().unwrap();
+    assert!(choice.meets, "{}", choice.note);
+    assert_eq!(choice.memory_size_in_mb, 1024, "{}", choice.note);
+    let instance = r.tuning.as_ref().unwrap().cost_usd;
+    assert!(choice.cost_usd < 0.2 * instance, "serverless ${} against instances ${instance}", choice.cost_usd);
+    assert_eq!(choice.instance_cost_usd, Some(instance));
+    // The answer's scenario reproduces its first seed's run.
+    let first = r
+        .serverless_runs
+        .iter()
+        .find(|x| x.memory_size_in_mb == 1024 && x.max_concurrency == choice.max_concurrency)
+        .unwrap();
+    let report = scalelab_core::simulate(choice.scenario.as_ref().unwrap(), Some(first.point.seed)).unwrap();
+    assert_eq!(report.summary.cost_usd, first.point.cost_usd);
+    assert_eq!(report.summary.requests, first.point.requests);
+}
+
+#[test]
+fn serverless_candidates_are_refused_for_a_model_without_a_cpu_profile() {
+    let req = Request { serverless_memory_sizes: Some(vec![2048]), ..Request::new("llama3.1-8b", 1.0, 2.0) };
+    let e = rightsize::Lab::new(req).unwrap_err();
+    assert!(e.0.iter().any(|p| p.path == "serverlessMemorySizes" && p.message.contains("no GPUs")), "{e}");
+    let req = Request { serverless_memory_sizes: Some(vec![1500]), ..Request::new("decision-tree", 1.0, 2.0) };
+    let e = rightsize::Lab::new(req).unwrap_err();
+    assert!(e.0.iter().any(|p| p.path == "serverlessMemorySizes[0]" && p.message.contains("1024, 2048")), "{e}");
+    // By default a GPU-only model simply has no serverless rows.
+    let lab = rightsize::Lab::new(Request::new("llama3.1-8b", 1.0, 2.0)).unwrap();
+    assert!(lab.result().configurations.iter().all(|c| c.serverless.is_none()));
 }

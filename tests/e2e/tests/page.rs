@@ -611,6 +611,16 @@ async fn rightsizing_finds_seed_004s_answer_and_opens_it_as_a_scenario() {
     assert!(tips.iter().any(|t| t.starts_with("2 × ml.g4dn.xlarge")), "{tips:?}");
     let first = b.js("return document.querySelector('#lab-table tbody th').textContent;").await.unwrap();
     assert!(first.as_str().unwrap().contains("ml.g4dn.xlarge"), "{first}");
+    // Serverless memory sizes are rows of the table, and the serverless answer sits beside the
+    // recommendation with its cost on the traffic against the tuned instance policy's.
+    let rows = b
+        .js("return [...document.querySelectorAll('#lab-table tbody th')].map(t => t.textContent).join('|');")
+        .await
+        .unwrap();
+    assert!(rows.as_str().unwrap().contains("Serverless 1024 MB"), "{rows}");
+    let sl = b.js("return document.getElementById('lab-serverless-answer').innerText;").await.unwrap();
+    let sl = sl.as_str().unwrap();
+    assert!(sl.contains("MemorySizeInMB 2048") && sl.contains("tuned instance policy"), "{sl}");
     // Hovering (or tapping) p2's dot shows its load test.
     b.js("[...document.querySelectorAll('#lab-scatter button.spot')].find(s => s.title.includes('p2.xlarge')).click(); return true;")
         .await

@@ -190,6 +190,9 @@ fn LabForm() -> impl IntoView {
                 on:change=move |_| inputs.update(|i| i.use_scenario = !i.use_scenario)/>" Use this scenario's traffic"</label>
             <label class="check"><input id="lab-tune" type="checkbox" prop:checked=move || inputs.get().tune
                 on:change=move |_| inputs.update(|i| i.tune = !i.tune)/>" Tune a scaling policy"</label>
+            <label class="check" hidden=move || { let i = inputs.get(); !i.use_scenario && !lab::runs_serverless(&i.model) }>
+                <input id="lab-serverless" type="checkbox" prop:checked=move || inputs.get().serverless
+                    on:change=move |_| inputs.update(|i| i.serverless = !i.serverless)/>" Serverless memory sizes (1–6 GB)"</label>
             <p class="hint" hidden=move || !inputs.get().use_scenario>"The scenario's own model on every instance type it has a profile for, sized for the scenario's lowest and highest rate and tuned on its traffic; its sloLatency is the p99 objective unless one is given here."</p>
             <fieldset class="lab-types" hidden=move || inputs.get().use_scenario>
                 <legend>"Instance types"</legend>
@@ -264,6 +267,33 @@ fn Recommendation(result: Signal<Option<Rightsizing>>) -> impl IntoView {
     }
 }
 
+/// The serverless answer: a memory size and MaxConcurrency, its cost on the traffic beside the
+/// tuned instance policy's, and "Open as scenario".
+#[component]
+fn ServerlessAnswer(result: Signal<Option<Rightsizing>>) -> impl IntoView {
+    let state = expect_context::<PageState>();
+    let lab = expect_context::<LabState>();
+    let open = move |_| {
+        let Some(s) = result.get_untracked().and_then(|r| r.serverless).and_then(|s| s.scenario) else { return };
+        lab.tab.set(Tab::Simulate);
+        browser::set_lab_fragment(&state.json.get_untracked(), None);
+        state.accept_scenario(&s, true);
+    };
+    move || {
+        let r = result.get()?;
+        let sl = r.serverless.clone()?;
+        let done = r.stage == "done";
+        Some(view! {
+            <div class="lab-recommendation" id="lab-serverless-answer">
+                <h3>"Serverless"</h3>
+                <p class="big-answer">{format!("ServerlessConfig: MemorySizeInMB {}, MaxConcurrency {}{}", sl.memory_size_in_mb, sl.max_concurrency, if sl.meets { "" } else { " (did not hold)" })}</p>
+                <p>{sl.note.clone()}</p>
+                <button id="lab-open-serverless" disabled=move || !done on:click=open>"Open as scenario"</button>
+            </div>
+        })
+    }
+}
+
 /// The table of configurations sorted by cost at the maximum.
 #[component]
 fn ConfigTable(result: Signal<Option<Rightsizing>>) -> impl IntoView {
@@ -282,8 +312,8 @@ fn ConfigTable(result: Signal<Option<Rightsizing>>) -> impl IntoView {
                         <th scope="row"><button class="link" on:click=move |_| lab.selected.set(Some(pick.clone()))>{t.clone()}</button>
                             {c.frontier.then_some(" ◆")}</th>
                         <td>{usd(c.price_per_hour)}</td>
-                        <td>{if c.load_test.is_some() { format!("{:.1}", c.max_rps) } else { "…".into() }}</td>
-                        <td>{c.load_test.as_ref().and_then(|l| l.cost_per_million).map_or("-".into(), |v| format!("${v:.2}"))}</td>
+                        <td>{if c.load_test.is_some() || c.serverless.is_some() { format!("{:.1}", c.max_rps) } else { "…".into() }}</td>
+                        <td>{c.cost_per_million().map_or("-".into(), |v| format!("${v:.2}"))}</td>
                         <td>{lab::count_text(c.for_min.as_ref())}</td>
                         <td>{lab::count_text(c.for_max.as_ref())}</td>
                         <td>{c.cost_at_max().map_or("-".into(), usd)}</td>
@@ -295,8 +325,9 @@ fn ConfigTable(result: Signal<Option<Rightsizing>>) -> impl IntoView {
         Some(view! {
             <div class="table-wrap">
                 <table class="lab-table" id="lab-table">
-                    <caption>{format!("{} for {}–{} RPS, cheapest first; ◆ on the price/performance frontier; click a type for its load test", r.model, fmt_num(r.min_rps), fmt_num(r.max_rps))}</caption>
-                    <thead><tr><th scope="col">"Instance type"</th><th scope="col">"$/h"</th><th scope="col">"Max RPS (one)"</th><th scope="col">"$ per 1M"</th>
+                    <caption>{format!("{} for {}–{} RPS, cheapest first; ◆ on the price/performance frontier; click a type for its load test{}", r.model, fmt_num(r.min_rps), fmt_num(r.max_rps),
+                        if r.configurations.iter().any(|c| c.serverless.is_some()) { ". Serverless rows: the counts are MaxConcurrency, $/h is one environment busy for an hour, $/h at the maximum the billed inference" } else { "" })}</caption>
+                    <thead><tr><th scope="col">"Configuration"</th><th scope="col">"$/h"</th><th scope="col">"Max RPS (one)"</th><th scope="col">"$ per 1M"</th>
                         <th scope="col">"For the minimum"</th><th scope="col">"For the maximum"</th><th scope="col">"$/h at the maximum"</th><th scope="col"></th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -366,6 +397,7 @@ pub fn RightsizeView() -> impl IntoView {
             </p>
             {move || s.error.get().map(|e| view! { <p class="notice" role="alert" id="lab-error">{e}</p> })}
             <Recommendation result=result/>
+            <ServerlessAnswer result=result/>
             <div class="lab-plots">
                 <Plot plot=scatter select=select/>
                 <LatencyBars result=result/>
